@@ -1,0 +1,150 @@
+// The API server: evhttp setup, auth, routing and body checks.
+#include "handlers/api.h"
+
+#include <event2/buffer.h>
+
+#include <cstring>
+
+#include "handlers/sse.h"
+#include "reactor/log.h"
+
+namespace berth {
+namespace {
+
+// evhttp's own hard limit; between max_body_bytes and this we answer 413 ourselves, in JSON.
+constexpr size_t kHardBodyLimit = 8 << 20;
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+bool IsJsonContentType(const char* type) {
+  if (!type) return false;
+  std::string_view value(type);
+  size_t semicolon = value.find(';');
+  value = value.substr(0, semicolon);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return strncasecmp(value.data(), "application/json", value.size()) == 0 &&
+         value.size() == strlen("application/json");
+}
+
+}  // namespace
+
+Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
+    : loop_(loop),
+      supervisor_(supervisor),
+      options_(std::move(options)),
+      auth_(options_.admin_token),
+      http_(evhttp_new(loop->base())) {
+  evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                              EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+                                              EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+  evhttp_set_max_body_size(http_.get(), kHardBodyLimit);
+  evhttp_set_max_headers_size(http_.get(), 64 * 1024);
+  evhttp_set_timeout(http_.get(), options_.idle_timeout_seconds);
+  evhttp_set_gencb(http_.get(), &Api::OnRequest, this);
+  AddUpRoutes(&router_);
+  AddAppRoutes(&router_);
+  AddControlRoutes(&router_);
+  AddLogRoutes(&router_);
+  AddEventRoutes(&router_);
+  AddMetricsRoutes(&router_, options_.metrics_public);
+}
+
+Api::~Api() { CloseStreams(); }
+
+Status Api::Serve(int listen_fd) {
+  if (!evhttp_accept_socket_with_handle(http_.get(), listen_fd))
+    return Status::IOError("cannot serve HTTP on fd " + std::to_string(listen_fd));
+  return Status::Ok();
+}
+
+SseStream* Api::AddStream(std::unique_ptr<SseStream> stream) {
+  SseStream* raw = stream.get();
+  streams_[raw] = std::move(stream);
+  return raw;
+}
+
+void Api::DropStream(SseStream* stream) {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return;
+  loop_->Defer([owned = std::shared_ptr<SseStream>(std::move(it->second))] {});
+  streams_.erase(it);
+}
+
+void Api::CloseStreams() { streams_.clear(); }
+
+void Api::OnRequest(evhttp_request* request, void* self) {
+  auto* api = static_cast<Api*>(self);
+  auto exchange = std::make_shared<Exchange>(request, &api->metrics_);
+  try {
+    api->Dispatch(exchange);
+  } catch (const std::exception& error) {
+    LogError(std::string("handler error: ") + error.what());
+    exchange->ReplyError(500, "internal", "internal error while handling the request");
+  }
+}
+
+void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
+  if (!exchange->ParseUrl()) return;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> allowed;
+  const Route* route = router_.Match(exchange->method(), exchange->path(), &params, &allowed);
+  bool is_public = route && route->public_route;
+  if (!is_public && !auth_.Check(exchange->header("Authorization"))) {
+    exchange->AddHeader("WWW-Authenticate", "Bearer");
+    return exchange->ReplyError(401, "unauthorized",
+                                "a valid admin token is needed: send Authorization: Bearer <token>");
+  }
+  if (!route && allowed.empty())
+    return exchange->ReplyError(404, "not_found", "no route for " + exchange->path());
+  if (!route) {
+    exchange->AddHeader("Allow", Join(allowed));
+    return exchange->ReplyError(405, "method_not_allowed",
+                                exchange->method() + " is not allowed here; use " + Join(allowed));
+  }
+  for (const auto& [key, value] : exchange->query()) {
+    if (!route->query_keys.count(key))
+      return exchange->ReplyError(400, "bad_request", "unknown query parameter '" + key + "'");
+  }
+  exchange->set_params(std::move(params));
+  if (route->takes_json && !CheckBody(*exchange)) return;
+  route->handler(*this, exchange);
+}
+
+bool Api::CheckBody(Exchange& exchange) {
+  std::string_view body = exchange.body();
+  if (body.size() > options_.max_body_bytes) {
+    exchange.ReplyError(413, "too_large", "the body is " + std::to_string(body.size()) +
+                                              " bytes; the limit is " +
+                                              std::to_string(options_.max_body_bytes));
+    return false;
+  }
+  if (!IsJsonContentType(exchange.header("Content-Type"))) {
+    exchange.ReplyError(415, "unsupported_media_type",
+                        "send the body as JSON with Content-Type: application/json");
+    return false;
+  }
+  try {
+    exchange.set_json(nlohmann::json::parse(body, nullptr, true, true));
+  } catch (const nlohmann::json::parse_error& error) {
+    std::string what = error.what();
+    size_t pos = what.find("] ");
+    exchange.ReplyError(400, "bad_json",
+                        "the body is not valid JSON: " +
+                            (pos == std::string::npos ? what : what.substr(pos + 2)));
+    return false;
+  }
+  return true;
+}
+
+App* FindAppOr404(Api& api, Exchange& exchange) {
+  const std::string& name = exchange.param("name");
+  App* app = api.supervisor()->Find(name);
+  if (!app) exchange.ReplyError(404, "not_found", "no app named '" + name + "'");
+  return app;
+}
+
+}  // namespace berth

@@ -1,0 +1,72 @@
+// Api: the HTTP API server. Owns evhttp on the loop, authenticates, routes, checks bodies and
+// keeps the live SSE streams; the handlers (one file per resource) do the rest.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "handlers/auth.h"
+#include "handlers/exchange.h"
+#include "handlers/metrics.h"
+#include "handlers/router.h"
+#include "reactor/event_loop.h"
+#include "supervise/supervisor.h"
+
+namespace berth {
+
+class SseStream;
+
+struct ApiOptions {
+  std::string admin_token;
+  bool metrics_public = false;
+  size_t max_body_bytes = 1 << 20;
+  int idle_timeout_seconds = 60;  // a silent client is dropped after this
+};
+
+class Api {
+ public:
+  Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options);
+  ~Api();
+
+  // Serves HTTP on a listening socket (Api takes ownership of the fd).
+  Status Serve(int listen_fd);
+
+  EventLoop* loop() const { return loop_; }
+  Supervisor* supervisor() const { return supervisor_; }
+  Metrics& metrics() { return metrics_; }
+  const ApiOptions& options() const { return options_; }
+
+  // SSE streams live here until their client goes; then they are freed on the next turn.
+  SseStream* AddStream(std::unique_ptr<SseStream> stream);
+  void DropStream(SseStream* stream);
+  // Ends every stream (at shutdown).
+  void CloseStreams();
+
+ private:
+  static void OnRequest(evhttp_request* request, void* self);
+  void Dispatch(const std::shared_ptr<Exchange>& exchange);
+  bool CheckBody(Exchange& exchange);
+
+  EventLoop* loop_;
+  Supervisor* supervisor_;
+  ApiOptions options_;
+  TokenAuth auth_;
+  Metrics metrics_;
+  Router router_;
+  EvhttpPtr http_;
+  std::map<SseStream*, std::unique_ptr<SseStream>> streams_;
+};
+
+// Route tables, one per resource file.
+void AddUpRoutes(Router* router);
+void AddAppRoutes(Router* router);
+void AddControlRoutes(Router* router);
+void AddLogRoutes(Router* router);
+void AddEventRoutes(Router* router);
+void AddMetricsRoutes(Router* router, bool metrics_public);
+
+// Finds the app named by the {name} path parameter or answers 404. Null when answered.
+App* FindAppOr404(Api& api, Exchange& exchange);
+
+}  // namespace berth

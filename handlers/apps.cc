@@ -1,0 +1,80 @@
+// /v1/apps and /v1/apps/{name}: list, create, read, replace, patch and delete apps.
+#include "handlers/api.h"
+#include "supervise/app_spec.h"
+
+namespace berth {
+namespace {
+
+using ExchangePtr = std::shared_ptr<Exchange>;
+
+void ListApps(Api& api, const ExchangePtr& exchange) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [name, app] : api.supervisor()->apps()) list.push_back(app->ToJson());
+  exchange->Reply(200, list);
+}
+
+void CreateApp(Api& api, const ExchangePtr& exchange) {
+  const nlohmann::json& body = exchange->json();
+  std::string name;
+  if (body.is_object() && body.contains("name") && body["name"].is_string())
+    name = body["name"].get<std::string>();
+  if (name.empty())
+    return exchange->ReplyError(422, "invalid", "name is required", "name");
+  auto spec = ParseAppSpec(body, name);
+  if (!spec.ok()) return exchange->ReplyStatus(spec.status());
+  auto app = api.supervisor()->Create(std::move(spec).value());
+  if (!app.ok()) return exchange->ReplyStatus(app.status());
+  exchange->AddHeader("Location", "/v1/apps/" + name);
+  exchange->Reply(201, (*app)->ToJson());
+}
+
+void GetApp(Api& api, const ExchangePtr& exchange) {
+  if (App* app = FindAppOr404(api, *exchange)) exchange->Reply(200, app->ToJson());
+}
+
+void PutApp(Api& api, const ExchangePtr& exchange) {
+  auto spec = ParseAppSpec(exchange->json(), exchange->param("name"));
+  if (!spec.ok()) return exchange->ReplyStatus(spec.status());
+  bool created = false;
+  auto app = api.supervisor()->Put(std::move(spec).value(), &created);
+  if (!app.ok()) return exchange->ReplyStatus(app.status());
+  if (created) exchange->AddHeader("Location", "/v1/apps/" + exchange->param("name"));
+  exchange->Reply(created ? 201 : 200, (*app)->ToJson());
+}
+
+void PatchApp(Api& api, const ExchangePtr& exchange) {
+  if (!FindAppOr404(api, *exchange)) return;
+  const nlohmann::json& patch = exchange->json();
+  if (patch.is_object() && patch.contains("name") && patch["name"] != exchange->param("name"))
+    return exchange->ReplyError(422, "invalid", "name cannot be changed", "name");
+  auto app = api.supervisor()->Patch(exchange->param("name"), patch);
+  if (!app.ok()) return exchange->ReplyStatus(app.status());
+  exchange->Reply(200, (*app)->ToJson());
+}
+
+void DeleteApp(Api& api, const ExchangePtr& exchange) {
+  if (!FindAppOr404(api, *exchange)) return;
+  const auto& query = exchange->query();
+  auto purge = query.find("purge");
+  if (purge != query.end() && purge->second != "true" && purge->second != "false")
+    return exchange->ReplyError(400, "bad_request", "purge must be true or false");
+  bool wants_purge = purge != query.end() && purge->second == "true";
+  exchange->set_on_close(nullptr);  // the answer comes once the app stopped
+  api.supervisor()->Remove(exchange->param("name"), wants_purge, [exchange](Status status) {
+    if (status.ok()) return exchange->ReplyEmpty(204);
+    exchange->ReplyStatus(status);
+  });
+}
+
+}  // namespace
+
+void AddAppRoutes(Router* router) {
+  router->Add({"GET", "/v1/apps", ListApps});
+  router->Add({"POST", "/v1/apps", CreateApp, true});
+  router->Add({"GET", "/v1/apps/{name}", GetApp});
+  router->Add({"PUT", "/v1/apps/{name}", PutApp, true});
+  router->Add({"PATCH", "/v1/apps/{name}", PatchApp, true});
+  router->Add({"DELETE", "/v1/apps/{name}", DeleteApp, false, false, {"purge"}});
+}
+
+}  // namespace berth

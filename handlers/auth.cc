@@ -1,0 +1,82 @@
+// Admin token loading and checking.
+#include "handlers/auth.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace berth {
+namespace {
+
+std::array<unsigned char, 32> Sha256(std::string_view text) {
+  std::array<unsigned char, 32> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+  return digest;
+}
+
+std::string Trim(std::string text) {
+  while (!text.empty() && isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  size_t start = 0;
+  while (start < text.size() && isspace(static_cast<unsigned char>(text[start]))) ++start;
+  return text.substr(start);
+}
+
+Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream content;
+  content << in.rdbuf();
+  std::string token = Trim(content.str());
+  if (token.empty()) return Status::Invalid("the admin token in " + path + " is empty");
+  return token;
+}
+
+Result<std::string> GenerateToken(const std::string& path) {
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return Status::Internal("no randomness for a token");
+  static const char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (unsigned char b : bytes) token += {kHex[b >> 4], kHex[b & 15]};
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + strerror(errno));
+  std::string line = token + "\n";
+  bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::IOError("cannot write " + path + ": " + strerror(errno));
+  return token;
+}
+
+}  // namespace
+
+Result<std::string> LoadAdminToken(const std::string& state_dir) {
+  if (const char* env = getenv("BERTH_ADMIN_TOKEN"); env && *env) return Trim(env);
+  if (const char* creds = getenv("CREDENTIALS_DIRECTORY"); creds && *creds) {
+    auto token = ReadToken(std::string(creds) + "/admin-token");
+    if (token.ok() || token.status().code() != Status::Code::kNotFound) return token;
+  }
+  std::string path = state_dir + "/admin-token";
+  auto token = ReadToken(path);
+  if (token.ok() || token.status().code() != Status::Code::kNotFound) return token;
+  return GenerateToken(path);
+}
+
+TokenAuth::TokenAuth(const std::string& token) : digest_(Sha256(token)) {}
+
+bool TokenAuth::Check(const char* authorization) const {
+  if (!authorization || strncmp(authorization, "Bearer ", 7) != 0) return false;
+  auto digest = Sha256(Trim(authorization + 7));
+  return CRYPTO_memcmp(digest.data(), digest_.data(), digest_.size()) == 0;
+}
+
+}  // namespace berth

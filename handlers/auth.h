@@ -1,0 +1,25 @@
+// Bearer-token authentication: the admin token's source and a constant-time check.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "store/status.h"
+
+namespace berth {
+
+// The admin token: BERTH_ADMIN_TOKEN, else $CREDENTIALS_DIRECTORY/admin-token, else
+// <state_dir>/admin-token, generated (random, mode 0600) when missing.
+Result<std::string> LoadAdminToken(const std::string& state_dir);
+
+class TokenAuth {
+ public:
+  explicit TokenAuth(const std::string& token);
+  // True when `authorization` is "Bearer <the token>". Takes the same time for any wrong token.
+  bool Check(const char* authorization) const;
+
+ private:
+  std::array<unsigned char, 32> digest_;
+};
+
+}  // namespace berth

@@ -1,0 +1,39 @@
+// GET /v1/events: a live SSE stream of app state changes and definition changes.
+#include "handlers/api.h"
+#include "handlers/sse.h"
+#include "reactor/clock.h"
+
+namespace berth {
+namespace {
+
+nlohmann::json TransitionJson(const TransitionEvent& event) {
+  return {{"app", event.app},
+          {"from", to_string(event.from)},
+          {"to", to_string(event.to)},
+          {"ts", FormatRfc3339(event.ts_ms)},
+          {"pid", event.pid ? nlohmann::json(event.pid) : nlohmann::json(nullptr)},
+          {"exit_code", event.exit_code ? nlohmann::json(*event.exit_code) : nlohmann::json(nullptr)}};
+}
+
+void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
+  SseStream* stream = OpenSseStream(api, exchange);
+  EventBus* bus = &api.supervisor()->bus();
+  uint64_t transitions = bus->SubscribeTransitions([stream](const TransitionEvent& event) {
+    stream->Send(std::nullopt, "app", DumpJson(TransitionJson(event)));
+  });
+  uint64_t config = bus->SubscribeConfig([stream](const ConfigEvent& event) {
+    nlohmann::json data = {{"app", event.app}, {"action", event.action},
+                           {"ts", FormatRfc3339(event.ts_ms)}};
+    stream->Send(std::nullopt, "config", DumpJson(data));
+  });
+  stream->set_on_end([bus, transitions, config] {
+    bus->Unsubscribe(transitions);
+    bus->Unsubscribe(config);
+  });
+}
+
+}  // namespace
+
+void AddEventRoutes(Router* router) { router->Add({"GET", "/v1/events", StreamEvents}); }
+
+}  // namespace berth

@@ -1,0 +1,177 @@
+// Requests and replies over evhttp.
+#include "handlers/exchange.h"
+
+#include <event2/buffer.h>
+
+#include "handlers/metrics.h"
+
+namespace berth {
+namespace {
+
+const char* MethodName(evhttp_cmd_type command) {
+  switch (command) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_TRACE: return "TRACE";
+    case EVHTTP_REQ_CONNECT: return "CONNECT";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+  }
+  return "UNKNOWN";
+}
+
+const char* ErrorCodeFor(Status::Code code, int* http_status) {
+  switch (code) {
+    case Status::Code::kInvalid: *http_status = 422; return "invalid";
+    case Status::Code::kNotFound: *http_status = 404; return "not_found";
+    case Status::Code::kConflict: *http_status = 409; return "conflict";
+    case Status::Code::kUnavailable: *http_status = 503; return "unavailable";
+    default: *http_status = 500; return "internal";
+  }
+}
+
+}  // namespace
+
+std::string DumpJson(const nlohmann::json& json) {
+  // App output is not always UTF-8: replace what is not rather than fail.
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Exchange::Exchange(evhttp_request* request, Metrics* metrics)
+    : request_(request),
+      metrics_(metrics),
+      started_(std::chrono::steady_clock::now()),
+      method_(MethodName(evhttp_request_get_command(request))) {}
+
+Exchange::~Exchange() {
+  if (!request_) return;
+  if (watching_close_) {
+    // Still streaming: end the reply properly.
+    evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
+    evhttp_send_reply_end(request_);
+  } else {
+    // A handler forgot to answer: never leave a client hanging.
+    ReplyError(500, "internal", "the request was dropped without an answer");
+  }
+}
+
+bool Exchange::ParseUrl() {
+  const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request_);
+  const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
+  path_ = path && *path ? path : "/";
+  const char* query = uri ? evhttp_uri_get_query(uri) : nullptr;
+  if (!query || !*query) return true;
+  evkeyvalq pairs;
+  pairs.tqh_first = nullptr;
+  pairs.tqh_last = &pairs.tqh_first;
+  if (evhttp_parse_query_str(query, &pairs) != 0) {
+    ReplyError(400, "bad_request", "the query string is malformed");
+    return false;
+  }
+  for (evkeyval* kv = pairs.tqh_first; kv; kv = kv->next.tqe_next) query_[kv->key] = kv->value;
+  evhttp_clear_headers(&pairs);
+  return true;
+}
+
+const std::string& Exchange::param(const std::string& key) const {
+  static const std::string kEmpty;
+  auto it = params_.find(key);
+  return it == params_.end() ? kEmpty : it->second;
+}
+
+const char* Exchange::header(const char* name) const {
+  return evhttp_find_header(evhttp_request_get_input_headers(request_), name);
+}
+
+std::string_view Exchange::body() const {
+  evbuffer* input = evhttp_request_get_input_buffer(request_);
+  size_t length = evbuffer_get_length(input);
+  if (length == 0) return {};
+  return {reinterpret_cast<const char*>(evbuffer_pullup(input, -1)), length};
+}
+
+void Exchange::AddHeader(const char* name, const std::string& value) {
+  if (request_) evhttp_add_header(evhttp_request_get_output_headers(request_), name, value.c_str());
+}
+
+void Exchange::Reply(int status, const nlohmann::json& body) {
+  ReplyText(status, "application/json", DumpJson(body) + "\n");
+}
+
+void Exchange::ReplyText(int status, std::string_view content_type, std::string_view body) {
+  if (!request_) return;
+  evhttp_add_header(evhttp_request_get_output_headers(request_), "Content-Type",
+                    std::string(content_type).c_str());
+  evbuffer* output = evhttp_request_get_output_buffer(request_);
+  evbuffer_add(output, body.data(), body.size());
+  Finish(status);
+  evhttp_send_reply(request_, status, nullptr, nullptr);
+  request_ = nullptr;
+}
+
+void Exchange::ReplyEmpty(int status) {
+  if (!request_) return;
+  Finish(status);
+  evhttp_send_reply(request_, status, nullptr, nullptr);
+  request_ = nullptr;
+}
+
+void Exchange::ReplyError(int status, std::string_view code, std::string_view message,
+                          std::string_view field) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  if (!field.empty()) error["field"] = field;
+  Reply(status, {{"error", error}});
+}
+
+void Exchange::ReplyStatus(const Status& status) {
+  int http_status = 500;
+  const char* code = ErrorCodeFor(status.code(), &http_status);
+  ReplyError(http_status, code, status.message(), status.field());
+}
+
+void Exchange::StartStream(const char* content_type) {
+  if (!request_) return;
+  evkeyvalq* headers = evhttp_request_get_output_headers(request_);
+  evhttp_add_header(headers, "Content-Type", content_type);
+  evhttp_add_header(headers, "Cache-Control", "no-cache");
+  evhttp_add_header(headers, "X-Accel-Buffering", "no");
+  if (metrics_) metrics_->ObserveRequest(200, std::chrono::steady_clock::now() - started_);
+  evhttp_send_reply_start(request_, 200, "OK");
+  if (!watching_close_) set_on_close(nullptr);
+}
+
+void Exchange::SendChunk(std::string_view data) {
+  if (!request_) return;
+  evbuffer* chunk = evbuffer_new();
+  evbuffer_add(chunk, data.data(), data.size());
+  evhttp_send_reply_chunk(request_, chunk);
+  evbuffer_free(chunk);
+}
+
+void Exchange::set_on_close(std::function<void()> on_close) {
+  on_close_ = std::move(on_close);
+  if (watching_close_ || !request_) return;
+  watching_close_ = true;
+  evhttp_connection_set_closecb(evhttp_request_get_connection(request_),
+                                &Exchange::OnConnectionClose, this);
+}
+
+void Exchange::OnConnectionClose(evhttp_connection*, void* self) {
+  auto* exchange = static_cast<Exchange*>(self);
+  exchange->request_ = nullptr;  // evhttp frees it with the connection
+  exchange->watching_close_ = false;
+  if (exchange->on_close_) exchange->on_close_();
+}
+
+void Exchange::Finish(int status) {
+  if (watching_close_) {
+    evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
+    watching_close_ = false;
+  }
+  if (metrics_) metrics_->ObserveRequest(status, std::chrono::steady_clock::now() - started_);
+}
+
+}  // namespace berth

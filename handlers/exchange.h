@@ -1,0 +1,82 @@
+// Exchange: one HTTP request and its reply. Handlers hold it by shared_ptr when they answer
+// later (DELETE waits for the app to stop) or stream (SSE); if the client goes away first the
+// exchange is closed and replies become no-ops.
+#pragma once
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "store/status.h"
+
+namespace berth {
+
+class Metrics;
+
+// Compact JSON; invalid UTF-8 (app output) becomes U+FFFD instead of an error.
+std::string DumpJson(const nlohmann::json& json);
+
+class Exchange {
+ public:
+  Exchange(evhttp_request* request, Metrics* metrics);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  evhttp_request* request() const { return request_; }
+  bool open() const { return request_ != nullptr; }
+  const std::string& method() const { return method_; }
+  const std::string& path() const { return path_; }
+  // A path parameter captured by the router, e.g. "name".
+  const std::string& param(const std::string& key) const;
+  void set_params(std::map<std::string, std::string> params) { params_ = std::move(params); }
+  // Query parameters; false (and a 400 sent) when the query is malformed.
+  const std::map<std::string, std::string>& query() const { return query_; }
+  const char* header(const char* name) const;
+  std::string_view body() const;
+  // The parsed JSON body, set by the server for routes that take one.
+  const nlohmann::json& json() const { return json_; }
+  void set_json(nlohmann::json json) { json_ = std::move(json); }
+
+  void Reply(int status, const nlohmann::json& body);
+  void ReplyText(int status, std::string_view content_type, std::string_view body);
+  void ReplyEmpty(int status);
+  void ReplyError(int status, std::string_view code, std::string_view message,
+                  std::string_view field = "");
+  // Maps a failed Status to its HTTP status and error code.
+  void ReplyStatus(const Status& status);
+  void AddHeader(const char* name, const std::string& value);
+
+  // Streaming (SSE): sends the status line and headers, then chunks.
+  void StartStream(const char* content_type);
+  void SendChunk(std::string_view data);
+  // Called once if the client goes away before the exchange completed.
+  void set_on_close(std::function<void()> on_close);
+  // The request parsed; false when the query is malformed (a 400 was sent).
+  bool ParseUrl();
+
+ private:
+  static void OnConnectionClose(evhttp_connection*, void* self);
+  void Finish(int status);
+
+  evhttp_request* request_;
+  Metrics* metrics_;
+  std::chrono::steady_clock::time_point started_;
+  std::string method_;
+  std::string path_;
+  std::map<std::string, std::string> params_;
+  std::map<std::string, std::string> query_;
+  nlohmann::json json_;
+  std::function<void()> on_close_;
+  bool watching_close_ = false;
+};
+
+}  // namespace berth

@@ -1,0 +1,47 @@
+// Counting requests and rendering /metrics.
+#include "handlers/metrics.h"
+
+#include <sstream>
+
+#include "supervise/supervisor.h"
+
+namespace berth {
+
+void Metrics::ObserveRequest(int status, std::chrono::steady_clock::duration duration) {
+  double seconds = std::chrono::duration<double>(duration).count();
+  ++requests_by_code_[status];
+  ++count_;
+  sum_seconds_ += seconds;
+  for (size_t i = 0; i < kBuckets.size(); ++i)
+    if (seconds <= kBuckets[i]) ++bucket_counts_[i];
+}
+
+std::string Metrics::Render(const Supervisor& supervisor) const {
+  std::ostringstream out;
+  out << "# HELP berth_apps Number of apps defined.\n# TYPE berth_apps gauge\n";
+  out << "berth_apps " << supervisor.apps().size() << "\n";
+  out << "# HELP berth_app_up Whether the app is running (1) or not (0).\n"
+         "# TYPE berth_app_up gauge\n";
+  for (const auto& [name, app] : supervisor.apps())
+    out << "berth_app_up{app=\"" << name << "\",kind=\"" << to_string(app->spec().kind)
+        << "\"} " << (app->state() == AppState::kRunning ? 1 : 0) << "\n";
+  out << "# HELP berth_app_restarts_total Automatic restarts of the app.\n"
+         "# TYPE berth_app_restarts_total counter\n";
+  for (const auto& [name, app] : supervisor.apps())
+    out << "berth_app_restarts_total{app=\"" << name << "\"} " << app->restarts() << "\n";
+  out << "# HELP berth_http_requests_total HTTP requests answered, by status code.\n"
+         "# TYPE berth_http_requests_total counter\n";
+  for (const auto& [code, count] : requests_by_code_)
+    out << "berth_http_requests_total{code=\"" << code << "\"} " << count << "\n";
+  out << "# HELP berth_http_request_duration_seconds Time to answer an HTTP request.\n"
+         "# TYPE berth_http_request_duration_seconds histogram\n";
+  for (size_t i = 0; i < kBuckets.size(); ++i)
+    out << "berth_http_request_duration_seconds_bucket{le=\"" << kBuckets[i] << "\"} "
+        << bucket_counts_[i] << "\n";
+  out << "berth_http_request_duration_seconds_bucket{le=\"+Inf\"} " << count_ << "\n";
+  out << "berth_http_request_duration_seconds_sum " << sum_seconds_ << "\n";
+  out << "berth_http_request_duration_seconds_count " << count_ << "\n";
+  return out.str();
+}
+
+}  // namespace berth

@@ -1,0 +1,43 @@
+// SseStream: a text/event-stream reply kept open: events, a keep-alive comment every 15 s,
+// and a cap on what a slow client may leave unread. Owned by the Api; freed when the client
+// goes (on the next loop turn).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "handlers/exchange.h"
+#include "reactor/event_loop.h"
+
+namespace berth {
+
+class Api;
+
+class SseStream {
+ public:
+  // Starts the stream. `on_end` runs when it is being torn down (unsubscribe there).
+  SseStream(Api* api, std::shared_ptr<Exchange> exchange);
+  ~SseStream();
+
+  void set_on_end(std::function<void()> on_end) { on_end_ = std::move(on_end); }
+  void Send(std::optional<uint64_t> id, std::string_view event, std::string_view data);
+
+ private:
+  void Write(std::string_view text);
+  void SendKeepAlive();
+
+  Api* api_;
+  std::shared_ptr<Exchange> exchange_;
+  std::function<void()> on_end_;
+  Timer keepalive_;
+  bool dropped_ = false;
+};
+
+// Registers a new stream with the Api and returns it (owned by the Api).
+SseStream* OpenSseStream(Api& api, const std::shared_ptr<Exchange>& exchange);
+
+}  // namespace berth

@@ -1,0 +1,269 @@
+// Spawning a program: fork, set up its process group, user, directory and pipes, exec.
+#include "reactor/child_process.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace berth {
+namespace {
+
+constexpr long kEofGraceMs = 1000;
+
+// What the child reports through the exec-status pipe when it could not exec.
+struct ExecFailure {
+  int stage;
+  int error;
+};
+enum Stage { kStageDirectory = 1, kStageGroups, kStageGid, kStageUid, kStageExec };
+
+[[noreturn]] void FailInChild(int status_fd, int stage) {
+  ExecFailure failure{stage, errno};
+  ssize_t ignored = write(status_fd, &failure, sizeof failure);
+  (void)ignored;
+  _exit(127);
+}
+
+void ResetSignals() {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int signo = 1; signo < NSIG; ++signo) signal(signo, SIG_DFL);
+}
+
+// Runs in the forked child: only async-signal-safe calls from here on.
+[[noreturn]] void ExecChild(const SpawnOptions& options, const char* path, char* const argv[],
+                            char* const envp[], int out_fd, int err_fd, int status_fd) {
+  setpgid(0, 0);
+  ResetSignals();
+  int null_fd = open("/dev/null", O_RDONLY);
+  dup2(null_fd, STDIN_FILENO);
+  dup2(out_fd, STDOUT_FILENO);
+  dup2(err_fd, STDERR_FILENO);
+  // Keep 0-2 and the status pipe (close-on-exec), close everything else.
+  if (status_fd > 3) syscall(SYS_close_range, 3, status_fd - 1, 0);
+  syscall(SYS_close_range, status_fd + 1, ~0U, 0);
+  umask(options.umask);
+  if (options.gid && setgid(*options.gid) != 0) FailInChild(status_fd, kStageGid);
+  if (options.uid) {
+    if (setgroups(options.groups.size(), options.groups.data()) != 0)
+      FailInChild(status_fd, kStageGroups);
+    if (setuid(*options.uid) != 0) FailInChild(status_fd, kStageUid);
+  }
+  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
+    FailInChild(status_fd, kStageDirectory);
+  execve(path, argv, envp);
+  FailInChild(status_fd, kStageExec);
+}
+
+std::string DescribeExecFailure(const ExecFailure& failure, const SpawnOptions& options,
+                                const std::string& path) {
+  std::string reason = strerror(failure.error);
+  switch (failure.stage) {
+    case kStageDirectory:
+      return "cannot enter directory " + options.cwd + ": " + reason;
+    case kStageGroups:
+    case kStageGid:
+    case kStageUid:
+      return "cannot switch to uid " + std::to_string(options.uid.value_or(0)) + ": " + reason;
+    default:
+      return "cannot execute " + path + ": " + reason;
+  }
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Waits for the child to exec (the status pipe closes) or to report why it could not.
+Status AwaitExec(int status_fd, const SpawnOptions& options, const std::string& path) {
+  ExecFailure failure{};
+  ssize_t n;
+  do {
+    n = read(status_fd, &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof failure))
+    return Status::Invalid(DescribeExecFailure(failure, options, path));
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* to_string(OutputStream stream) {
+  return stream == OutputStream::kStdout ? "stdout" : "stderr";
+}
+
+std::string FindProgram(const std::string& program, const std::vector<std::string>& env) {
+  if (program.find('/') != std::string::npos) return program;
+  std::string path_var = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& entry : env)
+    if (entry.rfind("PATH=", 0) == 0) path_var = entry.substr(5);
+  size_t start = 0;
+  while (start <= path_var.size()) {
+    size_t end = path_var.find(':', start);
+    if (end == std::string::npos) end = path_var.size();
+    std::string dir = path_var.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    struct stat st {};
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+      return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+std::string DescribeWaitStatus(int wait_status) {
+  if (WIFEXITED(wait_status)) return "exited with code " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    const char* name = sigabbrev_np(WTERMSIG(wait_status));
+    return std::string("killed by signal ") + (name ? name : std::to_string(WTERMSIG(wait_status)));
+  }
+  return "ended";
+}
+
+int ExitCodeOf(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return -1;
+}
+
+Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(EventLoop* loop, ChildReaper* reaper,
+                                                          const SpawnOptions& options,
+                                                          OutputFn on_output,
+                                                          FinishedFn on_finished) {
+  if (options.argv.empty() || options.argv[0].empty())
+    return Status::Invalid("the command is empty");
+  std::string path = FindProgram(options.argv[0], options.env);
+  if (path.empty()) return Status::Invalid("command not found in PATH: " + options.argv[0]);
+  int out[2], err[2], status[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return Status::IOError(std::string("pipe: ") + strerror(errno));
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]), close(out[1]);
+    return Status::IOError(std::string("pipe: ") + strerror(errno));
+  }
+  if (pipe2(status, O_CLOEXEC) != 0) {
+    close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+    return Status::IOError(std::string("pipe: ") + strerror(errno));
+  }
+  auto argv = CStrings(options.argv);
+  auto envp = CStrings(options.env);
+  pid_t pid = fork();
+  if (pid == 0) ExecChild(options, path.c_str(), argv.data(), envp.data(), out[1], err[1], status[1]);
+  close(out[1]), close(err[1]), close(status[1]);
+  if (pid < 0) {
+    int saved = errno;
+    close(out[0]), close(err[0]), close(status[0]);
+    return Status::IOError(std::string("fork: ") + strerror(saved));
+  }
+  // Also set the group from the parent so a signal sent right away reaches the group.
+  setpgid(pid, pid);
+  Status exec_status = AwaitExec(status[0], options, path);
+  close(status[0]);
+  std::unique_ptr<ChildProcess> child(new ChildProcess(loop, reaper, pid, out[0], err[0],
+                                                       std::move(on_output),
+                                                       std::move(on_finished)));
+  if (!exec_status.ok()) {
+    // The child has exited (127) or is about to: let the reaper collect it, forget it here.
+    reaper->Forget(pid);
+    return exec_status;
+  }
+  return child;
+}
+
+ChildProcess::ChildProcess(EventLoop* loop, ChildReaper* reaper, pid_t pid, int out_fd,
+                           int err_fd, OutputFn on_output, FinishedFn on_finished)
+    : loop_(loop),
+      reaper_(reaper),
+      pid_(pid),
+      on_output_(std::move(on_output)),
+      on_finished_(std::move(on_finished)),
+      eof_grace_(loop, [this] { GiveUpOnEof(); }) {
+  fds_[0].reset(out_fd);
+  fds_[1].reset(err_fd);
+  for (int i = 0; i < 2; ++i) {
+    fcntl(fds_[i].get(), F_SETFL, fcntl(fds_[i].get(), F_GETFL) | O_NONBLOCK);
+    auto callback = +[](evutil_socket_t fd, short, void* self) {
+      auto* child = static_cast<ChildProcess*>(self);
+      child->OnReadable(fd == child->fds_[0].get() ? OutputStream::kStdout : OutputStream::kStderr);
+    };
+    watchers_[i].reset(event_new(loop->base(), fds_[i].get(), EV_READ | EV_PERSIST, callback, this));
+    event_add(watchers_[i].get(), nullptr);
+  }
+  reaper_->Watch(pid_, [this](int wait_status) { OnExit(wait_status); });
+}
+
+ChildProcess::~ChildProcess() {
+  if (!exited_) reaper_->Forget(pid_);
+}
+
+void ChildProcess::SignalGroup(int signo) const { kill(-pid_, signo); }
+
+bool ChildProcess::GroupAlive() const { return kill(-pid_, 0) == 0 || errno == EPERM; }
+
+void ChildProcess::OnReadable(OutputStream stream) {
+  int index = static_cast<int>(stream);
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = read(fds_[index].get(), buffer, sizeof buffer);
+    if (n > 0) {
+      on_output_(stream, std::string_view(buffer, n), false);
+      if (n < static_cast<ssize_t>(sizeof buffer)) return;
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    // EOF or a read error: this stream is done.
+    watchers_[index].reset();
+    fds_[index].reset();
+    on_output_(stream, std::string_view(), true);
+    MaybeFinish();
+    return;
+  }
+}
+
+void ChildProcess::OnExit(int wait_status) {
+  exited_ = true;
+  wait_status_ = wait_status;
+  if (on_exit_) on_exit_();
+  if (fds_[0].valid() || fds_[1].valid()) {
+    // Drain what is already there before deciding whether to wait for EOF.
+    if (fds_[0].valid()) OnReadable(OutputStream::kStdout);
+    if (fds_[1].valid()) OnReadable(OutputStream::kStderr);
+  }
+  if (!finished_ && (fds_[0].valid() || fds_[1].valid())) eof_grace_.Start(kEofGraceMs);
+  MaybeFinish();
+}
+
+// A descendant that left the process group still holds a pipe: keep what was written, stop
+// waiting for it.
+void ChildProcess::GiveUpOnEof() {
+  for (int i = 0; i < 2; ++i) {
+    if (!fds_[i].valid()) continue;
+    OnReadable(static_cast<OutputStream>(i));
+    if (!fds_[i].valid()) continue;
+    watchers_[i].reset();
+    fds_[i].reset();
+    on_output_(static_cast<OutputStream>(i), std::string_view(), true);
+  }
+  MaybeFinish();
+}
+
+void ChildProcess::MaybeFinish() {
+  if (finished_ || !exited_ || fds_[0].valid() || fds_[1].valid()) return;
+  finished_ = true;
+  eof_grace_.Stop();
+  on_finished_(wait_status_);
+}
+
+}  // namespace berth

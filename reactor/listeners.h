@@ -1,0 +1,21 @@
+// Listening sockets from --listen addresses: "host:port", "[v6]:port" or "unix:/path".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "reactor/handles.h"
+#include "store/status.h"
+
+namespace berth {
+
+struct Listener {
+  UniqueFd fd;
+  std::string address;  // as bound: the real port when 0 was asked, "unix:/path" for sockets
+};
+
+// Binds and listens (non-blocking, close-on-exec). A unix socket path left by an earlier run
+// is replaced; its parent directory must exist.
+Result<Listener> BindListener(const std::string& address);
+
+}  // namespace berth

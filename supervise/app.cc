@@ -1,0 +1,249 @@
+// The app state machine: starting, crash restarts, backoff, stopping.
+#include "supervise/app.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "reactor/clock.h"
+#include "supervise/process_runtime.h"
+
+namespace berth {
+namespace {
+
+// The delay before retry number `failures` (1-based): initial * 2^(failures-1), capped.
+long BackoffDelayMs(const Backoff& backoff, int failures) {
+  double delay = backoff.initial_ms * std::pow(2.0, std::max(0, failures - 1));
+  return static_cast<long>(std::min<double>(delay, backoff.max_ms));
+}
+
+nlohmann::json OrNull(const std::optional<int>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+App::App(AppContext* context, AppSpec spec, std::string source)
+    : context_(context),
+      spec_(std::move(spec)),
+      source_(std::move(source)),
+      since_ms_(WallClockMs()),
+      start_timer_(context->loop, [this] { OnStartWindowPassed(); }),
+      backoff_timer_(context->loop, [this] {
+        ++restarts_;
+        Launch();
+      }) {
+  Runtime::Events events;
+  events.started = [this](pid_t pid) { OnStarted(pid); };
+  events.start_failed = [this](const std::string& error) { OnStartFailed(error); };
+  events.finished = [this](int wait_status) { OnFinished(wait_status); };
+  events.line = [this](LogStream stream, std::string_view line) { OnLine(stream, line); };
+  events.lines_done = [this] { log_writer_.Flush(); };
+  runtime_ = std::make_unique<ProcessRuntime>(
+      ProcessContext{context->loop, context->reaper, context->admin, context->paths},
+      std::move(events));
+}
+
+App::~App() = default;
+
+bool App::Transition(AppState to) {
+  if (!IsLegalTransition(state_, to)) {
+    LogError("app " + spec_.name + ": illegal transition " + to_string(state_) + " -> " +
+             to_string(to));
+    return false;
+  }
+  AppState from = state_;
+  state_ = to;
+  since_ms_ = WallClockMs();
+  LogInfo("app " + spec_.name + ": " + to_string(from) + " -> " + to_string(to) +
+          (pid_ ? " (pid " + std::to_string(pid_) + ")" : ""));
+  bool ended = to == AppState::kExited || to == AppState::kFailed ||
+               to == AppState::kBackoff || (to == AppState::kStopped && exit_code_);
+  context_->bus->Publish(TransitionEvent{spec_.name, from, to, since_ms_, pid_,
+                                         ended ? exit_code_ : std::nullopt});
+  return true;
+}
+
+void App::Start() {
+  restart_after_stop_ = false;
+  switch (state_) {
+    case AppState::kStarting:
+    case AppState::kRunning:
+      return;
+    case AppState::kStopping:
+      restart_after_stop_ = true;
+      return;
+    case AppState::kBackoff:
+      backoff_timer_.Stop();
+      [[fallthrough]];
+    default:
+      failures_ = 0;
+      last_error_.clear();
+      Launch();
+  }
+}
+
+void App::Launch() {
+  if (!Transition(AppState::kStarting)) return;
+  runtime_->Start(spec_);
+}
+
+void App::OnStarted(pid_t pid) {
+  pid_ = pid;
+  ++starts_;
+  last_start_ms_ = WallClockMs();
+  if (spec_.start_seconds <= 0) return OnStartWindowPassed();
+  start_timer_.Start(static_cast<long>(spec_.start_seconds * 1000));
+}
+
+void App::OnStartWindowPassed() {
+  failures_ = 0;
+  running_since_mono_ = MonotonicMs();
+  Transition(AppState::kRunning);
+}
+
+void App::OnStartFailed(const std::string& error) {
+  last_error_ = error;
+  LogWarn("app " + spec_.name + ": cannot start: " + error);
+  if (state_ == AppState::kStarting) HandleStartFailure(false);
+}
+
+void App::OnFinished(int wait_status) {
+  ++exits_;
+  exit_code_ = ExitCodeOf(wait_status);
+  start_timer_.Stop();
+  bool clean = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+  std::string how = DescribeWaitStatus(wait_status);
+  switch (state_) {
+    case AppState::kStopping:
+      pid_ = 0;
+      return OnStopped();
+    case AppState::kStarting:
+      last_error_ = "exited during start_seconds: " + how;
+      pid_ = 0;
+      return HandleStartFailure(clean);
+    case AppState::kRunning:
+      if (!clean) last_error_ = how;
+      Transition(AppState::kExited);
+      pid_ = 0;
+      if (spec_.restart == RestartPolicy::kAlways ||
+          (spec_.restart == RestartPolicy::kOnFailure && !clean)) {
+        ++restarts_;
+        Launch();
+      }
+      return;
+    default:
+      LogError("app " + spec_.name + ": process ended in state " + to_string(state_));
+  }
+}
+
+void App::HandleStartFailure(bool clean_exit) {
+  if (spec_.restart == RestartPolicy::kNever ||
+      (spec_.restart == RestartPolicy::kOnFailure && clean_exit)) {
+    Transition(clean_exit ? AppState::kExited : AppState::kFailed);
+    return;
+  }
+  ++failures_;
+  if (failures_ > spec_.max_retries) {
+    last_error_ += " (gave up after " + std::to_string(failures_) + " failed starts)";
+    Transition(AppState::kFailed);
+    return;
+  }
+  Transition(AppState::kBackoff);
+  backoff_timer_.Start(BackoffDelayMs(spec_.backoff, failures_));
+}
+
+void App::Stop(std::function<void()> on_stopped) {
+  restart_after_stop_ = false;
+  if (on_stopped) stop_waiters_.push_back(std::move(on_stopped));
+  BeginStop();
+}
+
+void App::BeginStop() {
+  switch (state_) {
+    case AppState::kStopping:
+      return;
+    case AppState::kBackoff:
+      backoff_timer_.Stop();
+      Transition(AppState::kStopped);
+      return OnStopped();
+    case AppState::kStarting:
+    case AppState::kRunning:
+      start_timer_.Stop();
+      if (runtime_->Stop(StopSignalNumber(spec_.stop_signal), spec_.stop_timeout)) {
+        Transition(AppState::kStopping);
+        return;
+      }
+      Transition(AppState::kStopped);
+      return OnStopped();
+    default:
+      return OnStopped();
+  }
+}
+
+void App::OnStopped() {
+  if (state_ == AppState::kStopping) Transition(AppState::kStopped);
+  auto waiters = std::move(stop_waiters_);
+  stop_waiters_.clear();
+  for (auto& waiter : waiters) waiter();
+  if (restart_after_stop_) {
+    restart_after_stop_ = false;
+    Start();
+  }
+}
+
+void App::Restart() {
+  switch (state_) {
+    case AppState::kStarting:
+    case AppState::kRunning:
+      restart_after_stop_ = true;
+      return BeginStop();
+    case AppState::kStopping:
+      restart_after_stop_ = true;
+      return;
+    default:
+      Start();
+  }
+}
+
+void App::Replace(AppSpec spec) {
+  bool restart = ChangesHowItRuns(spec_, spec);
+  spec_ = std::move(spec);
+  if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
+}
+
+void App::OnLine(LogStream stream, std::string_view line) {
+  const LogEntry& entry = logs_.Append(WallClockMs(), stream, line);
+  log_writer_.Add(spec_.name, stream == LogStream::kStderr, line);
+  context_->bus->PublishLog(spec_.name, entry);
+}
+
+nlohmann::json App::StatusJson() const {
+  return {{"state", to_string(state_)},
+          {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
+          {"since", FormatRfc3339(since_ms_)},
+          {"restarts", restarts_},
+          {"exit_code", OrNull(exit_code_)},
+          {"last_error", last_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error_)}};
+}
+
+nlohmann::json App::ToJson() const {
+  nlohmann::json j = AppSpecToJson(spec_);
+  j["source"] = source_;
+  j["status"] = StatusJson();
+  return j;
+}
+
+nlohmann::json App::StatsJson() const {
+  int64_t uptime = state_ == AppState::kRunning ? (MonotonicMs() - running_since_mono_) / 1000 : 0;
+  return {{"starts", starts_},
+          {"restarts", restarts_},
+          {"exits", exits_},
+          {"last_exit_code", OrNull(exit_code_)},
+          {"last_start", last_start_ms_ ? nlohmann::json(FormatRfc3339(last_start_ms_))
+                                        : nlohmann::json(nullptr)},
+          {"uptime_seconds", uptime}};
+}
+
+}  // namespace berth

@@ -1,0 +1,94 @@
+// App: one supervised app. Owns its spec, its runtime, its log ring and the one state machine
+// that every API answer and event reads from: all moves go through Transition().
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reactor/log.h"
+#include "supervise/app_spec.h"
+#include "supervise/app_state.h"
+#include "supervise/event_bus.h"
+#include "supervise/isolation.h"
+#include "supervise/log_ring.h"
+#include "supervise/runtime.h"
+
+namespace berth {
+
+// What every app shares: the loop, the reaper, the admin command queue, paths and the bus.
+struct AppContext {
+  EventLoop* loop;
+  ChildReaper* reaper;
+  AdminCommands* admin;
+  const BerthPaths* paths;
+  EventBus* bus;
+};
+
+class App {
+ public:
+  App(AppContext* context, AppSpec spec, std::string source);
+  ~App();
+
+  const AppSpec& spec() const { return spec_; }
+  const std::string& source() const { return source_; }
+  AppState state() const { return state_; }
+  pid_t pid() const { return pid_; }
+  const LogRing& logs() const { return logs_; }
+  uint64_t restarts() const { return restarts_; }
+
+  // Commands from the API. Each is legal in every state; what it does depends on the state.
+  void Start();
+  // `on_stopped` runs once the app is stopped (at once when it already is).
+  void Stop(std::function<void()> on_stopped = {});
+  void Restart();
+  // Takes a new spec; a running app restarts when the change affects how it runs.
+  void Replace(AppSpec spec);
+  void OnAnyReaped() { runtime_->OnAnyReaped(); }
+
+  // The app as the API shows it: spec, "source" and "status".
+  nlohmann::json ToJson() const;
+  nlohmann::json StatusJson() const;
+  nlohmann::json StatsJson() const;
+
+ private:
+  bool Transition(AppState to);
+  void Launch();
+  void OnStarted(pid_t pid);
+  void OnStartFailed(const std::string& error);
+  void OnFinished(int wait_status);
+  void OnLine(LogStream stream, std::string_view line);
+  void OnStartWindowPassed();
+  void HandleStartFailure(bool clean_exit);
+  void BeginStop();
+  void OnStopped();
+
+  AppContext* context_;
+  AppSpec spec_;
+  std::string source_;
+  std::unique_ptr<Runtime> runtime_;
+  AppState state_ = AppState::kStopped;
+  int64_t since_ms_;
+  pid_t pid_ = 0;
+  std::optional<int> exit_code_;
+  std::string last_error_;
+  // Counters for status and stats.
+  uint64_t starts_ = 0, restarts_ = 0, exits_ = 0;
+  int failures_ = 0;  // consecutive start failures, for backoff
+  int64_t last_start_ms_ = 0;
+  int64_t running_since_mono_ = 0;
+  bool restart_after_stop_ = false;
+  std::vector<std::function<void()>> stop_waiters_;
+  Timer start_timer_;
+  Timer backoff_timer_;
+  LogRing logs_;
+  AppLineWriter log_writer_;
+};
+
+}  // namespace berth

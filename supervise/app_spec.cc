@@ -1,0 +1,234 @@
+// Parsing and validating app definitions.
+#include "supervise/app_spec.h"
+
+#include <signal.h>
+
+#include <cmath>
+#include <set>
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string> kKnownFields = {
+    "name",          "kind",      "command", "directory",    "user",        "env",
+    "port",          "autostart", "restart", "start_seconds", "stop_signal", "stop_timeout",
+    "backoff",       "max_retries", "source", "status"};
+
+bool IsValidEnvName(const std::string& name) {
+  if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
+    return false;
+  for (char c : name)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+bool IsValidUserName(const std::string& name) {
+  if (name.empty() || name.size() > 32 || name[0] == '-') return false;
+  for (char c : name)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+  return true;
+}
+
+// Reads a number field within [min, max]; integers only when `integral`.
+Status ReadNumber(const json& j, const char* key, const std::string& field, double min, double max,
+                  bool integral, double* out) {
+  if (!j.contains(key)) return Status::Ok();
+  const json& v = j.at(key);
+  std::string range = " from " + json(min).dump() + " to " + json(max).dump();
+  if (!v.is_number() || (integral && !v.is_number_integer()))
+    return Status::Invalid(field + " must be " + (integral ? "a whole number" : "a number") + range,
+                           field);
+  double d = v.get<double>();
+  if (!std::isfinite(d) || d < min || d > max)
+    return Status::Invalid(field + " must be" + range + ", not " + v.dump(), field);
+  *out = d;
+  return Status::Ok();
+}
+
+Status ParseCommand(const json& j, AppSpec* spec) {
+  if (!j.contains("command"))
+    return Status::Invalid("command is required: an argv array or a shell string", "command");
+  const json& c = j.at("command");
+  if (c.is_string()) {
+    std::string text = c.get<std::string>();
+    if (text.find_first_not_of(" \t\n") == std::string::npos)
+      return Status::Invalid("command must not be empty", "command");
+    spec->shell_command = true;
+    spec->command = {"/bin/sh", "-c", text};
+    return Status::Ok();
+  }
+  if (!c.is_array() || c.empty())
+    return Status::Invalid("command must be a non-empty array of strings or a string", "command");
+  for (size_t i = 0; i < c.size(); ++i) {
+    std::string field = "command[" + std::to_string(i) + "]";
+    if (!c[i].is_string()) return Status::Invalid(field + " must be a string", field);
+    std::string arg = c[i].get<std::string>();
+    if (arg.find('\0') != std::string::npos)
+      return Status::Invalid(field + " must not contain a NUL byte", field);
+    spec->command.push_back(std::move(arg));
+  }
+  if (spec->command[0].empty()) return Status::Invalid("command[0] must name a program", "command[0]");
+  return Status::Ok();
+}
+
+Status ParseEnv(const json& j, AppSpec* spec) {
+  if (!j.contains("env")) return Status::Ok();
+  const json& e = j.at("env");
+  if (!e.is_object()) return Status::Invalid("env must be an object of strings", "env");
+  for (const auto& [key, value] : e.items()) {
+    std::string field = "env." + key;
+    if (!IsValidEnvName(key))
+      return Status::Invalid("env name '" + key + "' must match [A-Za-z_][A-Za-z0-9_]*", field);
+    if (!value.is_string()) return Status::Invalid(field + " must be a string", field);
+    std::string v = value.get<std::string>();
+    if (v.find('\0') != std::string::npos)
+      return Status::Invalid(field + " must not contain a NUL byte", field);
+    spec->env[key] = std::move(v);
+  }
+  return Status::Ok();
+}
+
+Status ReadString(const json& j, const char* key, std::string* out) {
+  if (!j.contains(key) || j.at(key).is_null()) return Status::Ok();
+  if (!j.at(key).is_string()) return Status::Invalid(std::string(key) + " must be a string", key);
+  *out = j.at(key).get<std::string>();
+  return Status::Ok();
+}
+
+Status ParseEnums(const json& j, AppSpec* spec) {
+  std::string kind = "process";
+  if (Status s = ReadString(j, "kind", &kind); !s.ok()) return s;
+  if (kind != "process")
+    return Status::Invalid("kind must be \"process\" (got \"" + kind + "\")", "kind");
+  std::string restart = to_string(spec->restart);
+  if (Status s = ReadString(j, "restart", &restart); !s.ok()) return s;
+  if (restart == "always") spec->restart = RestartPolicy::kAlways;
+  else if (restart == "on-failure") spec->restart = RestartPolicy::kOnFailure;
+  else if (restart == "never") spec->restart = RestartPolicy::kNever;
+  else return Status::Invalid("restart must be always, on-failure or never, not \"" + restart + "\"", "restart");
+  if (Status s = ReadString(j, "stop_signal", &spec->stop_signal); !s.ok()) return s;
+  if (StopSignalNumber(spec->stop_signal) == 0)
+    return Status::Invalid("stop_signal must be one of TERM INT QUIT HUP KILL USR1 USR2", "stop_signal");
+  return Status::Ok();
+}
+
+Status ParsePaths(const json& j, AppSpec* spec) {
+  if (Status s = ReadString(j, "directory", &spec->directory); !s.ok()) return s;
+  if (!spec->directory.empty() && spec->directory[0] != '/')
+    return Status::Invalid("directory must be an absolute path", "directory");
+  if (spec->directory.find('\0') != std::string::npos)
+    return Status::Invalid("directory must not contain a NUL byte", "directory");
+  if (Status s = ReadString(j, "user", &spec->user); !s.ok()) return s;
+  if (!spec->user.empty() && !IsValidUserName(spec->user))
+    return Status::Invalid("user must be a user name of at most 32 letters, digits, '_', '-', '.'", "user");
+  return Status::Ok();
+}
+
+Status ParseNumbers(const json& j, AppSpec* spec) {
+  double port = 0;
+  if (Status s = ReadNumber(j, "port", "port", 1, 65535, true, &port); !s.ok()) return s;
+  if (j.contains("port") && !j.at("port").is_null()) spec->port = static_cast<int>(port);
+  if (Status s = ReadNumber(j, "start_seconds", "start_seconds", 0, 3600, false, &spec->start_seconds); !s.ok()) return s;
+  if (Status s = ReadNumber(j, "stop_timeout", "stop_timeout", 0, 86400, false, &spec->stop_timeout); !s.ok()) return s;
+  double retries = spec->max_retries;
+  if (Status s = ReadNumber(j, "max_retries", "max_retries", 0, 1000000, true, &retries); !s.ok()) return s;
+  spec->max_retries = static_cast<int>(retries);
+  if (j.contains("autostart")) {
+    if (!j.at("autostart").is_boolean()) return Status::Invalid("autostart must be true or false", "autostart");
+    spec->autostart = j.at("autostart").get<bool>();
+  }
+  return Status::Ok();
+}
+
+Status ParseBackoff(const json& j, AppSpec* spec) {
+  if (!j.contains("backoff")) return Status::Ok();
+  const json& b = j.at("backoff");
+  if (!b.is_object()) return Status::Invalid("backoff must be an object {initial_ms, max_ms}", "backoff");
+  for (const auto& [key, value] : b.items())
+    if (key != "initial_ms" && key != "max_ms")
+      return Status::Invalid("backoff has no field '" + key + "'", "backoff." + key);
+  double initial = spec->backoff.initial_ms, max = spec->backoff.max_ms;
+  if (Status s = ReadNumber(b, "initial_ms", "backoff.initial_ms", 1, 3600000, true, &initial); !s.ok()) return s;
+  if (Status s = ReadNumber(b, "max_ms", "backoff.max_ms", 1, 3600000, true, &max); !s.ok()) return s;
+  if (max < initial)
+    return Status::Invalid("backoff.max_ms must not be below backoff.initial_ms", "backoff.max_ms");
+  spec->backoff = {static_cast<int>(initial), static_cast<int>(max)};
+  return Status::Ok();
+}
+
+// Whole numbers print as such (1, not 1.0).
+json Number(double d) {
+  if (d == std::floor(d) && std::fabs(d) < 1e15) return json(static_cast<int64_t>(d));
+  return json(d);
+}
+
+}  // namespace
+
+const char* to_string(AppKind) { return "process"; }
+
+const char* to_string(RestartPolicy policy) {
+  switch (policy) {
+    case RestartPolicy::kAlways: return "always";
+    case RestartPolicy::kOnFailure: return "on-failure";
+    case RestartPolicy::kNever: return "never";
+  }
+  return "on-failure";
+}
+
+bool IsValidAppName(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z') return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+int StopSignalNumber(const std::string& name) {
+  static const std::map<std::string, int> kSignals = {
+      {"TERM", SIGTERM}, {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"HUP", SIGHUP},
+      {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}};
+  auto it = kSignals.find(name);
+  return it == kSignals.end() ? 0 : it->second;
+}
+
+Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
+  if (!j.is_object()) return Status::Invalid("an app must be a JSON object");
+  for (const auto& [key, value] : j.items())
+    if (!kKnownFields.count(key)) return Status::Invalid("unknown field '" + key + "'", key);
+  AppSpec spec;
+  spec.name = name;
+  if (j.contains("name")) {
+    if (!j.at("name").is_string() || j.at("name").get<std::string>() != name)
+      return Status::Invalid("name in the body must be \"" + name + "\", as in the URL", "name");
+  }
+  if (!IsValidAppName(name))
+    return Status::Invalid("name must match ^[a-z][a-z0-9-]{0,31}$ (got \"" + name + "\")", "name");
+  for (auto* parse : {&ParseEnums, &ParseCommand, &ParsePaths, &ParseEnv, &ParseNumbers, &ParseBackoff})
+    if (Status s = parse(j, &spec); !s.ok()) return s;
+  return spec;
+}
+
+json AppSpecToJson(const AppSpec& spec) {
+  json j = {{"name", spec.name}, {"kind", to_string(spec.kind)}};
+  j["command"] = spec.shell_command ? json(spec.command[2]) : json(spec.command);
+  if (!spec.directory.empty()) j["directory"] = spec.directory;
+  if (!spec.user.empty()) j["user"] = spec.user;
+  j["env"] = spec.env;
+  j["port"] = spec.port ? json(*spec.port) : json(nullptr);
+  j["autostart"] = spec.autostart;
+  j["restart"] = to_string(spec.restart);
+  j["start_seconds"] = Number(spec.start_seconds);
+  j["stop_signal"] = spec.stop_signal;
+  j["stop_timeout"] = Number(spec.stop_timeout);
+  j["backoff"] = {{"initial_ms", spec.backoff.initial_ms}, {"max_ms", spec.backoff.max_ms}};
+  j["max_retries"] = spec.max_retries;
+  return j;
+}
+
+bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {
+  return a.kind != b.kind || a.command != b.command || a.directory != b.directory ||
+         a.user != b.user || a.env != b.env || a.port != b.port;
+}
+
+}  // namespace berth

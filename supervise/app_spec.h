@@ -1,0 +1,65 @@
+// AppSpec: what an app is (API.md "App"): parsed and validated from JSON, serialised back in
+// canonical form. The same JSON is the body of PUT /v1/apps/{name} and an apps.d file.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/status.h"
+
+namespace berth {
+
+enum class AppKind { kProcess };
+enum class RestartPolicy { kAlways, kOnFailure, kNever };
+
+const char* to_string(AppKind kind);
+const char* to_string(RestartPolicy policy);
+
+struct Backoff {
+  int initial_ms = 100;
+  int max_ms = 30000;
+  bool operator==(const Backoff&) const = default;
+};
+
+struct AppSpec {
+  std::string name;
+  AppKind kind = AppKind::kProcess;
+  std::vector<std::string> command;  // argv; for a string command, {"/bin/sh", "-c", text}
+  bool shell_command = false;        // the command was given as a string
+  std::string directory;             // empty: <state>/apps/<name>
+  std::string user;                  // empty: the default for how berthd runs
+  std::map<std::string, std::string> env;
+  std::optional<int> port;
+  bool autostart = true;
+  RestartPolicy restart = RestartPolicy::kOnFailure;
+  double start_seconds = 1;
+  std::string stop_signal = "TERM";
+  double stop_timeout = 10;
+  Backoff backoff;
+  int max_retries = 5;
+
+  bool operator==(const AppSpec&) const = default;
+};
+
+// True for names matching ^[a-z][a-z0-9-]{0,31}$.
+bool IsValidAppName(std::string_view name);
+
+// Validates `json` as an app definition. `name` is the name from the URL or file name; a
+// "name" in the body must match it. Read-only members of responses ("source", "status") are
+// accepted and ignored, so a GET body can be PUT back.
+Result<AppSpec> ParseAppSpec(const nlohmann::json& json, const std::string& name);
+
+// The canonical JSON of a spec, every field present.
+nlohmann::json AppSpecToJson(const AppSpec& spec);
+
+// True when going from `a` to `b` changes how the app runs, so a running app must restart.
+bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b);
+
+// The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.
+int StopSignalNumber(const std::string& name);
+
+}  // namespace berth

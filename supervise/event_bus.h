@@ -1,0 +1,61 @@
+// EventBus: fans app state changes, log lines and config changes out to subscribers (the SSE
+// streams). Publishing costs nothing when nobody listens.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "supervise/app_state.h"
+#include "supervise/log_ring.h"
+
+namespace berth {
+
+struct TransitionEvent {
+  std::string app;
+  AppState from;
+  AppState to;
+  int64_t ts_ms;
+  pid_t pid;  // 0 when there is no process
+  std::optional<int> exit_code;
+};
+
+// "created", "replaced", "deleted" for an app's definition.
+struct ConfigEvent {
+  std::string app;
+  std::string action;
+  int64_t ts_ms;
+};
+
+class EventBus {
+ public:
+  using TransitionFn = std::function<void(const TransitionEvent&)>;
+  using ConfigFn = std::function<void(const ConfigEvent&)>;
+  using LogFn = std::function<void(const LogEntry&)>;
+
+  uint64_t SubscribeTransitions(TransitionFn fn);
+  uint64_t SubscribeConfig(ConfigFn fn);
+  uint64_t SubscribeLogs(const std::string& app, LogFn fn);
+  // Safe to call from within a subscriber.
+  void Unsubscribe(uint64_t id);
+
+  void Publish(const TransitionEvent& event);
+  void Publish(const ConfigEvent& event);
+  void PublishLog(const std::string& app, const LogEntry& entry) {
+    if (!log_subscribers_.empty()) DispatchLog(app, entry);
+  }
+
+ private:
+  void DispatchLog(const std::string& app, const LogEntry& entry);
+
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, TransitionFn> transition_subscribers_;
+  std::map<uint64_t, ConfigFn> config_subscribers_;
+  std::map<uint64_t, std::pair<std::string, LogFn>> log_subscribers_;
+};
+
+}  // namespace berth

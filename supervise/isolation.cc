@@ -1,0 +1,167 @@
+// Users, directories and environments of apps.
+#include "supervise/isolation.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace berth {
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// mkdir -p with `mode` for the directories it creates.
+Status MakeDirs(const std::string& path, mode_t mode) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string prefix = path.substr(0, pos);
+    if (mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST)
+      return Status::IOError("cannot create directory " + prefix + ": " + strerror(errno));
+  }
+  return Status::Ok();
+}
+
+// Creates `path` (and parents) and gives it `mode` and the app's owner.
+Status OwnedDir(const std::string& path, mode_t mode, const AppIdentity& identity) {
+  if (Status s = MakeDirs(path, 0711); !s.ok()) return s;
+  if (identity.uid && chown(path.c_str(), *identity.uid, *identity.gid) != 0)
+    return Status::IOError("cannot give " + path + " to " + identity.user + ": " + strerror(errno));
+  if (chmod(path.c_str(), mode) != 0)
+    return Status::IOError("cannot set the mode of " + path + ": " + strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string DefaultUserName(const std::string& app_name) {
+  std::string user = "svc_" + app_name;
+  for (char& c : user)
+    if (c == '-') c = '_';
+  return user;
+}
+
+AppDirs DirsFor(const BerthPaths& paths, const AppSpec& spec) {
+  std::string run = paths.runtime_dir + "/apps/" + spec.name;
+  std::string home =
+      spec.directory.empty() ? paths.state_dir + "/apps/" + spec.name : spec.directory;
+  return {home, run + "/tmp", run + "/cache"};
+}
+
+AppIdentity IdentityFor(const BerthPaths& paths, const AppSpec& spec) {
+  AppIdentity identity;
+  if (!paths.as_root) {
+    identity.user = spec.user;  // must be berthd's own user; checked at lookup
+    return identity;
+  }
+  identity.user = spec.user.empty() ? DefaultUserName(spec.name) : spec.user;
+  identity.default_user = spec.user.empty();
+  return identity;
+}
+
+Status LookupIdentity(AppIdentity* identity) {
+  if (identity->user.empty()) return Status::Ok();
+  passwd pw{}, *found = nullptr;
+  char buffer[4096];
+  getpwnam_r(identity->user.c_str(), &pw, buffer, sizeof buffer, &found);
+  if (!found) return Status::NotFound("user '" + identity->user + "' does not exist");
+  if (geteuid() != 0) {
+    if (found->pw_uid != geteuid())
+      return Status::Invalid("berthd is not running as root, so it cannot run an app as user '" +
+                             identity->user + "'", "user");
+    identity->user.clear();
+    return Status::Ok();
+  }
+  identity->uid = found->pw_uid;
+  identity->gid = found->pw_gid;
+  int count = 64;
+  std::vector<gid_t> groups(count);
+  if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) < 0) {
+    groups.resize(count);
+    getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count);
+  }
+  groups.resize(count);
+  identity->groups = std::move(groups);
+  return Status::Ok();
+}
+
+Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdentity& identity,
+                   const AppDirs& dirs) {
+  // A directory the admin named is used as it is; berth's own gets berth's modes.
+  if (spec.directory.empty()) {
+    if (Status s = OwnedDir(dirs.home, 0750, identity); !s.ok()) return s;
+  } else {
+    struct stat st {};
+    if (stat(dirs.home.c_str(), &st) != 0) {
+      if (Status s = OwnedDir(dirs.home, 0750, identity); !s.ok()) return s;
+    } else if (!S_ISDIR(st.st_mode)) {
+      return Status::Invalid("directory " + dirs.home + " is not a directory", "directory");
+    }
+  }
+  (void)paths;
+  if (Status s = OwnedDir(dirs.tmp, 0700, identity); !s.ok()) return s;
+  return OwnedDir(dirs.cache, 0700, identity);
+}
+
+std::vector<std::string> AppEnvironment(const AppSpec& spec, const AppIdentity& identity,
+                                        const AppDirs& dirs) {
+  std::map<std::string, std::string> env = {
+      {"PATH", kDefaultPath}, {"HOME", dirs.home}, {"TMPDIR", dirs.tmp},
+      {"XDG_CACHE_HOME", dirs.cache}, {"BERTH_APP", spec.name}};
+  if (!identity.user.empty()) env["USER"] = env["LOGNAME"] = identity.user;
+  if (spec.port) env["PORT"] = std::to_string(*spec.port);
+  for (const auto& [key, value] : spec.env) env[key] = value;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [key, value] : env) out.push_back(key + "=" + value);
+  return out;
+}
+
+void AdminCommands::Run(std::vector<std::string> argv, std::function<void(Status)> done) {
+  queue_.push_back({std::move(argv), std::move(done)});
+  if (!current_) StartNext();
+}
+
+void AdminCommands::StartNext() {
+  while (!queue_.empty() && !current_) {
+    SpawnOptions options;
+    options.argv = queue_.front().argv;
+    options.env = {std::string("PATH=") + kDefaultPath, "LC_ALL=C"};
+    options.cwd = "/";
+    options.umask = 022;
+    output_.clear();
+    auto child = ChildProcess::Spawn(
+        loop_, reaper_, options,
+        [this](OutputStream, std::string_view data, bool) {
+          if (output_.size() < 4096) output_.append(data);
+        },
+        [this](int wait_status) { OnFinished(wait_status); });
+    if (child.ok()) {
+      current_ = std::move(child).value();
+      return;
+    }
+    auto job = std::move(queue_.front());
+    queue_.pop_front();
+    job.done(child.status());
+  }
+}
+
+void AdminCommands::OnFinished(int wait_status) {
+  auto job = std::move(queue_.front());
+  queue_.pop_front();
+  // The child calls us from its own callback: free it on the next loop turn.
+  loop_->Defer([child = std::shared_ptr<ChildProcess>(std::move(current_))] {});
+  while (!output_.empty() && output_.back() == '\n') output_.pop_back();
+  if (ExitCodeOf(wait_status) == 0) {
+    job.done(Status::Ok());
+  } else {
+    job.done(Status::Internal(job.argv[0] + " " + DescribeWaitStatus(wait_status) +
+                              (output_.empty() ? "" : ": " + output_)));
+  }
+  StartNext();
+}
+
+}  // namespace berth

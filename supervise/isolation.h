@@ -1,0 +1,78 @@
+// Isolation of an app: the UNIX user it runs as (a system user svc_<name> created on demand
+// when berthd is root) and its private directories.
+#pragma once
+
+#include <sys/types.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reactor/child_process.h"
+#include "supervise/app_spec.h"
+
+namespace berth {
+
+// Where berth keeps its files. Set once at start-up.
+struct BerthPaths {
+  std::string state_dir;    // berth.db, apps/<name>/
+  std::string runtime_dir;  // api.sock, apps/<name>/{tmp,cache}
+  bool as_root = false;
+};
+
+struct AppIdentity {
+  std::string user;        // empty: berthd's own user, no switch
+  bool default_user = false;  // berth's own svc_<name>, created (and purged) by berth
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  std::vector<gid_t> groups;
+};
+
+struct AppDirs {
+  std::string home;  // the working directory
+  std::string tmp;
+  std::string cache;
+};
+
+// svc_<name> with dashes turned into underscores.
+std::string DefaultUserName(const std::string& app_name);
+AppDirs DirsFor(const BerthPaths& paths, const AppSpec& spec);
+// Which user the app runs as, before lookup.
+AppIdentity IdentityFor(const BerthPaths& paths, const AppSpec& spec);
+// Fills uid/gid/groups from the user database. NotFound when the user does not exist.
+Status LookupIdentity(AppIdentity* identity);
+// Creates the app's directories with their modes and owners (home 0750 when berth owns it,
+// tmp and cache 0700).
+Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdentity& identity,
+                   const AppDirs& dirs);
+// The clean environment of an app: PATH, HOME, TMPDIR, XDG_CACHE_HOME, USER, PORT, then env.
+std::vector<std::string> AppEnvironment(const AppSpec& spec, const AppIdentity& identity,
+                                        const AppDirs& dirs);
+
+// Runs administrative commands (useradd, userdel, rm -rf) one at a time, in children, so that
+// two never fight over /etc/passwd's lock and the loop never waits on them.
+class AdminCommands {
+ public:
+  AdminCommands(EventLoop* loop, ChildReaper* reaper) : loop_(loop), reaper_(reaper) {}
+  // `done` gets Ok, or an error quoting the command's output.
+  void Run(std::vector<std::string> argv, std::function<void(Status)> done);
+
+ private:
+  struct Job {
+    std::vector<std::string> argv;
+    std::function<void(Status)> done;
+  };
+  void StartNext();
+  void OnFinished(int wait_status);
+
+  EventLoop* loop_;
+  ChildReaper* reaper_;
+  std::deque<Job> queue_;
+  std::unique_ptr<ChildProcess> current_;
+  std::string output_;
+};
+
+}  // namespace berth

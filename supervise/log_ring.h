@@ -1,0 +1,55 @@
+// LogRing: the last lines an app wrote (1,000 by default), each with a sequence number that
+// grows for the life of the daemon; and LineSplitter, which cuts a byte stream into lines.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace berth {
+
+enum class LogStream : uint8_t { kStdout, kStderr };
+const char* to_string(LogStream stream);
+
+struct LogEntry {
+  uint64_t seq = 0;
+  int64_t ts_ms = 0;
+  LogStream stream = LogStream::kStdout;
+  std::string line;
+};
+
+class LogRing {
+ public:
+  explicit LogRing(size_t capacity = 1000);
+
+  // Appends a line; the oldest falls out once the ring is full. Returns the stored entry.
+  const LogEntry& Append(int64_t ts_ms, LogStream stream, std::string_view line);
+  // Calls `visit` for the entries with seq > after_seq, oldest first, at most the last `limit`.
+  void ForEachSince(uint64_t after_seq, size_t limit,
+                    const std::function<void(const LogEntry&)>& visit) const;
+  size_t size() const { return size_; }
+  uint64_t last_seq() const { return next_seq_ - 1; }
+
+ private:
+  std::vector<LogEntry> entries_;  // circular; reused so steady state does not allocate
+  size_t head_ = 0;                // index of the oldest entry
+  size_t size_ = 0;
+  uint64_t next_seq_ = 1;
+};
+
+// Splits chunks into lines. Lines longer than `max_line` are cut into pieces of that size; a
+// last line without a newline is delivered at Finish().
+class LineSplitter {
+ public:
+  explicit LineSplitter(size_t max_line = 16 * 1024) : max_line_(max_line) {}
+  void Feed(std::string_view chunk, const std::function<void(std::string_view)>& emit);
+  void Finish(const std::function<void(std::string_view)>& emit);
+
+ private:
+  size_t max_line_;
+  std::string partial_;
+};
+
+}  // namespace berth

@@ -1,0 +1,115 @@
+// Starting and stopping native processes.
+#include "supervise/process_runtime.h"
+
+#include <signal.h>
+
+namespace berth {
+
+ProcessRuntime::ProcessRuntime(ProcessContext context, Events events)
+    : context_(context), events_(std::move(events)), stop_timer_(context.loop, [this] {
+        OnStopTimeout();
+      }) {}
+
+ProcessRuntime::~ProcessRuntime() = default;
+
+void ProcessRuntime::Start(const AppSpec& spec) {
+  ++*generation_;
+  stopping_ = awaiting_group_ = false;
+  AppIdentity identity = IdentityFor(*context_.paths, spec);
+  Status found = LookupIdentity(&identity);
+  if (found.ok()) return Launch(spec, std::move(identity));
+  if (found.code() != Status::Code::kNotFound || !identity.default_user)
+    return events_.start_failed(found.message());
+  // berth's own user: create it, then launch. Nothing here may outlive this runtime.
+  std::weak_ptr<int> guard = generation_;
+  int generation = *generation_;
+  AppDirs dirs = DirsFor(*context_.paths, spec);
+  context_.admin->Run(
+      {"useradd", "--system", "--no-create-home", "--home-dir", dirs.home, "--shell",
+       "/usr/sbin/nologin", "--user-group", identity.user},
+      [this, guard, generation, spec, identity](Status status) mutable {
+        auto alive = guard.lock();
+        if (!alive || *alive != generation) return;
+        if (!status.ok()) return events_.start_failed("cannot create user: " + status.message());
+        if (Status s = LookupIdentity(&identity); !s.ok()) return events_.start_failed(s.message());
+        Launch(spec, std::move(identity));
+      });
+}
+
+void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
+  AppDirs dirs = DirsFor(*context_.paths, spec);
+  if (Status s = PrepareDirs(*context_.paths, spec, identity, dirs); !s.ok())
+    return events_.start_failed(s.message());
+  SpawnOptions options;
+  options.argv = spec.command;
+  options.env = AppEnvironment(spec, identity, dirs);
+  options.cwd = dirs.home;
+  options.uid = identity.uid;
+  options.gid = identity.gid;
+  options.groups = identity.groups;
+  auto child = ChildProcess::Spawn(
+      context_.loop, context_.reaper, options,
+      [this](OutputStream stream, std::string_view data, bool eof) { OnOutput(stream, data, eof); },
+      [this](int wait_status) { OnChildFinished(wait_status); });
+  if (!child.ok()) return events_.start_failed(child.status().message());
+  child_ = std::move(child).value();
+  group_ = child_->pid();
+  // A crash leaves nothing of the group behind; a stop gives members until its timeout.
+  child_->set_on_exit([this] {
+    if (!stopping_) kill(-group_, SIGKILL);
+  });
+  events_.started(child_->pid());
+}
+
+void ProcessRuntime::OnOutput(OutputStream stream, std::string_view data, bool eof) {
+  auto log_stream = stream == OutputStream::kStdout ? LogStream::kStdout : LogStream::kStderr;
+  auto emit = [&](std::string_view line) { events_.line(log_stream, line); };
+  LineSplitter& splitter = splitters_[static_cast<int>(stream)];
+  if (eof) {
+    splitter.Finish(emit);
+  } else {
+    splitter.Feed(data, emit);
+  }
+  events_.lines_done();
+}
+
+bool ProcessRuntime::Stop(int signo, double timeout_s) {
+  if (!child_) {
+    ++*generation_;  // a pending user creation must not launch anything now
+    return false;
+  }
+  if (stopping_) return true;
+  stopping_ = true;
+  kill(-group_, signo);
+  if (signo != SIGCONT) kill(-group_, SIGCONT);  // a stopped process must see the signal
+  stop_timer_.Start(static_cast<long>(timeout_s * 1000));
+  return true;
+}
+
+void ProcessRuntime::OnChildFinished(int wait_status) {
+  wait_status_ = wait_status;
+  if (stopping_ && kill(-group_, 0) == 0) {
+    awaiting_group_ = true;
+    return;
+  }
+  Finish();
+}
+
+void ProcessRuntime::OnAnyReaped() {
+  if (awaiting_group_ && kill(-group_, 0) != 0) Finish();
+}
+
+void ProcessRuntime::OnStopTimeout() {
+  kill(-group_, SIGKILL);
+}
+
+void ProcessRuntime::Finish() {
+  awaiting_group_ = false;
+  stopping_ = false;
+  stop_timer_.Stop();
+  // We are inside the child's callback: release it on the next loop turn.
+  context_.loop->Defer([child = std::shared_ptr<ChildProcess>(std::move(child_))] {});
+  events_.finished(wait_status_);
+}
+
+}  // namespace berth

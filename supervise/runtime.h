@@ -1,0 +1,39 @@
+// Runtime: how one kind of app is started and stopped (processes now; containers and compose
+// stacks later). The App's state machine drives a Runtime and hears back through Events.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "supervise/app_spec.h"
+#include "supervise/log_ring.h"
+
+namespace berth {
+
+class Runtime {
+ public:
+  struct Events {
+    std::function<void(pid_t)> started;
+    std::function<void(const std::string& error)> start_failed;
+    // The app's process is gone (when stopping: its whole process group).
+    std::function<void(int wait_status)> finished;
+    std::function<void(LogStream, std::string_view line)> line;
+    // A burst of lines has been delivered.
+    std::function<void()> lines_done;
+  };
+
+  virtual ~Runtime() = default;
+  // Prepares and launches; reports `started` or `start_failed`, maybe synchronously.
+  virtual void Start(const AppSpec& spec) = 0;
+  // Returns false when there is nothing to stop (then nothing more will be reported).
+  // Otherwise sends `signo`, escalates to SIGKILL after `timeout_s`, and reports `finished`.
+  virtual bool Stop(int signo, double timeout_s) = 0;
+  virtual pid_t pid() const = 0;
+  // Some child of berthd was reaped: a process group may have emptied.
+  virtual void OnAnyReaped() {}
+};
+
+}  // namespace berth

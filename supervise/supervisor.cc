@@ -1,0 +1,150 @@
+// The app registry and its persistence.
+#include "supervise/supervisor.h"
+
+#include "reactor/clock.h"
+#include "reactor/log.h"
+
+namespace berth {
+
+Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, BerthPaths paths)
+    : loop_(loop),
+      reaper_(reaper),
+      paths_(std::move(paths)),
+      repository_(db),
+      admin_(loop, reaper),
+      context_{loop, reaper, &admin_, &paths_, &bus_} {
+  reaper_->set_after_reap([this] {
+    for (auto& [name, app] : apps_) app->OnAnyReaped();
+  });
+}
+
+Supervisor::~Supervisor() { reaper_->set_after_reap(nullptr); }
+
+Status Supervisor::Load() {
+  auto rows = repository_.List();
+  if (!rows.ok()) return rows.status();
+  for (const auto& row : *rows) {
+    nlohmann::json json = nlohmann::json::parse(row.spec_json, nullptr, false);
+    auto spec = ParseAppSpec(json, row.name);
+    if (!spec.ok()) {
+      LogError("app " + row.name + ": stored definition is not valid, skipping it: " +
+               spec.status().message());
+      continue;
+    }
+    apps_[row.name] = std::make_unique<App>(&context_, std::move(spec).value(), "api");
+  }
+  LogInfo("loaded " + std::to_string(apps_.size()) + " apps");
+  return Status::Ok();
+}
+
+void Supervisor::StartAutostartApps() {
+  for (auto& [name, app] : apps_)
+    if (app->spec().autostart) app->Start();
+}
+
+App* Supervisor::Find(const std::string& name) const {
+  auto it = apps_.find(name);
+  return it == apps_.end() ? nullptr : it->second.get();
+}
+
+Status Supervisor::CheckPortFree(const AppSpec& spec) const {
+  if (!spec.port) return Status::Ok();
+  for (const auto& [name, app] : apps_) {
+    if (name != spec.name && app->spec().port == spec.port)
+      return Status::Conflict("port " + std::to_string(*spec.port) + " is already used by app '" +
+                              name + "'", "port");
+  }
+  return Status::Ok();
+}
+
+Status Supervisor::Persist(const AppSpec& spec) {
+  std::string now = FormatRfc3339(WallClockMs());
+  return repository_.Put({spec.name, AppSpecToJson(spec).dump(), now, now});
+}
+
+Result<App*> Supervisor::Create(AppSpec spec) {
+  if (apps_.count(spec.name)) return Status::Conflict("an app named '" + spec.name + "' exists");
+  if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = Persist(spec); !s.ok()) return s;
+  std::string name = spec.name;
+  auto app = std::make_unique<App>(&context_, std::move(spec), "api");
+  App* raw = app.get();
+  apps_[name] = std::move(app);
+  bus_.Publish(ConfigEvent{name, "created", WallClockMs()});
+  if (raw->spec().autostart) raw->Start();
+  return raw;
+}
+
+Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
+  App* app = Find(spec.name);
+  *created = app == nullptr;
+  if (!app) return Create(std::move(spec));
+  if (IsBeingRemoved(spec.name))
+    return Status::Conflict("app '" + spec.name + "' is being deleted");
+  if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = Persist(spec); !s.ok()) return s;
+  app->Replace(std::move(spec));
+  bus_.Publish(ConfigEvent{app->spec().name, "replaced", WallClockMs()});
+  return app;
+}
+
+Result<App*> Supervisor::Patch(const std::string& name, const nlohmann::json& patch) {
+  App* app = Find(name);
+  if (!app) return Status::NotFound("no app named '" + name + "'");
+  if (!patch.is_object()) return Status::Invalid("a merge patch must be a JSON object");
+  nlohmann::json merged = AppSpecToJson(app->spec());
+  merged.merge_patch(patch);
+  auto spec = ParseAppSpec(merged, name);
+  if (!spec.ok()) return spec.status();
+  bool created = false;
+  return Put(std::move(spec).value(), &created);
+}
+
+void Supervisor::Remove(const std::string& name, bool purge, std::function<void(Status)> done) {
+  App* app = Find(name);
+  if (!app) return done(Status::NotFound("no app named '" + name + "'"));
+  if (IsBeingRemoved(name)) return done(Status::Conflict("app '" + name + "' is being deleted"));
+  removing_.insert(name);
+  app->Stop([this, name, purge, done = std::move(done)] {
+    Status removed = repository_.Remove(name);
+    auto it = apps_.find(name);
+    AppSpec spec = it->second->spec();
+    if (!removed.ok()) {
+      removing_.erase(name);
+      return done(removed);
+    }
+    // We are inside the app's own callback: free it on the next loop turn.
+    loop_->Defer([app = std::shared_ptr<App>(std::move(it->second))] {});
+    apps_.erase(it);
+    removing_.erase(name);
+    bus_.Publish(ConfigEvent{name, "deleted", WallClockMs()});
+    if (!purge) return done(Status::Ok());
+    Purge(spec, done);
+  });
+}
+
+void Supervisor::Purge(const AppSpec& spec, std::function<void(Status)> done) {
+  AppDirs dirs = DirsFor(paths_, spec);
+  std::vector<std::string> remove = {"rm", "-rf", "--one-file-system",
+                                     paths_.runtime_dir + "/apps/" + spec.name};
+  // A directory the admin named is theirs; berth removes only its own.
+  if (spec.directory.empty()) remove.push_back(dirs.home);
+  AppIdentity identity = IdentityFor(paths_, spec);
+  admin_.Run(remove, [this, identity, done](Status status) mutable {
+    if (!status.ok() || !identity.default_user) return done(status);
+    if (Status s = LookupIdentity(&identity); s.code() == Status::Code::kNotFound)
+      return done(Status::Ok());
+    admin_.Run({"userdel", identity.user}, done);
+  });
+}
+
+void Supervisor::StopAll(std::function<void()> done) {
+  auto remaining = std::make_shared<size_t>(apps_.size() + 1);
+  auto one_done = [remaining, done] {
+    if (--*remaining == 0) done();
+  };
+  for (auto& [name, app] : apps_) app->Stop(one_done);
+  one_done();
+}
+
+}  // namespace berth

@@ -1,0 +1,64 @@
+// Supervisor: the registry of apps. Creates, replaces, patches and removes apps, writing each
+// change to the store before it takes effect, and starts autostart apps at boot.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "store/apps_repository.h"
+#include "supervise/app.h"
+
+namespace berth {
+
+class Supervisor {
+ public:
+  Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, BerthPaths paths);
+  ~Supervisor();
+
+  // Reads every stored app. A row that no longer parses is logged and left in place.
+  Status Load();
+  void StartAutostartApps();
+
+  App* Find(const std::string& name) const;
+  // Sorted by name.
+  const std::map<std::string, std::unique_ptr<App>>& apps() const { return apps_; }
+  EventBus& bus() { return bus_; }
+  const BerthPaths& paths() const { return paths_; }
+
+  // Conflict when the name or the port is taken. A new autostart app starts.
+  Result<App*> Create(AppSpec spec);
+  // Creates or replaces; `*created` says which.
+  Result<App*> Put(AppSpec spec, bool* created);
+  // Applies a JSON merge patch (RFC 7386) to the app's definition.
+  Result<App*> Patch(const std::string& name, const nlohmann::json& patch);
+  // Stops the app, forgets it and, with `purge`, removes berth's directory and user for it.
+  // `done` runs when all that is over.
+  void Remove(const std::string& name, bool purge, std::function<void(Status)> done);
+  // Whether the app is on its way out (no changes or commands then).
+  bool IsBeingRemoved(const std::string& name) const { return removing_.count(name) > 0; }
+  // Stops every app; `done` runs once all are stopped.
+  void StopAll(std::function<void()> done);
+
+ private:
+  Status CheckPortFree(const AppSpec& spec) const;
+  Status Persist(const AppSpec& spec);
+  void Purge(const AppSpec& spec, std::function<void(Status)> done);
+
+  EventLoop* loop_;
+  ChildReaper* reaper_;
+  BerthPaths paths_;
+  AppsRepository repository_;
+  AdminCommands admin_;
+  EventBus bus_;
+  AppContext context_;
+  std::map<std::string, std::unique_ptr<App>> apps_;
+  std::set<std::string> removing_;
+};
+
+}  // namespace berth
