@@ -1,0 +1,53 @@
+# berth: `make run` (build and start berthd with an example app), `make test`, `make bench`.
+# Each target installs what is missing from Debian's packages first (as root, idempotent).
+
+BUILD       ?= build
+TEST_BUILD  ?= build-test
+BENCH_BUILD ?= build-bench
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+
+BUILD_DEPS = cmake g++ make pkg-config curl ca-certificates passwd procps \
+             libevent-dev libsystemd-dev nlohmann-json3-dev libsqlite3-dev \
+             libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev
+TEST_DEPS  = $(BUILD_DEPS)
+BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light
+
+.PHONY: all build run test bench deps clean
+
+all: build
+
+# Installs the packages named in PKGS that are not installed yet.
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing packages: $$missing (run as root to install them)"; exit 1; fi; \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(BUILD_DEPS))
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	examples/run-demo.sh $(BUILD)
+
+# One build with warnings as errors and ASan+UBSan, then every test.
+test:
+	$(call install_missing,$(TEST_DEPS))
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBERTH_WERROR=ON -DBERTH_SANITIZE=ON >/dev/null
+	cmake --build $(TEST_BUILD) -j$(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j2 --timeout 300
+
+bench:
+	$(call install_missing,$(BENCH_DEPS))
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target berthd berthctl
+	BERTHD=$(CURDIR)/$(BENCH_BUILD)/berthd bench/run
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)
