@@ -95,8 +95,8 @@ void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
   bool is_public = route && route->public_route;
   if (!is_public && !auth_.Check(exchange->header("Authorization"))) {
     exchange->AddHeader("WWW-Authenticate", "Bearer");
-    return exchange->ReplyError(401, "unauthorized",
-                                "a valid admin token is needed: send Authorization: Bearer <token>");
+    return exchange->ReplyError(
+        401, "unauthorized", "a valid admin token is needed: send Authorization: Bearer <token>");
   }
   if (!route && allowed.empty())
     return exchange->ReplyError(404, "not_found", "no route for " + exchange->path());
@@ -117,9 +117,9 @@ void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
 bool Api::CheckBody(Exchange& exchange) {
   std::string_view body = exchange.body();
   if (body.size() > options_.max_body_bytes) {
-    exchange.ReplyError(413, "too_large", "the body is " + std::to_string(body.size()) +
-                                              " bytes; the limit is " +
-                                              std::to_string(options_.max_body_bytes));
+    exchange.ReplyError(413, "too_large",
+                        "the body is " + std::to_string(body.size()) + " bytes; the limit is " +
+                            std::to_string(options_.max_body_bytes));
     return false;
   }
   if (!IsJsonContentType(exchange.header("Content-Type"))) {
@@ -132,9 +132,9 @@ bool Api::CheckBody(Exchange& exchange) {
   } catch (const nlohmann::json::parse_error& error) {
     std::string what = error.what();
     size_t pos = what.find("] ");
-    exchange.ReplyError(400, "bad_json",
-                        "the body is not valid JSON: " +
-                            (pos == std::string::npos ? what : what.substr(pos + 2)));
+    exchange.ReplyError(
+        400, "bad_json",
+        "the body is not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
     return false;
   }
   return true;

@@ -18,8 +18,7 @@ void CreateApp(Api& api, const ExchangePtr& exchange) {
   std::string name;
   if (body.is_object() && body.contains("name") && body["name"].is_string())
     name = body["name"].get<std::string>();
-  if (name.empty())
-    return exchange->ReplyError(422, "invalid", "name is required", "name");
+  if (name.empty()) return exchange->ReplyError(422, "invalid", "name is required", "name");
   auto spec = ParseAppSpec(body, name);
   if (!spec.ok()) return exchange->ReplyStatus(spec.status());
   auto app = api.supervisor()->Create(std::move(spec).value());
@@ -69,12 +68,17 @@ void DeleteApp(Api& api, const ExchangePtr& exchange) {
 }  // namespace
 
 void AddAppRoutes(Router* router) {
-  router->Add({"GET", "/v1/apps", ListApps});
-  router->Add({"POST", "/v1/apps", CreateApp, true});
-  router->Add({"GET", "/v1/apps/{name}", GetApp});
-  router->Add({"PUT", "/v1/apps/{name}", PutApp, true});
-  router->Add({"PATCH", "/v1/apps/{name}", PatchApp, true});
-  router->Add({"DELETE", "/v1/apps/{name}", DeleteApp, false, false, {"purge"}});
+  router->Add({.method = "GET", .pattern = "/v1/apps", .handler = ListApps});
+  router->Add({.method = "POST", .pattern = "/v1/apps", .handler = CreateApp, .takes_json = true});
+  router->Add({.method = "GET", .pattern = "/v1/apps/{name}", .handler = GetApp});
+  router->Add(
+      {.method = "PUT", .pattern = "/v1/apps/{name}", .handler = PutApp, .takes_json = true});
+  router->Add(
+      {.method = "PATCH", .pattern = "/v1/apps/{name}", .handler = PatchApp, .takes_json = true});
+  router->Add({.method = "DELETE",
+               .pattern = "/v1/apps/{name}",
+               .handler = DeleteApp,
+               .query_keys = {"purge"}});
 }
 
 }  // namespace berth

@@ -36,8 +36,11 @@ void Stats(Api& api, const ExchangePtr& exchange) {
 }  // namespace
 
 void AddControlRoutes(Router* router) {
-  router->Add({"POST", "/v1/apps/{name}/control", Control, true});
-  router->Add({"GET", "/v1/apps/{name}/stats", Stats});
+  router->Add({.method = "POST",
+               .pattern = "/v1/apps/{name}/control",
+               .handler = Control,
+               .takes_json = true});
+  router->Add({.method = "GET", .pattern = "/v1/apps/{name}/stats", .handler = Stats});
 }
 
 }  // namespace berth

@@ -7,12 +7,13 @@ namespace berth {
 namespace {
 
 nlohmann::json TransitionJson(const TransitionEvent& event) {
-  return {{"app", event.app},
-          {"from", to_string(event.from)},
-          {"to", to_string(event.to)},
-          {"ts", FormatRfc3339(event.ts_ms)},
-          {"pid", event.pid ? nlohmann::json(event.pid) : nlohmann::json(nullptr)},
-          {"exit_code", event.exit_code ? nlohmann::json(*event.exit_code) : nlohmann::json(nullptr)}};
+  return {
+      {"app", event.app},
+      {"from", to_string(event.from)},
+      {"to", to_string(event.to)},
+      {"ts", FormatRfc3339(event.ts_ms)},
+      {"pid", event.pid ? nlohmann::json(event.pid) : nlohmann::json(nullptr)},
+      {"exit_code", event.exit_code ? nlohmann::json(*event.exit_code) : nlohmann::json(nullptr)}};
 }
 
 void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
@@ -22,8 +23,8 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
     stream->Send(std::nullopt, "app", DumpJson(TransitionJson(event)));
   });
   uint64_t config = bus->SubscribeConfig([stream](const ConfigEvent& event) {
-    nlohmann::json data = {{"app", event.app}, {"action", event.action},
-                           {"ts", FormatRfc3339(event.ts_ms)}};
+    nlohmann::json data = {
+        {"app", event.app}, {"action", event.action}, {"ts", FormatRfc3339(event.ts_ms)}};
     stream->Send(std::nullopt, "config", DumpJson(data));
   });
   stream->set_on_end([bus, transitions, config] {
@@ -34,6 +35,8 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
 
 }  // namespace
 
-void AddEventRoutes(Router* router) { router->Add({"GET", "/v1/events", StreamEvents}); }
+void AddEventRoutes(Router* router) {
+  router->Add({.method = "GET", .pattern = "/v1/events", .handler = StreamEvents});
+}
 
 }  // namespace berth

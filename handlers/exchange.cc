@@ -10,26 +10,45 @@ namespace {
 
 const char* MethodName(evhttp_cmd_type command) {
   switch (command) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_TRACE: return "TRACE";
-    case EVHTTP_REQ_CONNECT: return "CONNECT";
-    case EVHTTP_REQ_PATCH: return "PATCH";
+    case EVHTTP_REQ_GET:
+      return "GET";
+    case EVHTTP_REQ_POST:
+      return "POST";
+    case EVHTTP_REQ_HEAD:
+      return "HEAD";
+    case EVHTTP_REQ_PUT:
+      return "PUT";
+    case EVHTTP_REQ_DELETE:
+      return "DELETE";
+    case EVHTTP_REQ_OPTIONS:
+      return "OPTIONS";
+    case EVHTTP_REQ_TRACE:
+      return "TRACE";
+    case EVHTTP_REQ_CONNECT:
+      return "CONNECT";
+    case EVHTTP_REQ_PATCH:
+      return "PATCH";
   }
   return "UNKNOWN";
 }
 
 const char* ErrorCodeFor(Status::Code code, int* http_status) {
   switch (code) {
-    case Status::Code::kInvalid: *http_status = 422; return "invalid";
-    case Status::Code::kNotFound: *http_status = 404; return "not_found";
-    case Status::Code::kConflict: *http_status = 409; return "conflict";
-    case Status::Code::kUnavailable: *http_status = 503; return "unavailable";
-    default: *http_status = 500; return "internal";
+    case Status::Code::kInvalid:
+      *http_status = 422;
+      return "invalid";
+    case Status::Code::kNotFound:
+      *http_status = 404;
+      return "not_found";
+    case Status::Code::kConflict:
+      *http_status = 409;
+      return "conflict";
+    case Status::Code::kUnavailable:
+      *http_status = 503;
+      return "unavailable";
+    default:
+      *http_status = 500;
+      return "internal";
   }
 }
 

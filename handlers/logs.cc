@@ -53,8 +53,10 @@ void GetLogs(Api& api, const ExchangePtr& exchange) {
   if (!app) return;
   const auto& query = exchange->query();
   long entries = 100;
-  if (auto it = query.find("entries"); it != query.end() && !ParseCount(it->second, 1, 1000, &entries))
-    return exchange->ReplyError(400, "bad_request", "entries must be a whole number from 1 to 1000");
+  if (auto it = query.find("entries");
+      it != query.end() && !ParseCount(it->second, 1, 1000, &entries))
+    return exchange->ReplyError(400, "bad_request",
+                                "entries must be a whole number from 1 to 1000");
   bool follow = false;
   if (auto it = query.find("follow"); it != query.end()) {
     if (it->second != "true" && it->second != "false")
@@ -63,14 +65,18 @@ void GetLogs(Api& api, const ExchangePtr& exchange) {
   }
   if (follow) return FollowLogs(api, exchange, app, entries);
   nlohmann::json lines = nlohmann::json::array();
-  app->logs().ForEachSince(0, entries, [&](const LogEntry& entry) { lines.push_back(EntryJson(entry)); });
+  app->logs().ForEachSince(0, entries,
+                           [&](const LogEntry& entry) { lines.push_back(EntryJson(entry)); });
   exchange->Reply(200, lines);
 }
 
 }  // namespace
 
 void AddLogRoutes(Router* router) {
-  router->Add({"GET", "/v1/apps/{name}/logs", GetLogs, false, false, {"entries", "follow"}});
+  router->Add({.method = "GET",
+               .pattern = "/v1/apps/{name}/logs",
+               .handler = GetLogs,
+               .query_keys = {"entries", "follow"}});
 }
 
 }  // namespace berth

@@ -18,9 +18,8 @@ class Metrics {
   // Prometheus text exposition format 0.0.4.
   std::string Render(const Supervisor& supervisor) const;
 
-  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                      0.005,  0.01,    0.025,  0.1,   0.5,
-                                                      1,      5};
+  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,   0.025,   0.1,    0.5,   1,      5};
 
  private:
   std::map<int, uint64_t> requests_by_code_;

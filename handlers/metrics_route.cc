@@ -4,12 +4,15 @@
 namespace berth {
 
 void AddMetricsRoutes(Router* router, bool metrics_public) {
-  router->Add({"GET", "/metrics",
+  router->Add({"GET",
+               "/metrics",
                [](Api& api, const std::shared_ptr<Exchange>& exchange) {
                  exchange->ReplyText(200, "text/plain; version=0.0.4; charset=utf-8",
                                      api.metrics().Render(*api.supervisor()));
                },
-               false, metrics_public, {}});
+               false,
+               metrics_public,
+               {}});
 }
 
 }  // namespace berth

@@ -20,7 +20,7 @@ struct Route {
   std::string method;
   std::string pattern;
   Handler handler;
-  bool takes_json = false;   // the body must be JSON (413/415/400 checked before the handler)
+  bool takes_json = false;    // the body must be JSON (413/415/400 checked before the handler)
   bool public_route = false;  // no token needed
   std::set<std::string> query_keys;  // any other query key is a 400
 };

@@ -15,9 +15,9 @@ constexpr size_t kMaxUnsent = 8 << 20;
 }  // namespace
 
 SseStream::SseStream(Api* api, std::shared_ptr<Exchange> exchange)
-    : api_(api), exchange_(std::move(exchange)), keepalive_(api->loop(), [this] {
-        SendKeepAlive();
-      }) {
+    : api_(api),
+      exchange_(std::move(exchange)),
+      keepalive_(api->loop(), [this] { SendKeepAlive(); }) {
   exchange_->StartStream("text/event-stream");
   exchange_->set_on_close([this] {
     dropped_ = true;

@@ -4,11 +4,14 @@
 namespace berth {
 
 void AddUpRoutes(Router* router) {
-  router->Add({"GET", "/up",
+  router->Add({"GET",
+               "/up",
                [](Api&, const std::shared_ptr<Exchange>& exchange) {
                  exchange->Reply(200, {{"status", "ok"}, {"version", BERTH_VERSION}});
                },
-               false, true, {}});
+               false,
+               true,
+               {}});
 }
 
 }  // namespace berth

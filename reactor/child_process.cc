@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -58,6 +59,10 @@ void ResetSignals() {
       FailInChild(status_fd, kStageGroups);
     if (setuid(*options.uid) != 0) FailInChild(status_fd, kStageUid);
   }
+  // Die with berthd rather than linger as an orphan it no longer knows (set after setuid,
+  // which clears it).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != options.parent_pid) _exit(127);
   if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
     FailInChild(status_fd, kStageDirectory);
   execve(path, argv, envp);
@@ -157,10 +162,13 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(EventLoop* loop, Child
     close(out[0]), close(out[1]), close(err[0]), close(err[1]);
     return Status::IOError(std::string("pipe: ") + strerror(errno));
   }
+  SpawnOptions with_parent = options;
+  with_parent.parent_pid = getpid();
   auto argv = CStrings(options.argv);
   auto envp = CStrings(options.env);
   pid_t pid = fork();
-  if (pid == 0) ExecChild(options, path.c_str(), argv.data(), envp.data(), out[1], err[1], status[1]);
+  if (pid == 0)
+    ExecChild(with_parent, path.c_str(), argv.data(), envp.data(), out[1], err[1], status[1]);
   close(out[1]), close(err[1]), close(status[1]);
   if (pid < 0) {
     int saved = errno;
@@ -171,9 +179,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(EventLoop* loop, Child
   setpgid(pid, pid);
   Status exec_status = AwaitExec(status[0], options, path);
   close(status[0]);
-  std::unique_ptr<ChildProcess> child(new ChildProcess(loop, reaper, pid, out[0], err[0],
-                                                       std::move(on_output),
-                                                       std::move(on_finished)));
+  std::unique_ptr<ChildProcess> child(new ChildProcess(
+      loop, reaper, pid, out[0], err[0], std::move(on_output), std::move(on_finished)));
   if (!exec_status.ok()) {
     // The child has exited (127) or is about to: let the reaper collect it, forget it here.
     reaper->Forget(pid);
@@ -182,8 +189,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(EventLoop* loop, Child
   return child;
 }
 
-ChildProcess::ChildProcess(EventLoop* loop, ChildReaper* reaper, pid_t pid, int out_fd,
-                           int err_fd, OutputFn on_output, FinishedFn on_finished)
+ChildProcess::ChildProcess(EventLoop* loop, ChildReaper* reaper, pid_t pid, int out_fd, int err_fd,
+                           OutputFn on_output, FinishedFn on_finished)
     : loop_(loop),
       reaper_(reaper),
       pid_(pid),
@@ -198,7 +205,8 @@ ChildProcess::ChildProcess(EventLoop* loop, ChildReaper* reaper, pid_t pid, int 
       auto* child = static_cast<ChildProcess*>(self);
       child->OnReadable(fd == child->fds_[0].get() ? OutputStream::kStdout : OutputStream::kStderr);
     };
-    watchers_[i].reset(event_new(loop->base(), fds_[i].get(), EV_READ | EV_PERSIST, callback, this));
+    watchers_[i].reset(
+        event_new(loop->base(), fds_[i].get(), EV_READ | EV_PERSIST, callback, this));
     event_add(watchers_[i].get(), nullptr);
   }
   reaper_->Watch(pid_, [this](int wait_status) { OnExit(wait_status); });

@@ -58,9 +58,7 @@ void Timer::StartRepeating(long ms) {
 
 void Timer::Stop() { event_.reset(); }
 
-bool Timer::pending() const {
-  return event_ && event_pending(event_.get(), EV_TIMEOUT, nullptr);
-}
+bool Timer::pending() const { return event_ && event_pending(event_.get(), EV_TIMEOUT, nullptr); }
 
 void Timer::OnFire(evutil_socket_t, short, void* self) {
   // Copy: the callback may stop or restart this timer.

@@ -14,9 +14,7 @@
 namespace berth {
 namespace {
 
-Status Errno(const std::string& what) {
-  return Status::IOError(what + ": " + strerror(errno));
-}
+Status Errno(const std::string& what) { return Status::IOError(what + ": " + strerror(errno)); }
 
 Result<Listener> BindUnix(const std::string& address, const std::string& path) {
   sockaddr_un addr{};
@@ -40,7 +38,8 @@ Result<Listener> BindUnix(const std::string& address, const std::string& path) {
 Status SplitHostPort(const std::string& address, std::string* host, std::string* port) {
   size_t colon = address.rfind(':');
   if (colon == std::string::npos || colon + 1 == address.size())
-    return Status::Invalid("listen address " + address + " needs a port: host:port, [v6]:port or unix:/path");
+    return Status::Invalid("listen address " + address +
+                           " needs a port: host:port, [v6]:port or unix:/path");
   *host = address.substr(0, colon);
   *port = address.substr(colon + 1);
   if (host->size() >= 2 && host->front() == '[' && host->back() == ']')
@@ -69,8 +68,7 @@ Result<Listener> BindTcp(const std::string& address) {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
   int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
-  if (rc != 0)
-    return Status::Invalid("listen address " + address + ": " + gai_strerror(rc));
+  if (rc != 0) return Status::Invalid("listen address " + address + ": " + gai_strerror(rc));
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, &freeaddrinfo);
   UniqueFd fd(socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Errno("socket for " + address);

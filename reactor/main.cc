@@ -67,8 +67,8 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (inline_value) value = arg.substr(eq + 1), arg = arg.substr(0, eq);
     if (arg == "--help" || arg == "-h") return std::cout << kUsage, exit(0), true;
     if (arg == "--version") return std::cout << "berthd " << BERTH_VERSION << "\n", exit(0), true;
-    bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
-                 arg == "--log-level";
+    bool known =
+        arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" || arg == "--log-level";
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -85,7 +85,8 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   if (options->config_dir.empty()) options->config_dir = Env("BERTH_CONFIG_DIR");
   if (options->config_dir.empty())
     options->config_dir = Env("CONFIGURATION_DIRECTORY").empty()
-                              ? "/etc/berth" : FirstPath(Env("CONFIGURATION_DIRECTORY"));
+                              ? "/etc/berth"
+                              : FirstPath(Env("CONFIGURATION_DIRECTORY"));
   if (options->listen.empty()) options->listen = SplitList(Env("BERTH_LISTEN"));
   if (!Env("BERTH_LOG_LEVEL").empty() && options->log_level == "info")
     options->log_level = Env("BERTH_LOG_LEVEL");
@@ -111,8 +112,8 @@ Result<BerthPaths> PreparePaths(const Options& options) {
   paths.state_dir = resolved;
   std::string runtime = Env("RUNTIME_DIRECTORY");
   paths.runtime_dir = runtime.empty() ? paths.state_dir + "/run" : FirstPath(runtime);
-  for (const std::string& dir : {paths.state_dir + "/apps", paths.runtime_dir,
-                                 paths.runtime_dir + "/apps"})
+  for (const std::string& dir :
+       {paths.state_dir + "/apps", paths.runtime_dir, paths.runtime_dir + "/apps"})
     if (Status s = MakeDir(dir, 0711); !s.ok()) return s;
   return paths;
 }
@@ -160,7 +161,8 @@ int Run(const Options& options) {
   for (const auto& address : addresses) {
     auto listener = BindListener(address);
     if (!listener.ok()) return LogError("berthd: " + listener.status().message()), 1;
-    if (Status s = api.Serve(listener->fd.get()); !s.ok()) return LogError("berthd: " + s.message()), 1;
+    if (Status s = api.Serve(listener->fd.get()); !s.ok())
+      return LogError("berthd: " + s.message()), 1;
     listener->fd.release();  // evhttp owns it now
     bound.push_back(listener->address);
   }

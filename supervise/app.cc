@@ -58,10 +58,10 @@ bool App::Transition(AppState to) {
   since_ms_ = WallClockMs();
   LogInfo("app " + spec_.name + ": " + to_string(from) + " -> " + to_string(to) +
           (pid_ ? " (pid " + std::to_string(pid_) + ")" : ""));
-  bool ended = to == AppState::kExited || to == AppState::kFailed ||
-               to == AppState::kBackoff || (to == AppState::kStopped && exit_code_);
-  context_->bus->Publish(TransitionEvent{spec_.name, from, to, since_ms_, pid_,
-                                         ended ? exit_code_ : std::nullopt});
+  bool ended = to == AppState::kExited || to == AppState::kFailed || to == AppState::kBackoff ||
+               (to == AppState::kStopped && exit_code_);
+  context_->bus->Publish(
+      TransitionEvent{spec_.name, from, to, since_ms_, pid_, ended ? exit_code_ : std::nullopt});
   return true;
 }
 
@@ -117,12 +117,12 @@ void App::OnFinished(int wait_status) {
   std::string how = DescribeWaitStatus(wait_status);
   switch (state_) {
     case AppState::kStopping:
-      pid_ = 0;
       return OnStopped();
     case AppState::kStarting:
       last_error_ = "exited during start_seconds: " + how;
+      HandleStartFailure(clean);
       pid_ = 0;
-      return HandleStartFailure(clean);
+      return;
     case AppState::kRunning:
       if (!clean) last_error_ = how;
       Transition(AppState::kExited);
@@ -184,6 +184,7 @@ void App::BeginStop() {
 
 void App::OnStopped() {
   if (state_ == AppState::kStopping) Transition(AppState::kStopped);
+  pid_ = 0;
   auto waiters = std::move(stop_waiters_);
   stop_waiters_.clear();
   for (auto& waiter : waiters) waiter();
@@ -220,12 +221,13 @@ void App::OnLine(LogStream stream, std::string_view line) {
 }
 
 nlohmann::json App::StatusJson() const {
-  return {{"state", to_string(state_)},
-          {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
-          {"since", FormatRfc3339(since_ms_)},
-          {"restarts", restarts_},
-          {"exit_code", OrNull(exit_code_)},
-          {"last_error", last_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error_)}};
+  return {
+      {"state", to_string(state_)},
+      {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
+      {"since", FormatRfc3339(since_ms_)},
+      {"restarts", restarts_},
+      {"exit_code", OrNull(exit_code_)},
+      {"last_error", last_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error_)}};
 }
 
 nlohmann::json App::ToJson() const {

@@ -12,9 +12,9 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string> kKnownFields = {
-    "name",          "kind",      "command", "directory",    "user",        "env",
-    "port",          "autostart", "restart", "start_seconds", "stop_signal", "stop_timeout",
-    "backoff",       "max_retries", "source", "status"};
+    "name",    "kind",        "command", "directory",     "user",        "env",
+    "port",    "autostart",   "restart", "start_seconds", "stop_signal", "stop_timeout",
+    "backoff", "max_retries", "source",  "status"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -31,12 +31,18 @@ bool IsValidUserName(const std::string& name) {
   return true;
 }
 
+// Whole numbers print as such (1, not 1.0).
+json Number(double d) {
+  if (d == std::floor(d) && std::fabs(d) < 1e15) return json(static_cast<int64_t>(d));
+  return json(d);
+}
+
 // Reads a number field within [min, max]; integers only when `integral`.
 Status ReadNumber(const json& j, const char* key, const std::string& field, double min, double max,
                   bool integral, double* out) {
-  if (!j.contains(key)) return Status::Ok();
+  if (!j.contains(key) || j.at(key).is_null()) return Status::Ok();
   const json& v = j.at(key);
-  std::string range = " from " + json(min).dump() + " to " + json(max).dump();
+  std::string range = " from " + Number(min).dump() + " to " + Number(max).dump();
   if (!v.is_number() || (integral && !v.is_number_integer()))
     return Status::Invalid(field + " must be " + (integral ? "a whole number" : "a number") + range,
                            field);
@@ -69,7 +75,8 @@ Status ParseCommand(const json& j, AppSpec* spec) {
       return Status::Invalid(field + " must not contain a NUL byte", field);
     spec->command.push_back(std::move(arg));
   }
-  if (spec->command[0].empty()) return Status::Invalid("command[0] must name a program", "command[0]");
+  if (spec->command[0].empty())
+    return Status::Invalid("command[0] must name a program", "command[0]");
   return Status::Ok();
 }
 
@@ -104,13 +111,19 @@ Status ParseEnums(const json& j, AppSpec* spec) {
     return Status::Invalid("kind must be \"process\" (got \"" + kind + "\")", "kind");
   std::string restart = to_string(spec->restart);
   if (Status s = ReadString(j, "restart", &restart); !s.ok()) return s;
-  if (restart == "always") spec->restart = RestartPolicy::kAlways;
-  else if (restart == "on-failure") spec->restart = RestartPolicy::kOnFailure;
-  else if (restart == "never") spec->restart = RestartPolicy::kNever;
-  else return Status::Invalid("restart must be always, on-failure or never, not \"" + restart + "\"", "restart");
+  if (restart == "always")
+    spec->restart = RestartPolicy::kAlways;
+  else if (restart == "on-failure")
+    spec->restart = RestartPolicy::kOnFailure;
+  else if (restart == "never")
+    spec->restart = RestartPolicy::kNever;
+  else
+    return Status::Invalid("restart must be always, on-failure or never, not \"" + restart + "\"",
+                           "restart");
   if (Status s = ReadString(j, "stop_signal", &spec->stop_signal); !s.ok()) return s;
   if (StopSignalNumber(spec->stop_signal) == 0)
-    return Status::Invalid("stop_signal must be one of TERM INT QUIT HUP KILL USR1 USR2", "stop_signal");
+    return Status::Invalid("stop_signal must be one of TERM INT QUIT HUP KILL USR1 USR2",
+                           "stop_signal");
   return Status::Ok();
 }
 
@@ -122,7 +135,8 @@ Status ParsePaths(const json& j, AppSpec* spec) {
     return Status::Invalid("directory must not contain a NUL byte", "directory");
   if (Status s = ReadString(j, "user", &spec->user); !s.ok()) return s;
   if (!spec->user.empty() && !IsValidUserName(spec->user))
-    return Status::Invalid("user must be a user name of at most 32 letters, digits, '_', '-', '.'", "user");
+    return Status::Invalid("user must be a user name of at most 32 letters, digits, '_', '-', '.'",
+                           "user");
   return Status::Ok();
 }
 
@@ -130,13 +144,21 @@ Status ParseNumbers(const json& j, AppSpec* spec) {
   double port = 0;
   if (Status s = ReadNumber(j, "port", "port", 1, 65535, true, &port); !s.ok()) return s;
   if (j.contains("port") && !j.at("port").is_null()) spec->port = static_cast<int>(port);
-  if (Status s = ReadNumber(j, "start_seconds", "start_seconds", 0, 3600, false, &spec->start_seconds); !s.ok()) return s;
-  if (Status s = ReadNumber(j, "stop_timeout", "stop_timeout", 0, 86400, false, &spec->stop_timeout); !s.ok()) return s;
+  if (Status s =
+          ReadNumber(j, "start_seconds", "start_seconds", 0, 3600, false, &spec->start_seconds);
+      !s.ok())
+    return s;
+  if (Status s =
+          ReadNumber(j, "stop_timeout", "stop_timeout", 0, 86400, false, &spec->stop_timeout);
+      !s.ok())
+    return s;
   double retries = spec->max_retries;
-  if (Status s = ReadNumber(j, "max_retries", "max_retries", 0, 1000000, true, &retries); !s.ok()) return s;
+  if (Status s = ReadNumber(j, "max_retries", "max_retries", 0, 1000000, true, &retries); !s.ok())
+    return s;
   spec->max_retries = static_cast<int>(retries);
   if (j.contains("autostart")) {
-    if (!j.at("autostart").is_boolean()) return Status::Invalid("autostart must be true or false", "autostart");
+    if (!j.at("autostart").is_boolean())
+      return Status::Invalid("autostart must be true or false", "autostart");
     spec->autostart = j.at("autostart").get<bool>();
   }
   return Status::Ok();
@@ -145,23 +167,21 @@ Status ParseNumbers(const json& j, AppSpec* spec) {
 Status ParseBackoff(const json& j, AppSpec* spec) {
   if (!j.contains("backoff")) return Status::Ok();
   const json& b = j.at("backoff");
-  if (!b.is_object()) return Status::Invalid("backoff must be an object {initial_ms, max_ms}", "backoff");
+  if (!b.is_object())
+    return Status::Invalid("backoff must be an object {initial_ms, max_ms}", "backoff");
   for (const auto& [key, value] : b.items())
     if (key != "initial_ms" && key != "max_ms")
       return Status::Invalid("backoff has no field '" + key + "'", "backoff." + key);
   double initial = spec->backoff.initial_ms, max = spec->backoff.max_ms;
-  if (Status s = ReadNumber(b, "initial_ms", "backoff.initial_ms", 1, 3600000, true, &initial); !s.ok()) return s;
-  if (Status s = ReadNumber(b, "max_ms", "backoff.max_ms", 1, 3600000, true, &max); !s.ok()) return s;
+  if (Status s = ReadNumber(b, "initial_ms", "backoff.initial_ms", 1, 3600000, true, &initial);
+      !s.ok())
+    return s;
+  if (Status s = ReadNumber(b, "max_ms", "backoff.max_ms", 1, 3600000, true, &max); !s.ok())
+    return s;
   if (max < initial)
     return Status::Invalid("backoff.max_ms must not be below backoff.initial_ms", "backoff.max_ms");
   spec->backoff = {static_cast<int>(initial), static_cast<int>(max)};
   return Status::Ok();
-}
-
-// Whole numbers print as such (1, not 1.0).
-json Number(double d) {
-  if (d == std::floor(d) && std::fabs(d) < 1e15) return json(static_cast<int64_t>(d));
-  return json(d);
 }
 
 }  // namespace
@@ -170,9 +190,12 @@ const char* to_string(AppKind) { return "process"; }
 
 const char* to_string(RestartPolicy policy) {
   switch (policy) {
-    case RestartPolicy::kAlways: return "always";
-    case RestartPolicy::kOnFailure: return "on-failure";
-    case RestartPolicy::kNever: return "never";
+    case RestartPolicy::kAlways:
+      return "always";
+    case RestartPolicy::kOnFailure:
+      return "on-failure";
+    case RestartPolicy::kNever:
+      return "never";
   }
   return "on-failure";
 }
@@ -204,7 +227,8 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
   }
   if (!IsValidAppName(name))
     return Status::Invalid("name must match ^[a-z][a-z0-9-]{0,31}$ (got \"" + name + "\")", "name");
-  for (auto* parse : {&ParseEnums, &ParseCommand, &ParsePaths, &ParseEnv, &ParseNumbers, &ParseBackoff})
+  for (auto* parse :
+       {&ParseEnums, &ParseCommand, &ParsePaths, &ParseEnv, &ParseNumbers, &ParseBackoff})
     if (Status s = parse(j, &spec); !s.ok()) return s;
   return spec;
 }

@@ -5,13 +5,20 @@ namespace berth {
 
 const char* to_string(AppState state) {
   switch (state) {
-    case AppState::kStopped: return "stopped";
-    case AppState::kStarting: return "starting";
-    case AppState::kRunning: return "running";
-    case AppState::kBackoff: return "backoff";
-    case AppState::kStopping: return "stopping";
-    case AppState::kExited: return "exited";
-    case AppState::kFailed: return "failed";
+    case AppState::kStopped:
+      return "stopped";
+    case AppState::kStarting:
+      return "starting";
+    case AppState::kRunning:
+      return "running";
+    case AppState::kBackoff:
+      return "backoff";
+    case AppState::kStopping:
+      return "stopping";
+    case AppState::kExited:
+      return "exited";
+    case AppState::kFailed:
+      return "failed";
   }
   return "unknown";
 }

@@ -70,8 +70,9 @@ Status LookupIdentity(AppIdentity* identity) {
   if (!found) return Status::NotFound("user '" + identity->user + "' does not exist");
   if (geteuid() != 0) {
     if (found->pw_uid != geteuid())
-      return Status::Invalid("berthd is not running as root, so it cannot run an app as user '" +
-                             identity->user + "'", "user");
+      return Status::Invalid(
+          "berthd is not running as root, so it cannot run an app as user '" + identity->user + "'",
+          "user");
     identity->user.clear();
     return Status::Ok();
   }
@@ -108,9 +109,11 @@ Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdenti
 
 std::vector<std::string> AppEnvironment(const AppSpec& spec, const AppIdentity& identity,
                                         const AppDirs& dirs) {
-  std::map<std::string, std::string> env = {
-      {"PATH", kDefaultPath}, {"HOME", dirs.home}, {"TMPDIR", dirs.tmp},
-      {"XDG_CACHE_HOME", dirs.cache}, {"BERTH_APP", spec.name}};
+  std::map<std::string, std::string> env = {{"PATH", kDefaultPath},
+                                            {"HOME", dirs.home},
+                                            {"TMPDIR", dirs.tmp},
+                                            {"XDG_CACHE_HOME", dirs.cache},
+                                            {"BERTH_APP", spec.name}};
   if (!identity.user.empty()) env["USER"] = env["LOGNAME"] = identity.user;
   if (spec.port) env["PORT"] = std::to_string(*spec.port);
   for (const auto& [key, value] : spec.env) env[key] = value;

@@ -24,7 +24,7 @@ struct BerthPaths {
 };
 
 struct AppIdentity {
-  std::string user;        // empty: berthd's own user, no switch
+  std::string user;           // empty: berthd's own user, no switch
   bool default_user = false;  // berth's own svc_<name>, created (and purged) by berth
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;

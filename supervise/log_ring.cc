@@ -41,8 +41,7 @@ void LogRing::ForEachSince(uint64_t after_seq, size_t limit,
     visit(entries_[(head_ + (seq - first_seq)) % entries_.size()]);
 }
 
-void LineSplitter::Feed(std::string_view chunk,
-                        const std::function<void(std::string_view)>& emit) {
+void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::string_view)>& emit) {
   while (!chunk.empty()) {
     size_t newline = chunk.find('\n');
     size_t take = newline == std::string_view::npos ? chunk.size() : newline;

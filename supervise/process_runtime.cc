@@ -6,9 +6,9 @@
 namespace berth {
 
 ProcessRuntime::ProcessRuntime(ProcessContext context, Events events)
-    : context_(context), events_(std::move(events)), stop_timer_(context.loop, [this] {
-        OnStopTimeout();
-      }) {}
+    : context_(context),
+      events_(std::move(events)),
+      stop_timer_(context.loop, [this] { OnStopTimeout(); }) {}
 
 ProcessRuntime::~ProcessRuntime() = default;
 
@@ -24,16 +24,17 @@ void ProcessRuntime::Start(const AppSpec& spec) {
   std::weak_ptr<int> guard = generation_;
   int generation = *generation_;
   AppDirs dirs = DirsFor(*context_.paths, spec);
-  context_.admin->Run(
-      {"useradd", "--system", "--no-create-home", "--home-dir", dirs.home, "--shell",
-       "/usr/sbin/nologin", "--user-group", identity.user},
-      [this, guard, generation, spec, identity](Status status) mutable {
-        auto alive = guard.lock();
-        if (!alive || *alive != generation) return;
-        if (!status.ok()) return events_.start_failed("cannot create user: " + status.message());
-        if (Status s = LookupIdentity(&identity); !s.ok()) return events_.start_failed(s.message());
-        Launch(spec, std::move(identity));
-      });
+  context_.admin->Run({"useradd", "--system", "--no-create-home", "--home-dir", dirs.home,
+                       "--shell", "/usr/sbin/nologin", "--user-group", identity.user},
+                      [this, guard, generation, spec, identity](Status status) mutable {
+                        auto alive = guard.lock();
+                        if (!alive || *alive != generation) return;
+                        if (!status.ok())
+                          return events_.start_failed("cannot create user: " + status.message());
+                        if (Status s = LookupIdentity(&identity); !s.ok())
+                          return events_.start_failed(s.message());
+                        Launch(spec, std::move(identity));
+                      });
 }
 
 void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
@@ -99,9 +100,7 @@ void ProcessRuntime::OnAnyReaped() {
   if (awaiting_group_ && kill(-group_, 0) != 0) Finish();
 }
 
-void ProcessRuntime::OnStopTimeout() {
-  kill(-group_, SIGKILL);
-}
+void ProcessRuntime::OnStopTimeout() { kill(-group_, SIGKILL); }
 
 void ProcessRuntime::Finish() {
   awaiting_group_ = false;

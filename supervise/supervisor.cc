@@ -27,8 +27,8 @@ Status Supervisor::Load() {
     nlohmann::json json = nlohmann::json::parse(row.spec_json, nullptr, false);
     auto spec = ParseAppSpec(json, row.name);
     if (!spec.ok()) {
-      LogError("app " + row.name + ": stored definition is not valid, skipping it: " +
-               spec.status().message());
+      LogError("app " + row.name +
+               ": stored definition is not valid, skipping it: " + spec.status().message());
       continue;
     }
     apps_[row.name] = std::make_unique<App>(&context_, std::move(spec).value(), "api");
@@ -51,8 +51,8 @@ Status Supervisor::CheckPortFree(const AppSpec& spec) const {
   if (!spec.port) return Status::Ok();
   for (const auto& [name, app] : apps_) {
     if (name != spec.name && app->spec().port == spec.port)
-      return Status::Conflict("port " + std::to_string(*spec.port) + " is already used by app '" +
-                              name + "'", "port");
+      return Status::Conflict(
+          "port " + std::to_string(*spec.port) + " is already used by app '" + name + "'", "port");
   }
   return Status::Ok();
 }
@@ -83,8 +83,8 @@ Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
     return Status::Conflict("app '" + spec.name + "' is being deleted");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
+  bus_.Publish(ConfigEvent{spec.name, "replaced", WallClockMs()});
   app->Replace(std::move(spec));
-  bus_.Publish(ConfigEvent{app->spec().name, "replaced", WallClockMs()});
   return app;
 }
 
