@@ -23,7 +23,7 @@ std::string FormatRfc3339(int64_t wall_ms) {
   time_t seconds = wall_ms / 1000;
   tm utc{};
   gmtime_r(&seconds, &utc);
-  char out[32];
+  char out[64];
   snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
            utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
            static_cast<int>(wall_ms % 1000));
