@@ -153,6 +153,8 @@ int Run(const Options& options) {
   ApiOptions api_options;
   api_options.admin_token = *token;
   api_options.metrics_public = Env("BERTH_METRICS_PUBLIC") == "1";
+  if (int seconds = atoi(Env("BERTH_HTTP_TIMEOUT").c_str()); seconds > 0)
+    api_options.idle_timeout_seconds = seconds;
   Api api(&loop, &supervisor, api_options);
 
   std::vector<std::string> addresses = options.listen;
