@@ -8,9 +8,13 @@ namespace {
 using ExchangePtr = std::shared_ptr<Exchange>;
 
 void ListApps(Api& api, const ExchangePtr& exchange) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& [name, app] : api.supervisor()->apps()) list.push_back(app->ToJson());
-  exchange->Reply(200, list);
+  std::string body = "[";
+  for (const auto& [name, app] : api.supervisor()->apps()) {
+    if (body.size() > 1) body += ',';
+    body += app->JsonText();
+  }
+  body += "]\n";
+  exchange->ReplyText(200, "application/json", body);
 }
 
 void CreateApp(Api& api, const ExchangePtr& exchange) {

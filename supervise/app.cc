@@ -211,6 +211,7 @@ void App::Restart() {
 void App::Replace(AppSpec spec) {
   bool restart = ChangesHowItRuns(spec_, spec);
   spec_ = std::move(spec);
+  ++spec_version_;
   if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
 }
 
@@ -235,6 +236,19 @@ nlohmann::json App::ToJson() const {
   j["source"] = source_;
   j["status"] = StatusJson();
   return j;
+}
+
+App::Fingerprint App::CurrentFingerprint() const {
+  return {spec_version_, state_, since_ms_, pid_, restarts_, exit_code_, last_error_};
+}
+
+const std::string& App::JsonText() const {
+  Fingerprint now = CurrentFingerprint();
+  if (json_fingerprint_ != now) {
+    json_text_ = ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    json_fingerprint_ = std::move(now);
+  }
+  return json_text_;
 }
 
 nlohmann::json App::StatsJson() const {

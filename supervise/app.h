@@ -53,6 +53,8 @@ class App {
 
   // The app as the API shows it: spec, "source" and "status".
   nlohmann::json ToJson() const;
+  // ToJson() as compact text, cached until the app changes (GET /v1/apps is hot).
+  const std::string& JsonText() const;
   nlohmann::json StatusJson() const;
   nlohmann::json StatsJson() const;
 
@@ -68,8 +70,24 @@ class App {
   void BeginStop();
   void OnStopped();
 
+  // Everything ToJson() shows, to tell when the cached text is stale.
+  struct Fingerprint {
+    uint64_t spec_version;
+    AppState state;
+    int64_t since_ms;
+    pid_t pid;
+    uint64_t restarts;
+    std::optional<int> exit_code;
+    std::string last_error;
+    bool operator==(const Fingerprint&) const = default;
+  };
+  Fingerprint CurrentFingerprint() const;
+
   AppContext* context_;
   AppSpec spec_;
+  uint64_t spec_version_ = 0;
+  mutable std::string json_text_;
+  mutable std::optional<Fingerprint> json_fingerprint_;
   std::string source_;
   std::unique_ptr<Runtime> runtime_;
   AppState state_ = AppState::kStopped;

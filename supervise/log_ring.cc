@@ -9,13 +9,14 @@ const char* to_string(LogStream stream) {
   return stream == LogStream::kStdout ? "stdout" : "stderr";
 }
 
-LogRing::LogRing(size_t capacity) : entries_(capacity) {}
+LogRing::LogRing(size_t capacity) : capacity_(capacity) {}
 
 const LogEntry& LogRing::Append(int64_t ts_ms, LogStream stream, std::string_view line) {
   size_t index;
-  if (size_ < entries_.size()) {
-    index = (head_ + size_) % entries_.size();
-    ++size_;
+  if (size_ < capacity_) {
+    // Still filling: the oldest is at 0, so append.
+    index = size_++;
+    entries_.emplace_back();
   } else {
     index = head_;
     head_ = (head_ + 1) % entries_.size();

@@ -33,7 +33,8 @@ class LogRing {
   uint64_t last_seq() const { return next_seq_ - 1; }
 
  private:
-  std::vector<LogEntry> entries_;  // circular; reused so steady state does not allocate
+  size_t capacity_;
+  std::vector<LogEntry> entries_;  // grows to capacity_, then circular and reused
   size_t head_ = 0;                // index of the oldest entry
   size_t size_ = 0;
   uint64_t next_seq_ = 1;
