@@ -1,0 +1,45 @@
+// Client: the HTTP exchanges berthctl has with berthd, behind an interface so that commands can
+// be tested against a fake. CurlClient (curl_client.h) is the real one.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/status.h"
+
+namespace berth::cli {
+
+// An HTTP answer of any status; the caller decides what a 4xx or 5xx means.
+struct Response {
+  long status = 0;  // NOLINT(google-runtime-int): libcurl reports the status as a long
+  std::string body;
+};
+
+// Receives the bytes of a streamed answer as they arrive; returns false to end the stream.
+using ChunkSink = std::function<bool(std::string_view chunk)>;
+
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  // Sends `method` to `path` (e.g. "/v1/apps/web?purge=true") and waits for the whole answer.
+  // With a `body`, it is sent as application/json. Fails (Status::Unavailable, naming the URL)
+  // only when no HTTP answer came: berthd unreachable, connection broken, timeout.
+  virtual Result<Response> request(std::string_view method, std::string_view path,
+                                   const std::optional<std::string>& body) = 0;
+
+  // GETs `path` and hands a 2xx answer's body to `sink` chunk by chunk as it arrives, until the
+  // server ends it or `sink` returns false (both are success; the Response's body is then
+  // empty). A non-2xx answer is not streamed: it comes back whole in the Response's body.
+  virtual Result<Response> stream(std::string_view path, const ChunkSink& sink) = 0;
+
+  // The URL the client talks to, for messages.
+  virtual const std::string& url() const = 0;
+};
+
+// `segment` percent-encoded for use as one segment of a URL path (an app name, for instance).
+std::string escape_path_segment(std::string_view segment);
+
+}  // namespace berth::cli

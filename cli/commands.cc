@@ -1,0 +1,34 @@
+// The table of berthctl's commands; each is defined in its own cmd_<name>.cc.
+#include "cli/command.h"
+
+namespace berth::cli {
+
+extern const Command kLsCommand;
+extern const Command kShowCommand;
+extern const Command kApplyCommand;
+extern const Command kRmCommand;
+extern const Command kStartCommand;
+extern const Command kStopCommand;
+extern const Command kRestartCommand;
+extern const Command kLogsCommand;
+extern const Command kEventsCommand;
+extern const Command kHealthCommand;
+extern const Command kVersionCommand;
+
+const std::vector<const Command*>& all_commands() {
+  static const std::vector<const Command*> kCommands = {
+      &kLsCommand,     &kShowCommand,   &kApplyCommand,   &kRmCommand,
+      &kStartCommand,  &kStopCommand,   &kRestartCommand, &kLogsCommand,
+      &kEventsCommand, &kHealthCommand, &kVersionCommand,
+  };
+  return kCommands;
+}
+
+const Command* find_command(std::string_view name) {
+  for (const Command* command : all_commands()) {
+    if (command->name == name) return command;
+  }
+  return nullptr;
+}
+
+}  // namespace berth::cli
