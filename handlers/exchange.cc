@@ -67,8 +67,12 @@ Exchange::Exchange(evhttp_request* request, Metrics* metrics)
 
 Exchange::~Exchange() {
   if (!request_) return;
-  if (watching_close_) {
-    // Still streaming: end the reply properly.
+  if (!open()) {
+    Release();
+    return;
+  }
+  if (streaming_) {
+    // End the stream properly.
     evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
     evhttp_send_reply_end(request_);
   } else {
@@ -120,8 +124,15 @@ void Exchange::Reply(int status, const nlohmann::json& body) {
   ReplyText(status, "application/json", DumpJson(body) + "\n");
 }
 
+// Frees a request whose client has gone (evhttp frees a detached request on send).
+void Exchange::Release() {
+  evhttp_send_reply_end(request_);
+  request_ = nullptr;
+}
+
 void Exchange::ReplyText(int status, std::string_view content_type, std::string_view body) {
   if (!request_) return;
+  if (!open()) return Release();
   evhttp_add_header(evhttp_request_get_output_headers(request_), "Content-Type",
                     std::string(content_type).c_str());
   evbuffer* output = evhttp_request_get_output_buffer(request_);
@@ -133,6 +144,7 @@ void Exchange::ReplyText(int status, std::string_view content_type, std::string_
 
 void Exchange::ReplyEmpty(int status) {
   if (!request_) return;
+  if (!open()) return Release();
   Finish(status);
   evhttp_send_reply(request_, status, nullptr, nullptr);
   request_ = nullptr;
@@ -152,18 +164,19 @@ void Exchange::ReplyStatus(const Status& status) {
 }
 
 void Exchange::StartStream(const char* content_type) {
-  if (!request_) return;
+  if (!open()) return;
   evkeyvalq* headers = evhttp_request_get_output_headers(request_);
   evhttp_add_header(headers, "Content-Type", content_type);
   evhttp_add_header(headers, "Cache-Control", "no-cache");
   evhttp_add_header(headers, "X-Accel-Buffering", "no");
   if (metrics_) metrics_->ObserveRequest(200, std::chrono::steady_clock::now() - started_);
   evhttp_send_reply_start(request_, 200, "OK");
+  streaming_ = true;
   if (!watching_close_) set_on_close(nullptr);
 }
 
 void Exchange::SendChunk(std::string_view data) {
-  if (!request_) return;
+  if (!open()) return;
   evbuffer* chunk = evbuffer_new();
   evbuffer_add(chunk, data.data(), data.size());
   evhttp_send_reply_chunk(request_, chunk);
@@ -172,7 +185,7 @@ void Exchange::SendChunk(std::string_view data) {
 
 void Exchange::set_on_close(std::function<void()> on_close) {
   on_close_ = std::move(on_close);
-  if (watching_close_ || !request_) return;
+  if (watching_close_ || !open()) return;
   watching_close_ = true;
   evhttp_connection_set_closecb(evhttp_request_get_connection(request_),
                                 &Exchange::OnConnectionClose, this);
@@ -180,13 +193,13 @@ void Exchange::set_on_close(std::function<void()> on_close) {
 
 void Exchange::OnConnectionClose(evhttp_connection*, void* self) {
   auto* exchange = static_cast<Exchange*>(self);
-  exchange->request_ = nullptr;  // evhttp frees it with the connection
+  exchange->closed_ = true;
   exchange->watching_close_ = false;
   if (exchange->on_close_) exchange->on_close_();
 }
 
 void Exchange::Finish(int status) {
-  if (watching_close_) {
+  if (watching_close_ && open()) {
     evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
     watching_close_ = false;
   }

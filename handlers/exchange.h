@@ -30,8 +30,9 @@ class Exchange {
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
-  evhttp_request* request() const { return request_; }
-  bool open() const { return request_ != nullptr; }
+  // The request while the client is still there; null once answered or gone.
+  evhttp_request* request() const { return open() ? request_ : nullptr; }
+  bool open() const { return request_ != nullptr && !closed_ && evhttp_request_get_connection(request_); }
   const std::string& method() const { return method_; }
   const std::string& path() const { return path_; }
   // A path parameter captured by the router, e.g. "name".
@@ -65,6 +66,7 @@ class Exchange {
  private:
   static void OnConnectionClose(evhttp_connection*, void* self);
   void Finish(int status);
+  void Release();
 
   evhttp_request* request_;
   Metrics* metrics_;
@@ -76,6 +78,9 @@ class Exchange {
   nlohmann::json json_;
   std::function<void()> on_close_;
   bool watching_close_ = false;
+  bool streaming_ = false;
+  // The client went away; evhttp detached the request, which is ours to free.
+  bool closed_ = false;
 };
 
 }  // namespace berth

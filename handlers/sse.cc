@@ -51,7 +51,13 @@ void SseStream::Send(std::optional<uint64_t> id, std::string_view event, std::st
 void SseStream::SendKeepAlive() { Write(":\n\n"); }
 
 void SseStream::Write(std::string_view text) {
-  if (dropped_ || !exchange_->open()) return;
+  if (dropped_) return;
+  if (!exchange_->open()) {
+    // Gone without a close callback (evhttp detached the request): stop here.
+    dropped_ = true;
+    api_->DropStream(this);
+    return;
+  }
   evhttp_request* request = exchange_->request();
   bufferevent* bev = evhttp_connection_get_bufferevent(evhttp_request_get_connection(request));
   if (evbuffer_get_length(bufferevent_get_output(bev)) > kMaxUnsent) {

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,57 +20,81 @@ namespace {
 
 constexpr long kEofGraceMs = 1000;
 
-// What the child reports through the exec-status pipe when it could not exec.
-struct ExecFailure {
-  int stage;
-  int error;
+// Everything the child needs, prepared by the parent. The child shares the parent's memory
+// (vfork semantics) until it execs, so it reports a failure by writing `stage` and `error`.
+struct ChildArgs {
+  const SpawnOptions* options;
+  const char* path;
+  char* const* argv;
+  char* const* envp;
+  int out_fd;
+  int err_fd;
+  pid_t parent;
+  int stage = 0;
+  int error = 0;
 };
 enum Stage { kStageDirectory = 1, kStageGroups, kStageGid, kStageUid, kStageExec };
 
-[[noreturn]] void FailInChild(int status_fd, int stage) {
-  ExecFailure failure{stage, errno};
-  ssize_t ignored = write(status_fd, &failure, sizeof failure);
-  (void)ignored;
+[[noreturn]] void FailInChild(ChildArgs* args, int stage) {
+  args->stage = stage;
+  args->error = errno;
   _exit(127);
 }
 
-void ResetSignals() {
+// Runs in the cloned child on its own stack, sharing the parent's memory: raw system calls
+// only, nothing that allocates or takes a lock.
+int ChildMain(void* raw) {
+  auto* args = static_cast<ChildArgs*>(raw);
+  const SpawnOptions& options = *args->options;
+  setpgid(0, 0);
+  for (int signo = 1; signo < NSIG; ++signo) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(signo, &dfl, nullptr);
+  }
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int signo = 1; signo < NSIG; ++signo) signal(signo, SIG_DFL);
-}
-
-// Runs in the forked child: only async-signal-safe calls from here on.
-[[noreturn]] void ExecChild(const SpawnOptions& options, const char* path, char* const argv[],
-                            char* const envp[], int out_fd, int err_fd, int status_fd) {
-  setpgid(0, 0);
-  ResetSignals();
   int null_fd = open("/dev/null", O_RDONLY);
   dup2(null_fd, STDIN_FILENO);
-  dup2(out_fd, STDOUT_FILENO);
-  dup2(err_fd, STDERR_FILENO);
-  // Keep 0-2 and the status pipe (close-on-exec), close everything else.
-  if (status_fd > 3) syscall(SYS_close_range, 3, status_fd - 1, 0);
-  syscall(SYS_close_range, status_fd + 1, ~0U, 0);
+  dup2(args->out_fd, STDOUT_FILENO);
+  dup2(args->err_fd, STDERR_FILENO);
+  syscall(SYS_close_range, 3, ~0U, 0);
   umask(options.umask);
-  if (options.gid && setgid(*options.gid) != 0) FailInChild(status_fd, kStageGid);
+  if (options.gid && syscall(SYS_setresgid, *options.gid, *options.gid, *options.gid) != 0)
+    FailInChild(args, kStageGid);
   if (options.uid) {
-    if (setgroups(options.groups.size(), options.groups.data()) != 0)
-      FailInChild(status_fd, kStageGroups);
-    if (setuid(*options.uid) != 0) FailInChild(status_fd, kStageUid);
+    if (syscall(SYS_setgroups, options.groups.size(), options.groups.data()) != 0)
+      FailInChild(args, kStageGroups);
+    if (syscall(SYS_setresuid, *options.uid, *options.uid, *options.uid) != 0)
+      FailInChild(args, kStageUid);
   }
-  // Die with berthd rather than linger as an orphan it no longer knows (set after setuid,
-  // which clears it).
+  // Die with berthd rather than linger as an orphan it no longer knows (set after the uid
+  // change, which clears it).
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != options.parent_pid) _exit(127);
-  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
-    FailInChild(status_fd, kStageDirectory);
-  execve(path, argv, envp);
-  FailInChild(status_fd, kStageExec);
+  if (getppid() != args->parent) _exit(127);
+  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) FailInChild(args, kStageDirectory);
+  execve(args->path, args->argv, args->envp);
+  FailInChild(args, kStageExec);
 }
 
-std::string DescribeExecFailure(const ExecFailure& failure, const SpawnOptions& options,
+// Starts ChildMain in a child that borrows this process's memory; returns once the child has
+// exec'd or exited. Much cheaper than fork() for a daemon with many pages.
+pid_t CloneAndExec(ChildArgs* args) {
+  static constexpr size_t kStackSize = 256 * 1024;
+  static std::unique_ptr<char[]> stack(new char[kStackSize]);  // the loop is single-threaded
+  sigset_t all, old;
+  sigfillset(&all);
+  // No handler of ours may run in the child before it resets them.
+  sigprocmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(ChildMain, stack.get() + kStackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, args);
+  int saved = errno;
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return pid;
+}
+
+std::string DescribeExecFailure(const ChildArgs& failure, const SpawnOptions& options,
                                 const std::string& path) {
   std::string reason = strerror(failure.error);
   switch (failure.stage) {
@@ -90,18 +115,6 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
-}
-
-// Waits for the child to exec (the status pipe closes) or to report why it could not.
-Status AwaitExec(int status_fd, const SpawnOptions& options, const std::string& path) {
-  ExecFailure failure{};
-  ssize_t n;
-  do {
-    n = read(status_fd, &failure, sizeof failure);
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof failure))
-    return Status::Invalid(DescribeExecFailure(failure, options, path));
-  return Status::Ok();
 }
 
 }  // namespace
@@ -152,33 +165,24 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(EventLoop* loop, Child
     return Status::Invalid("the command is empty");
   std::string path = FindProgram(options.argv[0], options.env);
   if (path.empty()) return Status::Invalid("command not found in PATH: " + options.argv[0]);
-  int out[2], err[2], status[2];
+  int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) return Status::IOError(std::string("pipe: ") + strerror(errno));
   if (pipe2(err, O_CLOEXEC) != 0) {
     close(out[0]), close(out[1]);
     return Status::IOError(std::string("pipe: ") + strerror(errno));
   }
-  if (pipe2(status, O_CLOEXEC) != 0) {
-    close(out[0]), close(out[1]), close(err[0]), close(err[1]);
-    return Status::IOError(std::string("pipe: ") + strerror(errno));
-  }
-  SpawnOptions with_parent = options;
-  with_parent.parent_pid = getpid();
   auto argv = CStrings(options.argv);
   auto envp = CStrings(options.env);
-  pid_t pid = fork();
-  if (pid == 0)
-    ExecChild(with_parent, path.c_str(), argv.data(), envp.data(), out[1], err[1], status[1]);
-  close(out[1]), close(err[1]), close(status[1]);
+  ChildArgs args{&options, path.c_str(), argv.data(), envp.data(), out[1], err[1], getpid()};
+  pid_t pid = CloneAndExec(&args);
+  close(out[1]), close(err[1]);
   if (pid < 0) {
     int saved = errno;
-    close(out[0]), close(err[0]), close(status[0]);
-    return Status::IOError(std::string("fork: ") + strerror(saved));
+    close(out[0]), close(err[0]);
+    return Status::IOError(std::string("cannot start a process: ") + strerror(saved));
   }
-  // Also set the group from the parent so a signal sent right away reaches the group.
-  setpgid(pid, pid);
-  Status exec_status = AwaitExec(status[0], options, path);
-  close(status[0]);
+  Status exec_status = args.stage == 0 ? Status::Ok()
+                                       : Status::Invalid(DescribeExecFailure(args, options, path));
   std::unique_ptr<ChildProcess> child(new ChildProcess(
       loop, reaper, pid, out[0], err[0], std::move(on_output), std::move(on_finished)));
   if (!exec_status.ok()) {

@@ -26,7 +26,6 @@ struct SpawnOptions {
   std::optional<gid_t> gid;
   std::vector<gid_t> groups;  // supplementary groups, with uid
   mode_t umask = 027;
-  pid_t parent_pid = 0;  // set by Spawn
 };
 
 enum class OutputStream { kStdout = 0, kStderr = 1 };

@@ -14,7 +14,11 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       admin_(loop, reaper),
       context_{loop, reaper, &admin_, &paths_, &bus_} {
   reaper_->set_after_reap([this] {
-    for (auto& [name, app] : apps_) app->OnAnyReaped();
+    // An app may finish stopping here and be removed from apps_; its memory is freed only on
+    // the next loop turn, so a snapshot of pointers stays valid.
+    std::vector<App*> snapshot;
+    for (auto& [name, app] : apps_) snapshot.push_back(app.get());
+    for (App* app : snapshot) app->OnAnyReaped();
   });
 }
 
