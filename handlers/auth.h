@@ -1,7 +1,6 @@
 // Bearer-token authentication: the admin token's source and a constant-time check.
 #pragma once
 
-#include <array>
 #include <string>
 
 #include "store/status.h"
@@ -19,7 +18,7 @@ class TokenAuth {
   bool Check(const char* authorization) const;
 
  private:
-  std::array<unsigned char, 32> digest_;
+  std::string token_;
 };
 
 }  // namespace berth

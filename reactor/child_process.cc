@@ -19,6 +19,9 @@ namespace berth {
 namespace {
 
 constexpr long kEofGraceMs = 1000;
+// Pipe capacity asked for each output pipe: a chatty app then blocks less often and berthd
+// wakes up less often (pages are only used as data waits in the pipe).
+constexpr size_t kPipeBytes = 1 << 20;
 
 // Everything the child needs, prepared by the parent. The child shares the parent's memory
 // (vfork semantics) until it execs, so it reports a failure by writing `stage` and `error`.
@@ -205,6 +208,7 @@ ChildProcess::ChildProcess(EventLoop* loop, ChildReaper* reaper, pid_t pid, int 
   fds_[1].reset(err_fd);
   for (int i = 0; i < 2; ++i) {
     fcntl(fds_[i].get(), F_SETFL, fcntl(fds_[i].get(), F_GETFL) | O_NONBLOCK);
+    fcntl(fds_[i].get(), F_SETPIPE_SZ, static_cast<int>(kPipeBytes));
     auto callback = +[](evutil_socket_t fd, short, void* self) {
       auto* child = static_cast<ChildProcess*>(self);
       child->OnReadable(fd == child->fds_[0].get() ? OutputStream::kStdout : OutputStream::kStderr);
@@ -226,12 +230,13 @@ bool ChildProcess::GroupAlive() const { return kill(-pid_, 0) == 0 || errno == E
 
 void ChildProcess::OnReadable(OutputStream stream) {
   int index = static_cast<int>(stream);
-  char buffer[65536];
+  // One buffer for every child: the loop reads one pipe at a time.
+  static std::unique_ptr<char[]> buffer(new char[kPipeBytes]);
   for (;;) {
-    ssize_t n = read(fds_[index].get(), buffer, sizeof buffer);
+    ssize_t n = read(fds_[index].get(), buffer.get(), kPipeBytes);
     if (n > 0) {
-      on_output_(stream, std::string_view(buffer, n), false);
-      if (n < static_cast<ssize_t>(sizeof buffer)) return;
+      on_output_(stream, std::string_view(buffer.get(), n), false);
+      if (n < static_cast<ssize_t>(kPipeBytes)) return;
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;

@@ -39,7 +39,10 @@ App::App(AppContext* context, AppSpec spec, std::string source)
   events.start_failed = [this](const std::string& error) { OnStartFailed(error); };
   events.finished = [this](int wait_status) { OnFinished(wait_status); };
   events.line = [this](LogStream stream, std::string_view line) { OnLine(stream, line); };
-  events.lines_done = [this] { log_writer_.Flush(); };
+  events.lines_done = [this] {
+    log_writer_.Flush();
+    burst_ts_ms_ = 0;
+  };
   runtime_ = std::make_unique<ProcessRuntime>(
       ProcessContext{context->loop, context->reaper, context->admin, context->paths},
       std::move(events));
@@ -216,7 +219,9 @@ void App::Replace(AppSpec spec) {
 }
 
 void App::OnLine(LogStream stream, std::string_view line) {
-  const LogEntry& entry = logs_.Append(WallClockMs(), stream, line);
+  // One timestamp per burst of output: reading the clock per line costs more than the rest.
+  if (burst_ts_ms_ == 0) burst_ts_ms_ = WallClockMs();
+  const LogEntry& entry = logs_.Append(burst_ts_ms_, stream, line);
   log_writer_.Add(spec_.name, stream == LogStream::kStderr, line);
   context_->bus->PublishLog(spec_.name, entry);
 }

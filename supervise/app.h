@@ -105,6 +105,7 @@ class App {
   Timer start_timer_;
   Timer backoff_timer_;
   LogRing logs_;
+  int64_t burst_ts_ms_ = 0;
   AppLineWriter log_writer_;
 };
 

@@ -16,6 +16,8 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 // mkdir -p with `mode` for the directories it creates.
 Status MakeDirs(const std::string& path, mode_t mode) {
+  // Usually only the last part is missing, or nothing: try that first.
+  if (mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return Status::Ok();
   for (size_t pos = 1; pos <= path.size(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string prefix = path.substr(0, pos);
@@ -62,22 +64,37 @@ AppIdentity IdentityFor(const BerthPaths& paths, const AppSpec& spec) {
   return identity;
 }
 
-Status LookupIdentity(AppIdentity* identity) {
-  if (identity->user.empty()) return Status::Ok();
+namespace {
+
+struct CachedUser {
+  uid_t uid;
+  gid_t gid;
+  std::vector<gid_t> groups;
+};
+
+// Identifies a version of a file: a change (or a replacement) of it changes this.
+struct FileVersion {
+  ino_t inode = 0;
+  timespec mtime{};
+  off_t size = 0;
+  bool operator==(const FileVersion& o) const {
+    return inode == o.inode && mtime.tv_sec == o.mtime.tv_sec &&
+           mtime.tv_nsec == o.mtime.tv_nsec && size == o.size;
+  }
+};
+
+FileVersion VersionOf(const char* path) {
+  struct stat st {};
+  if (stat(path, &st) != 0) return {};
+  return {st.st_ino, st.st_mtim, st.st_size};
+}
+
+// Looks a user up in the user database (files, NSS).
+std::optional<CachedUser> QueryUser(const std::string& user) {
   passwd pw{}, *found = nullptr;
   char buffer[4096];
-  getpwnam_r(identity->user.c_str(), &pw, buffer, sizeof buffer, &found);
-  if (!found) return Status::NotFound("user '" + identity->user + "' does not exist");
-  if (geteuid() != 0) {
-    if (found->pw_uid != geteuid())
-      return Status::Invalid(
-          "berthd is not running as root, so it cannot run an app as user '" + identity->user + "'",
-          "user");
-    identity->user.clear();
-    return Status::Ok();
-  }
-  identity->uid = found->pw_uid;
-  identity->gid = found->pw_gid;
+  getpwnam_r(user.c_str(), &pw, buffer, sizeof buffer, &found);
+  if (!found) return std::nullopt;
   int count = 64;
   std::vector<gid_t> groups(count);
   if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) < 0) {
@@ -85,7 +102,42 @@ Status LookupIdentity(AppIdentity* identity) {
     getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count);
   }
   groups.resize(count);
-  identity->groups = std::move(groups);
+  return CachedUser{found->pw_uid, found->pw_gid, std::move(groups)};
+}
+
+// Lookups are cached while /etc/passwd and /etc/group stay as they were: starting many
+// apps then costs two stat() calls each instead of reading both files.
+std::optional<CachedUser> FindUser(const std::string& user) {
+  static std::map<std::string, std::optional<CachedUser>> cache;
+  static FileVersion passwd_version, group_version;
+  FileVersion passwd_now = VersionOf("/etc/passwd"), group_now = VersionOf("/etc/group");
+  if (!(passwd_now == passwd_version) || !(group_now == group_version)) {
+    cache.clear();
+    passwd_version = passwd_now;
+    group_version = group_now;
+  }
+  auto it = cache.find(user);
+  if (it != cache.end() && it->second) return it->second;
+  return cache[user] = QueryUser(user);  // a miss is asked again: the user may be created
+}
+
+}  // namespace
+
+Status LookupIdentity(AppIdentity* identity) {
+  if (identity->user.empty()) return Status::Ok();
+  auto found = FindUser(identity->user);
+  if (!found) return Status::NotFound("user '" + identity->user + "' does not exist");
+  if (geteuid() != 0) {
+    if (found->uid != geteuid())
+      return Status::Invalid(
+          "berthd is not running as root, so it cannot run an app as user '" + identity->user + "'",
+          "user");
+    identity->user.clear();
+    return Status::Ok();
+  }
+  identity->uid = found->uid;
+  identity->gid = found->gid;
+  identity->groups = found->groups;
   return Status::Ok();
 }
 

@@ -43,6 +43,9 @@ void LogRing::ForEachSince(uint64_t after_seq, size_t limit,
 }
 
 void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::string_view)>& emit) {
+  // A line of exactly max_line_ bytes was emitted whole: its newline is not a new line.
+  if (split_at_max_ && !chunk.empty() && chunk[0] == '\n') chunk.remove_prefix(1);
+  split_at_max_ = false;
   while (!chunk.empty()) {
     size_t newline = chunk.find('\n');
     size_t take = newline == std::string_view::npos ? chunk.size() : newline;
@@ -58,6 +61,7 @@ void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::st
       }
       chunk.remove_prefix(room);
       if (take == room && newline != std::string_view::npos) chunk.remove_prefix(1);
+      split_at_max_ = chunk.empty();
       continue;
     }
     if (newline == std::string_view::npos) {
@@ -78,6 +82,7 @@ void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::st
 void LineSplitter::Finish(const std::function<void(std::string_view)>& emit) {
   if (!partial_.empty()) emit(partial_);
   partial_.clear();
+  split_at_max_ = false;
 }
 
 }  // namespace berth

@@ -51,6 +51,7 @@ class LineSplitter {
  private:
   size_t max_line_;
   std::string partial_;
+  bool split_at_max_ = false;
 };
 
 }  // namespace berth
