@@ -78,7 +78,7 @@ void Api::CloseStreams() { streams_.clear(); }
 
 void Api::OnRequest(evhttp_request* request, void* self) {
   auto* api = static_cast<Api*>(self);
-  auto exchange = std::make_shared<Exchange>(request, &api->metrics_);
+  auto exchange = std::make_shared<Exchange>(request, &api->metrics_, api->alive_);
   try {
     api->Dispatch(exchange);
   } catch (const std::exception& error) {

@@ -55,6 +55,8 @@ class Api {
   Metrics metrics_;
   Router router_;
   EvhttpPtr http_;
+  // Exchanges hold a weak reference: once the Api is gone they no longer touch evhttp.
+  std::shared_ptr<const int> alive_ = std::make_shared<const int>(0);
   std::map<SseStream*, std::unique_ptr<SseStream>> streams_;
 };
 

@@ -59,14 +59,15 @@ std::string DumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Exchange::Exchange(evhttp_request* request, Metrics* metrics)
+Exchange::Exchange(evhttp_request* request, Metrics* metrics, std::weak_ptr<const int> server)
     : request_(request),
       metrics_(metrics),
+      server_(std::move(server)),
       started_(std::chrono::steady_clock::now()),
       method_(MethodName(evhttp_request_get_command(request))) {}
 
 Exchange::~Exchange() {
-  if (!request_) return;
+  if (!request_ || server_.expired()) return;
   if (!open()) {
     Release();
     return;
@@ -126,7 +127,7 @@ void Exchange::Reply(int status, const nlohmann::json& body) {
 
 // Frees a request whose client has gone (evhttp frees a detached request on send).
 void Exchange::Release() {
-  evhttp_send_reply_end(request_);
+  if (!server_.expired()) evhttp_send_reply_end(request_);
   request_ = nullptr;
 }
 

@@ -25,14 +25,19 @@ std::string DumpJson(const nlohmann::json& json);
 
 class Exchange {
  public:
-  Exchange(evhttp_request* request, Metrics* metrics);
+  // `server` lives as long as the server that owns evhttp and `metrics`: an exchange that
+  // outlives it (held by work still pending at shutdown) touches neither.
+  Exchange(evhttp_request* request, Metrics* metrics, std::weak_ptr<const int> server);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
   // The request while the client is still there; null once answered or gone.
   evhttp_request* request() const { return open() ? request_ : nullptr; }
-  bool open() const { return request_ != nullptr && !closed_ && evhttp_request_get_connection(request_); }
+  bool open() const {
+    return request_ != nullptr && !closed_ && !server_.expired() &&
+           evhttp_request_get_connection(request_);
+  }
   const std::string& method() const { return method_; }
   const std::string& path() const { return path_; }
   // A path parameter captured by the router, e.g. "name".
@@ -70,6 +75,7 @@ class Exchange {
 
   evhttp_request* request_;
   Metrics* metrics_;
+  std::weak_ptr<const int> server_;
   std::chrono::steady_clock::time_point started_;
   std::string method_;
   std::string path_;
