@@ -1,0 +1,78 @@
+// Tests for the text renderings of apps and events.
+#include "cli/app_format.h"
+
+#include <gtest/gtest.h>
+
+namespace berth::cli {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+TEST(AppFormatTest, ParsesRfc3339Timestamps) {
+  auto base = parse_timestamp("2026-11-25T08:00:00.000Z");
+  ASSERT_TRUE(base.has_value());
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(*base), 1795593600);
+  EXPECT_EQ(parse_timestamp("2026-11-25T08:00:00Z"), base);
+  EXPECT_EQ(parse_timestamp("2026-11-25T09:30:00.5+01:30"), base);
+}
+
+TEST(AppFormatTest, RejectsWhatIsNotATimestamp) {
+  EXPECT_FALSE(parse_timestamp("").has_value());
+  EXPECT_FALSE(parse_timestamp("yesterday").has_value());
+  EXPECT_FALSE(parse_timestamp("2026-11-25T08:00:00").has_value());
+  EXPECT_FALSE(parse_timestamp("2026-11-25 08:00:00Z").has_value());
+}
+
+TEST(AppFormatTest, FormatsAgesWithTwoUnitsAtMost) {
+  EXPECT_EQ(format_age(seconds(0)), "0s");
+  EXPECT_EQ(format_age(seconds(45)), "45s");
+  EXPECT_EQ(format_age(seconds(192)), "3m12s");
+  EXPECT_EQ(format_age(seconds(180)), "3m");
+  EXPECT_EQ(format_age(seconds(2 * 3600 + 5 * 60 + 9)), "2h5m");
+  EXPECT_EQ(format_age(seconds(3 * 86400 + 4 * 3600)), "3d4h");
+  EXPECT_EQ(format_age(seconds(-5)), "0s");
+}
+
+TEST(AppFormatTest, FieldTextShowsNullAndMissingAsDash) {
+  json object = {{"s", "x"}, {"n", 42}, {"b", true}, {"z", nullptr}};
+  EXPECT_EQ(field_text(object, "s"), "x");
+  EXPECT_EQ(field_text(object, "n"), "42");
+  EXPECT_EQ(field_text(object, "b"), "true");
+  EXPECT_EQ(field_text(object, "z"), "-");
+  EXPECT_EQ(field_text(object, "missing"), "-");
+  EXPECT_EQ(field_text(json::array(), "s"), "-");
+}
+
+TEST(AppFormatTest, RendersAnAppRow) {
+  json app = json::parse(R"({
+    "name": "web", "kind": "process", "source": "api",
+    "status": {"state": "running", "pid": 4242, "since": "2026-11-25T08:00:00.000Z",
+               "restarts": 2, "exit_code": null, "last_error": null}})");
+  auto now = *parse_timestamp("2026-11-25T08:03:12Z");
+  EXPECT_EQ(app_row(app, now),
+            (std::vector<std::string>{"web", "process", "running", "4242", "3m12s", "2", "api"}));
+  EXPECT_EQ(app_row(app, now).size(), app_table_headers().size());
+}
+
+TEST(AppFormatTest, RendersAnAppRowWithoutStatus) {
+  EXPECT_EQ(app_row(json{{"name", "x"}}, std::chrono::system_clock::now()),
+            (std::vector<std::string>{"x", "-", "-", "-", "-", "-", "-"}));
+}
+
+TEST(AppFormatTest, DescribesAppEvents) {
+  SseEvent event{"app",
+                 R"({"app":"web","from":"running","to":"backoff","ts":"T","pid":7,"exit_code":1})",
+                 "4"};
+  EXPECT_EQ(event_line(event), "T web running -> backoff (pid 7, exit_code 1)");
+  event.data = R"({"app":"web","from":"stopped","to":"starting","ts":"T","pid":null})";
+  EXPECT_EQ(event_line(event), "T web stopped -> starting");
+}
+
+TEST(AppFormatTest, ShowsOtherEventsAsTheyCame) {
+  EXPECT_EQ(event_line(SseEvent{"deploy", R"({"app":"web"})", ""}), R"(deploy {"app":"web"})");
+  EXPECT_EQ(event_line(SseEvent{"app", "not json", ""}), "app not json");
+}
+
+}  // namespace
+}  // namespace berth::cli

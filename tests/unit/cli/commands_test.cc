@@ -1,0 +1,258 @@
+// Tests for berthctl's commands against a FakeClient: what they send, print and exit with.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "cli/app_format.h"
+#include "cli/dispatch.h"
+#include "tests/unit/cli/fake_client.h"
+
+namespace berth::cli {
+namespace {
+
+constexpr const char* kWebApp = R"({"name":"web","kind":"process","source":"api","autostart":true,
+  "status":{"state":"running","pid":4242,"since":"2026-11-25T08:00:00.000Z","restarts":0,
+            "exit_code":null,"last_error":null}})";
+
+// Runs berthctl's dispatcher with a FakeClient and captured streams.
+class CommandsTest : public ::testing::Test {
+ protected:
+  ExitCode run(const std::vector<std::string>& args) {
+    auto make_client = [this](const Endpoint& endpoint) -> std::unique_ptr<Client> {
+      endpoint_ = endpoint;
+      return std::make_unique<Forwarder>(&client_);
+    };
+    Io io{in_, out_, err_};
+    return run_berthctl(args, io, env_, make_client, *parse_timestamp("2026-11-25T08:01:00Z"));
+  }
+
+  // Hands every call to the test's FakeClient, which outlives the command.
+  class Forwarder : public Client {
+   public:
+    explicit Forwarder(FakeClient* client) : client_(client) {}
+    Result<Response> request(std::string_view method, std::string_view path,
+                             const std::optional<std::string>& body) override {
+      return client_->request(method, path, body);
+    }
+    Result<Response> stream(std::string_view path, const ChunkSink& sink) override {
+      return client_->stream(path, sink);
+    }
+    const std::string& url() const override { return client_->url(); }
+
+   private:
+    FakeClient* client_;
+  };
+
+  FakeClient client_;
+  Endpoint endpoint_;
+  EnvLookup env_ = [](const char*) -> std::optional<std::string> { return std::nullopt; };
+  std::istringstream in_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(CommandsTest, LsPrintsATable) {
+  client_.answer(200, std::string("[") + kWebApp + "]");
+  EXPECT_EQ(run({"ls"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(),
+            "NAME   KIND      STATE     PID    SINCE   RESTARTS   SOURCE\n"
+            "web    process   running   4242   1m      0          api\n");
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps");
+}
+
+TEST_F(CommandsTest, LsJsonPrintsTheApiAnswer) {
+  client_.answer(200, "[]");
+  EXPECT_EQ(run({"ls", "--json"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "[]\n");
+}
+
+TEST_F(CommandsTest, ApiErrorsPrintTheirMessageAndFieldAndExitOne) {
+  client_.answer(422, R"({"error":{"code":"invalid","message":"port is taken","field":"port"}})");
+  EXPECT_EQ(run({"show", "web"}), ExitCode::kFailure);
+  EXPECT_EQ(err_.str(), "berthctl: port is taken (field: port)\n");
+}
+
+TEST_F(CommandsTest, UnauthorizedSuggestsAToken) {
+  client_.answer(401, R"({"error":{"code":"unauthorized","message":"a bearer token is needed"}})");
+  EXPECT_EQ(run({"ls"}), ExitCode::kFailure);
+  EXPECT_EQ(err_.str(), "berthctl: a bearer token is needed (pass --token or set BERTH_TOKEN)\n");
+}
+
+TEST_F(CommandsTest, NonApiErrorsNameTheStatus) {
+  client_.answer(502, "Bad Gateway\nmore");
+  EXPECT_EQ(run({"ls"}), ExitCode::kFailure);
+  EXPECT_EQ(err_.str(),
+            "berthctl: berthd at http://127.0.0.1:7070 answered HTTP 502: Bad Gateway\n");
+}
+
+TEST_F(CommandsTest, UnreachableExitsTwoNamingTheUrl) {
+  client_.fail_to_connect();
+  EXPECT_EQ(run({"health"}), ExitCode::kUnreachable);
+  EXPECT_NE(err_.str().find("http://127.0.0.1:7070"), std::string::npos);
+}
+
+TEST_F(CommandsTest, ShowPrintsPrettyJson) {
+  client_.answer(200, R"({"name":"web"})");
+  EXPECT_EQ(run({"show", "web"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "{\n  \"name\": \"web\"\n}\n");
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/web");
+}
+
+TEST_F(CommandsTest, ApplyPutsTheFileWithoutCommentsAndSaysCreated) {
+  in_.str("// my app\n{\"name\": \"web\", /* inline */ \"command\": \"true\"}\n");
+  client_.answer(201, kWebApp);
+  EXPECT_EQ(run({"apply", "-f", "-"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "created web\n");
+  ASSERT_EQ(client_.calls.size(), 1u);
+  EXPECT_EQ(client_.calls[0].method, "PUT");
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/web");
+  EXPECT_EQ(client_.calls[0].body, R"({"command":"true","name":"web"})");
+}
+
+TEST_F(CommandsTest, ApplySaysReplacedOn200) {
+  in_.str(R"({"name": "web"})");
+  client_.answer(200, kWebApp);
+  EXPECT_EQ(run({"apply", "-f", "-"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "replaced web\n");
+}
+
+TEST_F(CommandsTest, ApplyRefusesADefinitionWithoutNameOrNotJson) {
+  in_.str(R"({"command": "true"})");
+  EXPECT_EQ(run({"apply", "-f", "-"}), ExitCode::kFailure);
+  EXPECT_NE(err_.str().find("\"name\""), std::string::npos);
+  in_.clear();
+  in_.str("{oops");
+  EXPECT_EQ(run({"apply", "-f", "-"}), ExitCode::kFailure);
+  EXPECT_NE(err_.str().find("not valid JSON"), std::string::npos);
+  EXPECT_TRUE(client_.calls.empty());
+}
+
+TEST_F(CommandsTest, ApplyWithoutFileIsAUsageError) {
+  EXPECT_EQ(run({"apply"}), ExitCode::kUsage);
+  EXPECT_EQ(run({"apply", "-f", "/nonexistent/app.json"}), ExitCode::kFailure);
+  EXPECT_NE(err_.str().find("cannot read /nonexistent/app.json"), std::string::npos);
+}
+
+TEST_F(CommandsTest, RmDeletesAndPurges) {
+  client_.answer(204, "");
+  EXPECT_EQ(run({"rm", "web", "--purge"}), ExitCode::kOk);
+  EXPECT_EQ(client_.calls[0].method, "DELETE");
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/web?purge=true");
+  EXPECT_EQ(out_.str(), "purged web\n");
+}
+
+TEST_F(CommandsTest, ControlPostsTheCommandAndPrintsTheNewState) {
+  client_.answer(202, R"({"name":"web","status":{"state":"stopping"}})");
+  EXPECT_EQ(run({"stop", "web"}), ExitCode::kOk);
+  EXPECT_EQ(client_.calls[0].method, "POST");
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/web/control");
+  EXPECT_EQ(client_.calls[0].body, R"({"command":"stop"})");
+  EXPECT_EQ(out_.str(), "web: stopping\n");
+}
+
+TEST_F(CommandsTest, NamesAreEscapedInPaths) {
+  client_.answer(404, R"({"error":{"code":"not_found","message":"no app \"a/b\""}})");
+  EXPECT_EQ(run({"show", "a/b?x"}), ExitCode::kFailure);
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/a%2Fb%3Fx");
+}
+
+TEST_F(CommandsTest, LogsPrintsLines) {
+  client_.answer(200, R"([{"seq":1,"ts":"T","stream":"stdout","line":"hello"},
+                          {"seq":2,"ts":"T","stream":"stderr","line":"oops"}])");
+  EXPECT_EQ(run({"logs", "web", "-n", "2"}), ExitCode::kOk);
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/web/logs?entries=2");
+  EXPECT_EQ(out_.str(), "hello\noops\n");
+}
+
+TEST_F(CommandsTest, LogsRejectsABadCount) {
+  EXPECT_EQ(run({"logs", "web", "-n", "ten"}), ExitCode::kUsage);
+  EXPECT_TRUE(client_.calls.empty());
+}
+
+TEST_F(CommandsTest, LogsFollowPrintsEachLineOfTheStream) {
+  client_.stream_chunks({": keepalive\n\nid: 1\nevent: log\ndata: {\"line\":\"a\"}\n",
+                         "\nid: 2\nevent: log\nda", "ta: {\"line\":\"b\"}\n\n"});
+  EXPECT_EQ(run({"logs", "web", "-f", "-n", "5"}), ExitCode::kOk);
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/web/logs?follow=true&entries=5");
+  EXPECT_EQ(out_.str(), "a\nb\n");
+}
+
+TEST_F(CommandsTest, LogsFollowJsonPrintsTheRawObjects) {
+  client_.stream_chunks({"event: log\ndata: {\"seq\":1,\"line\":\"a\"}\n\n"});
+  EXPECT_EQ(run({"logs", "web", "-f", "--json"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "{\"seq\":1,\"line\":\"a\"}\n");
+}
+
+TEST_F(CommandsTest, LogsFollowReportsAnErrorAnswer) {
+  client_.answer(404, R"({"error":{"code":"not_found","message":"no app called web"}})");
+  EXPECT_EQ(run({"logs", "web", "-f"}), ExitCode::kFailure);
+  EXPECT_EQ(err_.str(), "berthctl: no app called web\n");
+}
+
+TEST_F(CommandsTest, EventsPrintsStateChanges) {
+  client_.stream_chunks(
+      {"event: app\ndata: {\"app\":\"web\",\"from\":\"starting\",\"to\":"
+       "\"running\",\"ts\":\"T\",\"pid\":9,\"exit_code\":null}\n\n"});
+  EXPECT_EQ(run({"events"}), ExitCode::kOk);
+  EXPECT_EQ(client_.calls[0].path, "/v1/events");
+  EXPECT_EQ(out_.str(), "T web starting -> running (pid 9)\n");
+}
+
+TEST_F(CommandsTest, HealthIsOkWhenEveryAutostartAppRuns) {
+  client_.answer(200, std::string("[") + kWebApp +
+                          R"(,{"name":"batch","autostart":false,"status":{"state":"stopped"}}])");
+  EXPECT_EQ(run({"health"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "ok: 1 of 1 autostart apps running\n");
+}
+
+TEST_F(CommandsTest, HealthListsAppsThatAreDown) {
+  client_.answer(200, std::string("[") + kWebApp +
+                          R"(,{"name":"db","autostart":true,"status":{"state":"failed",
+                               "last_error":"exited with 1 five times"}}])");
+  EXPECT_EQ(run({"health"}), ExitCode::kFailure);
+  EXPECT_EQ(out_.str(),
+            "unhealthy: 1 of 2 autostart apps not running\n"
+            "  db: failed (exited with 1 five times)\n");
+}
+
+TEST_F(CommandsTest, VersionAsksTheServer) {
+  client_.answer(200, R"({"status":"ok","version":"9.9.9"})");
+  EXPECT_EQ(run({"version"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(),
+            std::string("berthctl ") + BERTH_VERSION + "\nberthd 9.9.9 at http://127.0.0.1:7070\n");
+  EXPECT_EQ(client_.calls[0].path, "/up");
+}
+
+TEST_F(CommandsTest, UsageErrorsExit64) {
+  EXPECT_EQ(run({}), ExitCode::kUsage);
+  EXPECT_EQ(run({"frobnicate"}), ExitCode::kUsage);
+  EXPECT_EQ(run({"show"}), ExitCode::kUsage);
+  EXPECT_EQ(run({"show", "a", "b"}), ExitCode::kUsage);
+  EXPECT_EQ(run({"ls", "--purge"}), ExitCode::kUsage);
+  EXPECT_EQ(run({"--url", "ftp://x", "ls"}), ExitCode::kUsage);
+  EXPECT_NE(err_.str().find("usage: berthctl"), std::string::npos);
+  EXPECT_TRUE(client_.calls.empty());
+}
+
+TEST_F(CommandsTest, HelpListsEveryCommand) {
+  EXPECT_EQ(run({"--help"}), ExitCode::kOk);
+  for (const Command* command : all_commands()) {
+    EXPECT_NE(out_.str().find(std::string(command->name)), std::string::npos) << command->name;
+  }
+  EXPECT_EQ(run({"logs", "--help"}), ExitCode::kOk);
+  EXPECT_NE(out_.str().find("logs NAME [-n N] [-f]"), std::string::npos);
+}
+
+TEST_F(CommandsTest, GlobalFlagsWorkBeforeAndAfterTheCommand) {
+  client_.answer(200, "[]");
+  client_.answer(200, "[]");
+  EXPECT_EQ(run({"--url", "http://a:1", "--token", "t1", "ls"}), ExitCode::kOk);
+  EXPECT_EQ(endpoint_.base_url, "http://a:1");
+  EXPECT_EQ(endpoint_.token, "t1");
+  EXPECT_EQ(run({"ls", "--url=unix:/x.sock", "--token", "t2"}), ExitCode::kOk);
+  EXPECT_EQ(endpoint_.unix_socket, "/x.sock");
+  EXPECT_EQ(endpoint_.token, "t2");
+}
+
+}  // namespace
+}  // namespace berth::cli

@@ -1,0 +1,337 @@
+// Tests of AppSpec: parsing and validation of app definitions (API.md "App"), the canonical
+// JSON round trip and which changes make a running app restart.
+#include "supervise/app_spec.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+// The full example of API.md.
+json FullExample() {
+  return json::parse(R"({
+    "name": "web",
+    "kind": "process",
+    "command": ["python3", "-m", "http.server", "8080"],
+    "directory": "/srv/web",
+    "user": "svc_web",
+    "env": {"GREETING": "hello"},
+    "port": 8080,
+    "autostart": true,
+    "restart": "on-failure",
+    "start_seconds": 1,
+    "stop_signal": "TERM",
+    "stop_timeout": 10,
+    "backoff": {"initial_ms": 100, "max_ms": 30000},
+    "max_retries": 5
+  })");
+}
+
+json Minimal() { return {{"command", {"sleep", "10"}}}; }
+
+json With(json base, const std::string& key, json value) {
+  base[key] = std::move(value);
+  return base;
+}
+
+// The field a rejected definition names; fails the test when it was accepted.
+std::string RejectedField(const json& j, const std::string& name = "web") {
+  Result<AppSpec> spec = ParseAppSpec(j, name);
+  EXPECT_FALSE(spec.ok()) << "accepted: " << j.dump();
+  if (spec.ok()) return "<accepted>";
+  EXPECT_EQ(spec.status().code(), Status::Code::kInvalid);
+  EXPECT_FALSE(spec.status().message().empty());
+  return spec.status().field();
+}
+
+AppSpec ParseOrDie(const json& j, const std::string& name = "web") {
+  Result<AppSpec> spec = ParseAppSpec(j, name);
+  EXPECT_TRUE(spec.ok()) << spec.status().message() << " for " << j.dump();
+  return spec.ok() ? spec.value() : AppSpec{};
+}
+
+TEST(AppSpecTest, ParsesTheFullExampleOfTheApi) {
+  AppSpec spec = ParseOrDie(FullExample());
+  EXPECT_EQ(spec.name, "web");
+  EXPECT_EQ(spec.kind, AppKind::kProcess);
+  EXPECT_EQ(spec.command, (std::vector<std::string>{"python3", "-m", "http.server", "8080"}));
+  EXPECT_FALSE(spec.shell_command);
+  EXPECT_EQ(spec.directory, "/srv/web");
+  EXPECT_EQ(spec.user, "svc_web");
+  EXPECT_EQ(spec.env, (std::map<std::string, std::string>{{"GREETING", "hello"}}));
+  EXPECT_EQ(spec.port, 8080);
+  EXPECT_TRUE(spec.autostart);
+  EXPECT_EQ(spec.restart, RestartPolicy::kOnFailure);
+  EXPECT_EQ(spec.start_seconds, 1);
+  EXPECT_EQ(spec.stop_signal, "TERM");
+  EXPECT_EQ(spec.stop_timeout, 10);
+  EXPECT_EQ(spec.backoff, (Backoff{100, 30000}));
+  EXPECT_EQ(spec.max_retries, 5);
+}
+
+TEST(AppSpecTest, DefaultsForAMinimalDefinition) {
+  AppSpec spec = ParseOrDie(Minimal(), "svc");
+  EXPECT_EQ(spec.name, "svc");
+  EXPECT_EQ(spec.kind, AppKind::kProcess);
+  EXPECT_EQ(spec.command, (std::vector<std::string>{"sleep", "10"}));
+  EXPECT_EQ(spec.directory, "");
+  EXPECT_EQ(spec.user, "");
+  EXPECT_TRUE(spec.env.empty());
+  EXPECT_FALSE(spec.port.has_value());
+  EXPECT_TRUE(spec.autostart);
+  EXPECT_EQ(spec.restart, RestartPolicy::kOnFailure);
+  EXPECT_EQ(spec.start_seconds, 1);
+  EXPECT_EQ(spec.stop_signal, "TERM");
+  EXPECT_EQ(spec.stop_timeout, 10);
+  EXPECT_EQ(spec.backoff.initial_ms, 100);
+  EXPECT_EQ(spec.backoff.max_ms, 30000);
+  EXPECT_EQ(spec.max_retries, 5);
+}
+
+TEST(AppSpecTest, ValidNames) {
+  for (const std::string& name : std::vector<std::string>{
+           "a", "web-1", "a0", "z-", std::string(32, 'x'), "a" + std::string(31, '9')}) {
+    EXPECT_TRUE(IsValidAppName(name)) << name;
+    EXPECT_TRUE(ParseAppSpec(Minimal(), name).ok()) << name;
+  }
+}
+
+TEST(AppSpecTest, InvalidNamesAreRejectedNamingTheField) {
+  for (const std::string& name :
+       std::vector<std::string>{"", "Web", "1a", "a_b", std::string(33, 'x'), "../x", "-a", "a b",
+                                "a.b", "wEb", "a/b"}) {
+    EXPECT_FALSE(IsValidAppName(name)) << name;
+    EXPECT_EQ(RejectedField(Minimal(), name), "name") << name;
+  }
+}
+
+TEST(AppSpecTest, BodyNameMustMatchTheGivenName) {
+  EXPECT_TRUE(ParseAppSpec(With(Minimal(), "name", "web"), "web").ok());
+  EXPECT_EQ(RejectedField(With(Minimal(), "name", "api"), "web"), "name");
+  EXPECT_EQ(RejectedField(With(Minimal(), "name", 7), "web"), "name");
+}
+
+TEST(AppSpecTest, NotAnObjectIsRejected) {
+  for (const json& j : {json::array({1}), json("web"), json(nullptr), json(3)})
+    EXPECT_FALSE(ParseAppSpec(j, "web").ok()) << j.dump();
+}
+
+TEST(AppSpecTest, StringCommandRunsThroughTheShell) {
+  AppSpec spec = ParseOrDie({{"command", "echo hi && sleep 1"}});
+  EXPECT_TRUE(spec.shell_command);
+  EXPECT_EQ(spec.command, (std::vector<std::string>{"/bin/sh", "-c", "echo hi && sleep 1"}));
+}
+
+TEST(AppSpecTest, CommandIsRequiredAndNotEmpty) {
+  EXPECT_EQ(RejectedField(json::object()), "command");
+  EXPECT_EQ(RejectedField({{"command", json::array()}}), "command");
+  EXPECT_EQ(RejectedField({{"command", ""}}), "command");
+  EXPECT_EQ(RejectedField({{"command", "  \t"}}), "command");
+  EXPECT_EQ(RejectedField({{"command", 42}}), "command");
+  EXPECT_EQ(RejectedField({{"command", nullptr}}), "command");
+  EXPECT_EQ(RejectedField({{"command", {{"a", "b"}}}}), "command");
+}
+
+TEST(AppSpecTest, CommandElementsMustBeStrings) {
+  EXPECT_EQ(RejectedField({{"command", {"ls", 1}}}), "command[1]");
+  EXPECT_EQ(RejectedField({{"command", json::array({nullptr})}}), "command[0]");
+  EXPECT_EQ(RejectedField({{"command", {"ls", "-l", json::array()}}}), "command[2]");
+  EXPECT_EQ(RejectedField({{"command", json::array({""})}}), "command[0]");
+}
+
+TEST(AppSpecTest, EnvValuesMustBeStrings) {
+  AppSpec spec = ParseOrDie({{"command", "true"}, {"env", {{"A", "1"}, {"_B2", ""}}}});
+  EXPECT_EQ(spec.env, (std::map<std::string, std::string>{{"A", "1"}, {"_B2", ""}}));
+  EXPECT_EQ(RejectedField({{"command", "true"}, {"env", {{"X", 1}}}}), "env.X");
+  EXPECT_EQ(RejectedField({{"command", "true"}, {"env", {{"OK", "y"}, {"X", nullptr}}}}), "env.X");
+  EXPECT_EQ(RejectedField({{"command", "true"}, {"env", {{"X", json::array({"a"})}}}}), "env.X");
+  EXPECT_EQ(RejectedField({{"command", "true"}, {"env", "A=1"}}), "env");
+}
+
+TEST(AppSpecTest, EnvNamesMustBeVariableNames) {
+  EXPECT_EQ(RejectedField({{"command", "true"}, {"env", {{"1X", "v"}}}}), "env.1X");
+  EXPECT_EQ(RejectedField({{"command", "true"}, {"env", {{"A=B", "v"}}}}), "env.A=B");
+}
+
+TEST(AppSpecTest, PortBounds) {
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "port", 1)).port, 1);
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "port", 65535)).port, 65535);
+  EXPECT_EQ(RejectedField(With(Minimal(), "port", 0)), "port");
+  EXPECT_EQ(RejectedField(With(Minimal(), "port", 65536)), "port");
+  EXPECT_EQ(RejectedField(With(Minimal(), "port", -1)), "port");
+  EXPECT_EQ(RejectedField(With(Minimal(), "port", "80")), "port");
+  EXPECT_EQ(RejectedField(With(Minimal(), "port", 80.5)), "port");
+  EXPECT_EQ(RejectedField(With(Minimal(), "port", true)), "port");
+}
+
+TEST(AppSpecTest, RestartValues) {
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "restart", "always")).restart, RestartPolicy::kAlways);
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "restart", "on-failure")).restart,
+            RestartPolicy::kOnFailure);
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "restart", "never")).restart, RestartPolicy::kNever);
+  EXPECT_EQ(RejectedField(With(Minimal(), "restart", "sometimes")), "restart");
+  EXPECT_EQ(RejectedField(With(Minimal(), "restart", "Always")), "restart");
+  EXPECT_EQ(RejectedField(With(Minimal(), "restart", 1)), "restart");
+}
+
+TEST(AppSpecTest, StopSignalValues) {
+  for (const char* name : {"TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"})
+    EXPECT_EQ(ParseOrDie(With(Minimal(), "stop_signal", name)).stop_signal, name);
+  for (const char* name : {"SIGTERM", "term", "STOP", "9", ""})
+    EXPECT_EQ(RejectedField(With(Minimal(), "stop_signal", name)), "stop_signal") << name;
+  EXPECT_EQ(RejectedField(With(Minimal(), "stop_signal", 15)), "stop_signal");
+}
+
+TEST(AppSpecTest, StopSignalNumbers) {
+  EXPECT_EQ(StopSignalNumber("TERM"), SIGTERM);
+  EXPECT_EQ(StopSignalNumber("INT"), SIGINT);
+  EXPECT_EQ(StopSignalNumber("QUIT"), SIGQUIT);
+  EXPECT_EQ(StopSignalNumber("HUP"), SIGHUP);
+  EXPECT_EQ(StopSignalNumber("KILL"), SIGKILL);
+  EXPECT_EQ(StopSignalNumber("USR1"), SIGUSR1);
+  EXPECT_EQ(StopSignalNumber("USR2"), SIGUSR2);
+  EXPECT_EQ(StopSignalNumber("STOP"), 0);
+  EXPECT_EQ(StopSignalNumber(""), 0);
+}
+
+TEST(AppSpecTest, KindMustBeProcess) {
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "kind", "process")).kind, AppKind::kProcess);
+  EXPECT_EQ(RejectedField(With(Minimal(), "kind", "container")), "kind");
+}
+
+TEST(AppSpecTest, BackoffMaxBelowInitialIsRejected) {
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "backoff", {{"initial_ms", 500}, {"max_ms", 500}})).backoff,
+            (Backoff{500, 500}));
+  EXPECT_EQ(RejectedField(With(Minimal(), "backoff", {{"initial_ms", 500}, {"max_ms", 100}})),
+            "backoff.max_ms");
+  // Against the default initial (100) too.
+  EXPECT_EQ(RejectedField(With(Minimal(), "backoff", {{"max_ms", 50}})), "backoff.max_ms");
+}
+
+TEST(AppSpecTest, BackoffFieldsAreChecked) {
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "backoff", {{"initial_ms", 250}})).backoff,
+            (Backoff{250, 30000}));
+  EXPECT_EQ(RejectedField(With(Minimal(), "backoff", {{"initial_ms", 0}})), "backoff.initial_ms");
+  EXPECT_EQ(RejectedField(With(Minimal(), "backoff", {{"initial_ms", "1"}})), "backoff.initial_ms");
+  EXPECT_EQ(RejectedField(With(Minimal(), "backoff", {{"jitter", 1}})), "backoff.jitter");
+  EXPECT_EQ(RejectedField(With(Minimal(), "backoff", 100)), "backoff");
+}
+
+TEST(AppSpecTest, NumberAndBooleanFieldsAreChecked) {
+  AppSpec spec = ParseOrDie(json::parse(
+      R"({"command":"x","start_seconds":0.5,"stop_timeout":0,"max_retries":0,"autostart":false})"));
+  EXPECT_EQ(spec.start_seconds, 0.5);
+  EXPECT_EQ(spec.stop_timeout, 0);
+  EXPECT_EQ(spec.max_retries, 0);
+  EXPECT_FALSE(spec.autostart);
+  EXPECT_EQ(RejectedField(With(Minimal(), "start_seconds", -1)), "start_seconds");
+  EXPECT_EQ(RejectedField(With(Minimal(), "stop_timeout", "10")), "stop_timeout");
+  EXPECT_EQ(RejectedField(With(Minimal(), "max_retries", 1.5)), "max_retries");
+  EXPECT_EQ(RejectedField(With(Minimal(), "max_retries", -1)), "max_retries");
+  EXPECT_EQ(RejectedField(With(Minimal(), "autostart", "yes")), "autostart");
+  EXPECT_EQ(RejectedField(With(Minimal(), "autostart", 1)), "autostart");
+}
+
+TEST(AppSpecTest, DirectoryMustBeAbsoluteAndUserAName) {
+  EXPECT_EQ(RejectedField(With(Minimal(), "directory", "srv/web")), "directory");
+  EXPECT_EQ(RejectedField(With(Minimal(), "directory", 1)), "directory");
+  EXPECT_EQ(RejectedField(With(Minimal(), "user", "a b")), "user");
+  EXPECT_EQ(RejectedField(With(Minimal(), "user", "-x")), "user");
+  EXPECT_EQ(RejectedField(With(Minimal(), "user", std::string(33, 'u'))), "user");
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "user", "www-data")).user, "www-data");
+}
+
+TEST(AppSpecTest, UnknownFieldIsRejectedByName) {
+  Result<AppSpec> spec = ParseAppSpec(With(Minimal(), "comand", "x"), "web");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().field(), "comand");
+  EXPECT_NE(spec.status().message().find("comand"), std::string::npos) << spec.status().message();
+}
+
+TEST(AppSpecTest, ResponseOnlyFieldsAreAcceptedAndIgnored) {
+  json j = With(Minimal(), "source", "api");
+  j["status"] = {{"state", "running"}, {"pid", 4242}, {"restarts", 0}};
+  AppSpec with = ParseOrDie(j);
+  AppSpec without = ParseOrDie(Minimal());
+  EXPECT_EQ(with, without);
+}
+
+void ExpectRoundTrip(const AppSpec& spec) {
+  json j = AppSpecToJson(spec);
+  Result<AppSpec> back = ParseAppSpec(j, spec.name);
+  ASSERT_TRUE(back.ok()) << back.status().message() << " (field " << back.status().field()
+                         << ") for " << j.dump();
+  EXPECT_EQ(back.value(), spec) << j.dump();
+}
+
+TEST(AppSpecTest, RoundTripOfTheFullExample) { ExpectRoundTrip(ParseOrDie(FullExample())); }
+
+TEST(AppSpecTest, RoundTripOfAStringCommand) {
+  AppSpec spec = ParseOrDie({{"command", "echo 'a b' | tr a b"}, {"port", 9000}});
+  ExpectRoundTrip(spec);
+  json j = AppSpecToJson(spec);
+  EXPECT_EQ(j["command"], "echo 'a b' | tr a b");
+}
+
+TEST(AppSpecTest, RoundTripOfNonDefaultValues) {
+  AppSpec spec = ParseOrDie(json::parse(R"({
+    "command": ["a", "b c"], "env": {"X": "1", "Y": ""}, "port": 1, "autostart": false,
+    "restart": "never", "start_seconds": 2.5, "stop_signal": "USR2", "stop_timeout": 0.25,
+    "backoff": {"initial_ms": 7, "max_ms": 9}, "max_retries": 0, "directory": "/tmp/x"
+  })"));
+  ExpectRoundTrip(spec);
+}
+
+// An app without a port is the common case: its canonical JSON (and so every GET body) must
+// be accepted back, as a PUT body, a merge patch base or a stored row.
+TEST(AppSpecTest, RoundTripOfAnAppWithoutAPort) { ExpectRoundTrip(ParseOrDie(Minimal())); }
+
+TEST(AppSpecTest, CanonicalJsonHasEveryField) {
+  json j = AppSpecToJson(ParseOrDie(FullExample()));
+  for (const char* key :
+       {"name", "kind", "command", "directory", "user", "env", "port", "autostart", "restart",
+        "start_seconds", "stop_signal", "stop_timeout", "backoff", "max_retries"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j, FullExample());
+}
+
+TEST(AppSpecTest, EnumNames) {
+  EXPECT_STREQ(to_string(AppKind::kProcess), "process");
+  EXPECT_STREQ(to_string(RestartPolicy::kAlways), "always");
+  EXPECT_STREQ(to_string(RestartPolicy::kOnFailure), "on-failure");
+  EXPECT_STREQ(to_string(RestartPolicy::kNever), "never");
+}
+
+TEST(AppSpecTest, ChangesHowItRuns) {
+  AppSpec base = ParseOrDie(FullExample());
+  EXPECT_FALSE(ChangesHowItRuns(base, base));
+
+  auto changed = [&](auto mutate) {
+    AppSpec other = base;
+    mutate(other);
+    return ChangesHowItRuns(base, other);
+  };
+  EXPECT_TRUE(changed([](AppSpec& s) { s.command = {"python3"}; }));
+  EXPECT_TRUE(changed([](AppSpec& s) { s.directory = "/srv/other"; }));
+  EXPECT_TRUE(changed([](AppSpec& s) { s.user = "nobody"; }));
+  EXPECT_TRUE(changed([](AppSpec& s) { s.env["NEW"] = "1"; }));
+  EXPECT_TRUE(changed([](AppSpec& s) { s.env["GREETING"] = "bye"; }));
+  EXPECT_TRUE(changed([](AppSpec& s) { s.port = 8081; }));
+  EXPECT_TRUE(changed([](AppSpec& s) { s.port.reset(); }));
+
+  EXPECT_FALSE(changed([](AppSpec& s) { s.autostart = false; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.restart = RestartPolicy::kAlways; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.start_seconds = 5; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.stop_signal = "INT"; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.stop_timeout = 3; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.backoff = {1, 2}; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.max_retries = 1; }));
+}
+
+}  // namespace
+}  // namespace berth

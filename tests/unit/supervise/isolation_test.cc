@@ -1,0 +1,186 @@
+// Tests of app isolation: default user names, directories, identities and the clean
+// environment an app gets.
+#include "supervise/isolation.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace berth {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::map<std::string, std::string> AsMap(const std::vector<std::string>& env) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : env) {
+    size_t eq = entry.find('=');
+    EXPECT_NE(eq, std::string::npos) << entry;
+    EXPECT_EQ(out.count(entry.substr(0, eq)), 0u) << "twice: " << entry;
+    out[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return out;
+}
+
+AppSpec Spec(const std::string& name) {
+  AppSpec spec;
+  spec.name = name;
+  spec.command = {"true"};
+  return spec;
+}
+
+AppDirs Dirs() { return {"/srv/home", "/run/berth/apps/web/tmp", "/run/berth/apps/web/cache"}; }
+
+TEST(IsolationTest, DefaultUserName) {
+  EXPECT_EQ(DefaultUserName("my-app"), "svc_my_app");
+  EXPECT_EQ(DefaultUserName("web"), "svc_web");
+  EXPECT_EQ(DefaultUserName("a-b-c"), "svc_a_b_c");
+}
+
+TEST(IsolationTest, EnvironmentHasTheAppsOwnDirectories) {
+  auto env = AsMap(AppEnvironment(Spec("web"), AppIdentity{}, Dirs()));
+  ASSERT_TRUE(env.count("PATH"));
+  EXPECT_NE(env["PATH"].find("/usr/bin"), std::string::npos);
+  EXPECT_NE(env["PATH"].find("/bin"), std::string::npos);
+  EXPECT_EQ(env["HOME"], "/srv/home");
+  EXPECT_EQ(env["TMPDIR"], "/run/berth/apps/web/tmp");
+  EXPECT_EQ(env["XDG_CACHE_HOME"], "/run/berth/apps/web/cache");
+  EXPECT_EQ(env.count("PORT"), 0u);
+}
+
+TEST(IsolationTest, EnvironmentIsCleanNotInherited) {
+  ASSERT_EQ(setenv("BERTH_TEST_LEAK", "leak", 1), 0);
+  auto env = AsMap(AppEnvironment(Spec("web"), AppIdentity{}, Dirs()));
+  unsetenv("BERTH_TEST_LEAK");
+  EXPECT_EQ(env.count("BERTH_TEST_LEAK"), 0u);
+}
+
+TEST(IsolationTest, EnvironmentHasPortWhenSet) {
+  AppSpec spec = Spec("web");
+  spec.port = 8080;
+  auto env = AsMap(AppEnvironment(spec, AppIdentity{}, Dirs()));
+  EXPECT_EQ(env["PORT"], "8080");
+}
+
+TEST(IsolationTest, EnvironmentHasUserWhenSwitching) {
+  AppIdentity identity;
+  identity.user = "svc_web";
+  auto env = AsMap(AppEnvironment(Spec("web"), identity, Dirs()));
+  EXPECT_EQ(env["USER"], "svc_web");
+}
+
+TEST(IsolationTest, UserEnvAddsAndOverrides) {
+  AppSpec spec = Spec("web");
+  spec.port = 8080;
+  spec.env = {{"GREETING", "hello"}, {"PATH", "/opt/bin"}, {"HOME", "/h"}, {"PORT", "9"}};
+  auto env = AsMap(AppEnvironment(spec, AppIdentity{}, Dirs()));
+  EXPECT_EQ(env["GREETING"], "hello");
+  EXPECT_EQ(env["PATH"], "/opt/bin");
+  EXPECT_EQ(env["HOME"], "/h");
+  EXPECT_EQ(env["PORT"], "9");
+  EXPECT_EQ(env["TMPDIR"], "/run/berth/apps/web/tmp");
+}
+
+TEST(IsolationTest, DirsForDefaultAndNamedDirectory) {
+  BerthPaths paths{"/var/lib/berth", "/run/berth", false};
+  AppDirs dirs = DirsFor(paths, Spec("web"));
+  EXPECT_EQ(dirs.home, "/var/lib/berth/apps/web");
+  EXPECT_EQ(dirs.tmp, "/run/berth/apps/web/tmp");
+  EXPECT_EQ(dirs.cache, "/run/berth/apps/web/cache");
+  AppSpec named = Spec("web");
+  named.directory = "/srv/web";
+  EXPECT_EQ(DirsFor(paths, named).home, "/srv/web");
+  EXPECT_EQ(DirsFor(paths, named).tmp, "/run/berth/apps/web/tmp");
+}
+
+TEST(IsolationTest, IdentityAsRootDefaultsToTheAppsOwnUser) {
+  BerthPaths paths{"/s", "/r", true};
+  AppIdentity identity = IdentityFor(paths, Spec("my-app"));
+  EXPECT_EQ(identity.user, "svc_my_app");
+  EXPECT_TRUE(identity.default_user);
+  AppSpec named = Spec("my-app");
+  named.user = "www-data";
+  identity = IdentityFor(paths, named);
+  EXPECT_EQ(identity.user, "www-data");
+  EXPECT_FALSE(identity.default_user);
+}
+
+TEST(IsolationTest, IdentityNotAsRootKeepsBerthsOwnUser) {
+  BerthPaths paths{"/s", "/r", false};
+  AppIdentity identity = IdentityFor(paths, Spec("web"));
+  EXPECT_EQ(identity.user, "");
+  EXPECT_FALSE(identity.default_user);
+}
+
+TEST(IsolationTest, LookupOfAMissingUserIsNotFound) {
+  AppIdentity identity;
+  identity.user = "no_such_user_berth_test";
+  EXPECT_EQ(LookupIdentity(&identity).code(), Status::Code::kNotFound);
+  AppIdentity none;
+  EXPECT_TRUE(LookupIdentity(&none).ok());
+  EXPECT_FALSE(none.uid.has_value());
+}
+
+class PrepareDirsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "berth-iso-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+    paths_ = {(root_ / "state").string(), (root_ / "run").string(), false};
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  static mode_t ModeOf(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 07777;
+  }
+
+  fs::path root_;
+  BerthPaths paths_;
+};
+
+TEST_F(PrepareDirsTest, CreatesBerthsDirectoriesWithTheirModes) {
+  AppSpec spec = Spec("web");
+  AppDirs dirs = DirsFor(paths_, spec);
+  ASSERT_TRUE(PrepareDirs(paths_, spec, AppIdentity{}, dirs).ok());
+  EXPECT_EQ(ModeOf(dirs.home), 0750u);
+  EXPECT_EQ(ModeOf(dirs.tmp), 0700u);
+  EXPECT_EQ(ModeOf(dirs.cache), 0700u);
+  // Twice is fine.
+  EXPECT_TRUE(PrepareDirs(paths_, spec, AppIdentity{}, dirs).ok());
+}
+
+TEST_F(PrepareDirsTest, LeavesANamedDirectoryAsItIs) {
+  fs::path named = root_ / "mine";
+  fs::create_directory(named);
+  ASSERT_EQ(chmod(named.c_str(), 0755), 0);
+  AppSpec spec = Spec("web");
+  spec.directory = named.string();
+  ASSERT_TRUE(PrepareDirs(paths_, spec, AppIdentity{}, DirsFor(paths_, spec)).ok());
+  EXPECT_EQ(ModeOf(named.string()), 0755u);
+}
+
+TEST_F(PrepareDirsTest, NamedDirectoryThatIsAFileIsInvalid) {
+  fs::path file = root_ / "file";
+  {
+    FILE* f = fopen(file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fclose(f);
+  }
+  AppSpec spec = Spec("web");
+  spec.directory = file.string();
+  Status status = PrepareDirs(paths_, spec, AppIdentity{}, DirsFor(paths_, spec));
+  EXPECT_EQ(status.code(), Status::Code::kInvalid);
+  EXPECT_EQ(status.field(), "directory");
+}
+
+}  // namespace
+}  // namespace berth
