@@ -54,7 +54,8 @@ Result<std::string> GenerateToken(const std::string& path) {
 }  // namespace
 
 Result<std::string> LoadAdminToken(const std::string& state_dir) {
-  if (const char* env = getenv("BERTH_ADMIN_TOKEN"); env && *env) return Trim(env);
+  // A blank token would let "Bearer " in: treat it as not given.
+  if (const char* env = getenv("BERTH_ADMIN_TOKEN"); env && !Trim(env).empty()) return Trim(env);
   if (const char* creds = getenv("CREDENTIALS_DIRECTORY"); creds && *creds) {
     auto token = ReadToken(std::string(creds) + "/admin-token");
     if (token.ok() || token.status().code() != Status::Code::kNotFound) return token;

@@ -1,6 +1,7 @@
 // Counting requests and rendering /metrics.
 #include "handlers/metrics.h"
 
+#include <iomanip>
 #include <sstream>
 
 #include "supervise/supervisor.h"
@@ -39,7 +40,8 @@ std::string Metrics::Render(const Supervisor& supervisor) const {
     out << "berth_http_request_duration_seconds_bucket{le=\"" << kBuckets[i] << "\"} "
         << bucket_counts_[i] << "\n";
   out << "berth_http_request_duration_seconds_bucket{le=\"+Inf\"} " << count_ << "\n";
-  out << "berth_http_request_duration_seconds_sum " << sum_seconds_ << "\n";
+  out << "berth_http_request_duration_seconds_sum " << std::setprecision(17) << sum_seconds_
+      << std::setprecision(6) << "\n";
   out << "berth_http_request_duration_seconds_count " << count_ << "\n";
   return out.str();
 }

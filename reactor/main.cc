@@ -1,4 +1,5 @@
 // berthd: wires the store, the loop, the supervisor and the API together.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -196,6 +197,11 @@ int Run(const Options& options) {
 }  // namespace berth
 
 int main(int argc, char** argv) {
+  // Children get their pipes as fds 1 and 2: those numbers must not be free for pipe2().
+  int fd;
+  while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2) {
+  }
+  if (fd > 2) close(fd);
   berth::Options options;
   std::string error;
   if (!berth::ParseOptions(argc, argv, &options, &error)) {

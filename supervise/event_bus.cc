@@ -13,7 +13,10 @@ void ForEachLive(Map& subscribers, Call call) {
   for (const auto& entry : subscribers) ids.push_back(entry.first);
   for (uint64_t id : ids) {
     auto it = subscribers.find(id);
-    if (it != subscribers.end()) call(it->second);
+    if (it == subscribers.end()) continue;
+    // A copy: the subscriber may unsubscribe (and so destroy the original) while it runs.
+    auto subscriber = it->second;
+    call(subscriber);
   }
 }
 

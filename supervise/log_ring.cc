@@ -60,8 +60,9 @@ void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::st
         partial_.clear();
       }
       chunk.remove_prefix(room);
-      if (take == room && newline != std::string_view::npos) chunk.remove_prefix(1);
-      split_at_max_ = chunk.empty();
+      bool newline_consumed = take == room && newline != std::string_view::npos;
+      if (newline_consumed) chunk.remove_prefix(1);
+      split_at_max_ = !newline_consumed && chunk.empty();
       continue;
     }
     if (newline == std::string_view::npos) {
