@@ -12,6 +12,7 @@
 namespace berth {
 namespace {
 
+constexpr size_t kMaxUserName = 32;  // what useradd accepts
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // mkdir -p with `mode` for the directories it creates.
@@ -43,7 +44,13 @@ std::string DefaultUserName(const std::string& app_name) {
   std::string user = "svc_" + app_name;
   for (char& c : user)
     if (c == '-') c = '_';
-  return user;
+  if (user.size() <= kMaxUserName) return user;
+  // Too long for useradd: keep a readable prefix and make it unique with a hash of the name.
+  uint32_t hash = 2166136261u;  // FNV-1a
+  for (char c : app_name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  char suffix[10];
+  snprintf(suffix, sizeof suffix, "_%08x", hash);
+  return user.substr(0, kMaxUserName - 9) + suffix;
 }
 
 AppDirs DirsFor(const BerthPaths& paths, const AppSpec& spec) {

@@ -37,7 +37,8 @@ struct AppDirs {
   std::string cache;
 };
 
-// svc_<name> with dashes turned into underscores.
+// svc_<name> with dashes turned into underscores; a name too long for a user name (over 32)
+// keeps its first 23 characters and ends in "_" and 8 hex digits of a hash of the app name.
 std::string DefaultUserName(const std::string& app_name);
 AppDirs DirsFor(const BerthPaths& paths, const AppSpec& spec);
 // Which user the app runs as, before lookup.
