@@ -3,9 +3,9 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -184,8 +184,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(EventLoop* loop, Child
     close(out[0]), close(err[0]);
     return Status::IOError(std::string("cannot start a process: ") + strerror(saved));
   }
-  Status exec_status = args.stage == 0 ? Status::Ok()
-                                       : Status::Invalid(DescribeExecFailure(args, options, path));
+  Status exec_status =
+      args.stage == 0 ? Status::Ok() : Status::Invalid(DescribeExecFailure(args, options, path));
   std::unique_ptr<ChildProcess> child(new ChildProcess(
       loop, reaper, pid, out[0], err[0], std::move(on_output), std::move(on_finished)));
   if (!exec_status.ok()) {
@@ -198,8 +198,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(EventLoop* loop, Child
 
 ChildProcess::ChildProcess(EventLoop* loop, ChildReaper* reaper, pid_t pid, int out_fd, int err_fd,
                            OutputFn on_output, FinishedFn on_finished)
-    : loop_(loop),
-      reaper_(reaper),
+    : reaper_(reaper),
       pid_(pid),
       on_output_(std::move(on_output)),
       on_finished_(std::move(on_finished)),

@@ -62,7 +62,6 @@ class ChildProcess {
   void GiveUpOnEof();
   void MaybeFinish();
 
-  EventLoop* loop_;
   ChildReaper* reaper_;
   pid_t pid_;
   UniqueFd fds_[2];

@@ -34,6 +34,7 @@ void LogRing::ForEachSince(uint64_t after_seq, size_t limit,
   // Entries hold consecutive seqs, so the first wanted one is found by arithmetic.
   if (size_ == 0) return;
   uint64_t first_seq = next_seq_ - size_;
+  if (after_seq >= last_seq()) return;
   uint64_t from = std::max(first_seq, after_seq + 1);
   if (from >= next_seq_) return;
   uint64_t count = next_seq_ - from;
@@ -44,7 +45,8 @@ void LogRing::ForEachSince(uint64_t after_seq, size_t limit,
 
 void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::string_view)>& emit) {
   // A line of exactly max_line_ bytes was emitted whole: its newline is not a new line.
-  if (split_at_max_ && !chunk.empty() && chunk[0] == '\n') chunk.remove_prefix(1);
+  if (chunk.empty()) return;
+  if (split_at_max_ && chunk[0] == '\n') chunk.remove_prefix(1);
   split_at_max_ = false;
   while (!chunk.empty()) {
     size_t newline = chunk.find('\n');
