@@ -1,0 +1,86 @@
+// Black-box tests of berthd's command line: listeners (TCP and unix socket), the listeners file
+// and clear failures for addresses it cannot use.
+#include "tests/integration/berthd_harness.h"
+
+namespace berth::testing {
+namespace {
+
+size_t AppendTo(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// GET http://localhost<path> through a unix socket; returns the status (0 on failure).
+long GetOverUnixSocket(const std::string& socket_path, const std::string& path,
+                       const std::string& token, std::string* body) {
+  EnsureCurlInitialised();
+  CurlEasy curl(curl_easy_init());
+  std::string url = "http://localhost" + path;
+  std::string auth = "Authorization: Bearer " + token;
+  CurlSlist headers(curl_slist_append(nullptr, auth.c_str()));
+  curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendTo);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, body);
+  long status = 0;
+  if (curl_easy_perform(curl.get()) == CURLE_OK) {
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  }
+  return status;
+}
+
+TEST(DaemonTest, ServesOnAUnixSocketToo) {
+  BerthdProcess probe;  // only for a fresh temp dir to put the socket in
+  std::string socket_path = probe.root_dir() + "/api.sock";
+  BerthdProcess berthd(BerthdProcess::Options{{}, {"--listen", "unix:" + socket_path}});
+  ASSERT_TRUE(berthd.Start());
+  std::string listeners = ReadFile(berthd.state_dir() + "/run/listeners");
+  EXPECT_NE(std::string::npos, listeners.find("unix:" + socket_path)) << listeners;
+  EXPECT_NE(std::string::npos, listeners.find("127.0.0.1:" + std::to_string(berthd.port())))
+      << listeners;
+
+  std::string body;
+  EXPECT_EQ(200, GetOverUnixSocket(socket_path, "/v1/apps", berthd.token(), &body)) << body;
+  EXPECT_EQ(nlohmann::json::array(), nlohmann::json::parse(body, nullptr, false)) << body;
+  body.clear();
+  EXPECT_EQ(401, GetOverUnixSocket(socket_path, "/v1/apps", "wrong", &body)) << body;
+}
+
+TEST(DaemonTest, UnusableListenAddressFailsClearly) {
+  BerthdProcess scratch;
+  for (const std::string& address : {std::string("not-an-address"), std::string("127.0.0.1:99999"),
+                                     std::string("unix:/nonexistent-dir/x/api.sock")}) {
+    SCOPED_TRACE(address);
+    CommandResult result = RunCommand({BERTHD_PATH, "--state-dir", scratch.state_dir(),
+                                       "--config-dir", scratch.config_dir(), "--listen", address},
+                                      {"BERTH_ADMIN_TOKEN=t"}, seconds(10));
+    EXPECT_GT(result.exit_code, 0) << result.Describe();
+    EXPECT_NE(std::string::npos, result.err.find(address.substr(0, 10))) << result.Describe();
+  }
+}
+
+TEST(DaemonTest, PortInUseFailsClearly) {
+  BerthdProcess first;
+  ASSERT_TRUE(first.Start());
+  BerthdProcess scratch;
+  std::string address = "127.0.0.1:" + std::to_string(first.port());
+  CommandResult result = RunCommand({BERTHD_PATH, "--state-dir", scratch.state_dir(),
+                                     "--config-dir", scratch.config_dir(), "--listen", address},
+                                    {"BERTH_ADMIN_TOKEN=t"}, seconds(10));
+  EXPECT_GT(result.exit_code, 0) << result.Describe();
+  EXPECT_FALSE(result.err.empty()) << result.Describe();
+  EXPECT_EQ(200, first.Get("/up").status) << "the first one keeps serving";
+}
+
+TEST(DaemonTest, StopWithoutAppsExitsZeroQuickly) {
+  BerthdProcess berthd;
+  ASSERT_TRUE(berthd.Start());
+  auto start = Clock::now();
+  EXPECT_EQ(0, berthd.Stop());
+  EXPECT_LT(Clock::now() - start, seconds(2));
+}
+
+}  // namespace
+}  // namespace berth::testing

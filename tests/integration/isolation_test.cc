@@ -1,0 +1,178 @@
+// Black-box tests of app isolation when berthd runs as root: one system user per app, private
+// directories, and purge removing both.
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "tests/integration/berthd_harness.h"
+
+namespace berth::testing {
+namespace {
+
+class IsolationTest : public BerthdTest {
+ protected:
+  void SetUp() override {
+    if (!IsRoot()) GTEST_SKIP() << "isolation needs berthd to run as root";
+    BerthdTest::SetUp();
+  }
+};
+
+struct UserInfo {
+  uid_t uid;
+  gid_t gid;
+  std::string shell;
+  std::string home;
+};
+
+std::optional<UserInfo> LookUpUser(const std::string& name) {
+  passwd* pw = getpwnam(name.c_str());
+  if (pw == nullptr) return std::nullopt;
+  return UserInfo{pw->pw_uid, pw->pw_gid, pw->pw_shell, pw->pw_dir};
+}
+
+// "/proc/<pid>/status" Uid:/Gid: lines as the four ids each carries.
+std::vector<long> StatusIds(pid_t pid, const std::string& key) {
+  std::istringstream status(ReadFile("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  std::vector<long> ids;
+  while (std::getline(status, line)) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::istringstream in(line.substr(key.size() + 1));
+    long id;
+    while (in >> id) ids.push_back(id);
+  }
+  return ids;
+}
+
+// Value of `NAME=` in the app's printed environment.
+std::string EnvFromLogs(const nlohmann::json& logs, const std::string& name) {
+  for (const std::string& line : LogLines(logs)) {
+    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
+  }
+  return "";
+}
+
+::testing::AssertionResult IsPrivateDir(const std::string& path, uid_t owner, mode_t mode) {
+  struct stat st {};
+  if (path.empty()) return ::testing::AssertionFailure() << "no path";
+  if (stat(path.c_str(), &st) != 0) return ::testing::AssertionFailure() << path << " missing";
+  if (!S_ISDIR(st.st_mode)) return ::testing::AssertionFailure() << path << " not a directory";
+  if (st.st_uid != owner) {
+    return ::testing::AssertionFailure() << path << " owned by " << st.st_uid << " not " << owner;
+  }
+  if ((st.st_mode & 07777) != mode) {
+    char modes[64];
+    snprintf(modes, sizeof modes, "0%o not 0%o", st.st_mode & 07777, mode);
+    return ::testing::AssertionFailure() << path << " has mode " << modes;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(IsolationTest, AppRunsAsItsOwnSystemUserWithPrivateDirs) {
+  ASSERT_EQ(
+      201,
+      berthd().Post("/v1/apps", ProcessApp("iso-own-user", Sh("env; exec sleep 1000"))).status);
+  auto running = berthd().WaitForState("iso-own-user", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  pid_t pid = static_cast<pid_t>(AppPid(*running));
+  if (running->contains("user")) {
+    EXPECT_EQ("svc_iso_own_user", (*running)["user"]);
+  }
+
+  auto user = LookUpUser("svc_iso_own_user");
+  ASSERT_TRUE(user) << "user svc_iso_own_user was not created";
+  EXPECT_NE(0u, user->uid);
+  EXPECT_LT(user->uid, 1000u) << "expected a system user";
+  EXPECT_TRUE(user->shell.find("nologin") != std::string::npos || user->shell == "/bin/false")
+      << "login shell " << user->shell;
+  for (long id : StatusIds(pid, "Uid")) EXPECT_EQ(static_cast<long>(user->uid), id);
+  for (long id : StatusIds(pid, "Gid")) EXPECT_EQ(static_cast<long>(user->gid), id);
+  EXPECT_EQ(static_cast<long>(user->uid), ProcessUid(pid));
+
+  EXPECT_TRUE(IsPrivateDir(berthd().app_dir("iso-own-user"), user->uid, 0750));
+  auto logs = berthd().WaitForLogLine("iso-own-user", "XDG_CACHE_HOME=");
+  ASSERT_TRUE(logs) << berthd().LastSeen();
+  std::string tmpdir = EnvFromLogs(*logs, "TMPDIR");
+  std::string cache = EnvFromLogs(*logs, "XDG_CACHE_HOME");
+  EXPECT_TRUE(IsPrivateDir(tmpdir, user->uid, 0700)) << "TMPDIR";
+  EXPECT_TRUE(IsPrivateDir(cache, user->uid, 0700)) << "XDG_CACHE_HOME";
+  EXPECT_NE(tmpdir, cache);
+  EXPECT_FALSE(EnvFromLogs(*logs, "HOME").empty());
+}
+
+TEST_F(IsolationTest, TwoAppsGetDifferentUsers) {
+  for (const char* name : {"iso-first", "iso-second"}) {
+    ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp(name, Sh("exec sleep 1000"))).status);
+  }
+  auto first = berthd().WaitForState("iso-first", "running");
+  ASSERT_TRUE(first) << berthd().LastSeen();
+  auto second = berthd().WaitForState("iso-second", "running");
+  ASSERT_TRUE(second) << berthd().LastSeen();
+  long uid_first = ProcessUid(static_cast<pid_t>(AppPid(*first)));
+  long uid_second = ProcessUid(static_cast<pid_t>(AppPid(*second)));
+  EXPECT_NE(uid_first, uid_second);
+  EXPECT_NE(0, uid_first);
+  EXPECT_NE(0, uid_second);
+}
+
+TEST_F(IsolationTest, RootOnlyWhenWritten) {
+  ASSERT_EQ(201,
+            berthd()
+                .Post("/v1/apps", ProcessApp("iso-root", Sh("exec sleep 1000"), {{"user", "root"}}))
+                .status);
+  auto running = berthd().WaitForState("iso-root", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_EQ(0, ProcessUid(static_cast<pid_t>(AppPid(*running))));
+}
+
+TEST_F(IsolationTest, ExplicitExistingUserIsUsed) {
+  auto nobody = LookUpUser("nobody");
+  if (!nobody) GTEST_SKIP() << "no user nobody";
+  ASSERT_EQ(201, berthd()
+                     .Post("/v1/apps",
+                           ProcessApp("iso-nobody", Sh("exec sleep 1000"), {{"user", "nobody"}}))
+                     .status);
+  auto running = berthd().WaitForState("iso-nobody", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_EQ(static_cast<long>(nobody->uid), ProcessUid(static_cast<pid_t>(AppPid(*running))));
+}
+
+TEST_F(IsolationTest, PurgeRemovesDirectoryAndUser) {
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("iso-purge", Sh("exec sleep 1000"))).status);
+  auto running = berthd().WaitForState("iso-purge", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  std::string dir = berthd().app_dir("iso-purge");
+  ASSERT_EQ(0, access(dir.c_str(), F_OK));
+  ASSERT_TRUE(LookUpUser("svc_iso_purge"));
+
+  HttpResponse deleted = berthd().Delete("/v1/apps/iso-purge?purge=true");
+  ASSERT_EQ(204, deleted.status) << deleted.Describe();
+  EXPECT_TRUE(WaitUntil([&] { return access(dir.c_str(), F_OK) != 0; })) << dir << " remains";
+  EXPECT_TRUE(WaitUntil([&] { return !LookUpUser("svc_iso_purge"); }))
+      << "user svc_iso_purge remains";
+  EXPECT_EQ(404, berthd().Get("/v1/apps/iso-purge").status);
+}
+
+TEST_F(IsolationTest, DeleteWithoutPurgeKeepsTheDirectory) {
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("iso-keep", Sh("exec sleep 1000"))).status);
+  ASSERT_TRUE(berthd().WaitForState("iso-keep", "running")) << berthd().LastSeen();
+  ASSERT_EQ(204, berthd().Delete("/v1/apps/iso-keep").status);
+  EXPECT_EQ(0, access(berthd().app_dir("iso-keep").c_str(), F_OK));
+}
+
+TEST_F(IsolationTest, LongestNameStillGetsAUser) {
+  // svc_ + 32 characters is longer than useradd's usual 32-character limit.
+  std::string name = "iso-" + std::string(27, 'x') + "z";
+  ASSERT_EQ(32u, name.size());
+  HttpResponse created = berthd().Post("/v1/apps", ProcessApp(name, Sh("exec sleep 1000")));
+  ASSERT_EQ(201, created.status) << created.Describe();
+  auto running = berthd().WaitForState(name, "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  long uid = ProcessUid(static_cast<pid_t>(AppPid(*running)));
+  EXPECT_NE(0, uid) << "must not fall back to root";
+}
+
+}  // namespace
+}  // namespace berth::testing
