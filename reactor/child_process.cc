@@ -50,7 +50,10 @@ int ChildMain(void* raw) {
   auto* args = static_cast<ChildArgs*>(raw);
   const SpawnOptions& options = *args->options;
   setpgid(0, 0);
+  // Only what berthd changed: handlers must not run here, ignored signals would stay ignored.
+  const sigset_t& changed = ChangedSignals();
   for (int signo = 1; signo < NSIG; ++signo) {
+    if (!sigismember(&changed, signo)) continue;
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     sigaction(signo, &dfl, nullptr);

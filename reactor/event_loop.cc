@@ -66,9 +66,30 @@ void Timer::OnFire(evutil_socket_t, short, void* self) {
   callback();
 }
 
+namespace {
+
+sigset_t& MutableChangedSignals() {
+  static sigset_t changed = [] {
+    sigset_t set;
+    sigemptyset(&set);
+    return set;
+  }();
+  return changed;
+}
+
+}  // namespace
+
+void IgnoreSignal(int signo) {
+  sigaddset(&MutableChangedSignals(), signo);
+  signal(signo, SIG_IGN);
+}
+
+const sigset_t& ChangedSignals() { return MutableChangedSignals(); }
+
 SignalWatcher::SignalWatcher(EventLoop* loop, int signo, std::function<void()> callback)
     : callback_(std::move(callback)),
       event_(evsignal_new(loop->base(), signo, &SignalWatcher::OnSignal, this)) {
+  sigaddset(&MutableChangedSignals(), signo);
   evsignal_add(event_.get(), nullptr);
 }
 

@@ -2,6 +2,8 @@
 // deferred-work list drained at a loop boundary (so callbacks never delete their own object).
 #pragma once
 
+#include <signal.h>
+
 #include <functional>
 #include <vector>
 
@@ -61,6 +63,11 @@ class SignalWatcher {
   std::function<void()> callback_;
   EventPtr event_;
 };
+
+// Ignores `signo` in berthd (e.g. SIGPIPE); recorded so children get the default back.
+void IgnoreSignal(int signo);
+// Every signal berthd has given a handler or ignored: what a new child must reset.
+const sigset_t& ChangedSignals();
 
 // Calls `callback` whenever `fd` is readable, until destroyed.
 class FdWatcher {

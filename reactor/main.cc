@@ -138,7 +138,7 @@ int Run(const Options& options) {
   }
   SetLogLevel(level);
   umask(077);
-  signal(SIGPIPE, SIG_IGN);
+  IgnoreSignal(SIGPIPE);
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   auto paths = PreparePaths(options);
   if (!paths.ok()) return LogError("berthd: " + paths.status().message()), 1;

@@ -46,6 +46,7 @@ App::App(AppContext* context, AppSpec spec, std::string source)
   runtime_ = std::make_unique<ProcessRuntime>(
       ProcessContext{context->loop, context->reaper, context->admin, context->paths},
       std::move(events));
+  runtime_->Prepare(spec_);
 }
 
 App::~App() = default;
@@ -215,6 +216,7 @@ void App::Replace(AppSpec spec) {
   bool restart = ChangesHowItRuns(spec_, spec);
   spec_ = std::move(spec);
   ++spec_version_;
+  runtime_->Prepare(spec_);
   if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
 }
 

@@ -30,6 +30,11 @@ Status MakeDirs(const std::string& path, mode_t mode) {
 
 // Creates `path` (and parents) and gives it `mode` and the app's owner.
 Status OwnedDir(const std::string& path, mode_t mode, const AppIdentity& identity) {
+  // Already as it should be (the usual case on a restart): leave the inode alone.
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == mode &&
+      (!identity.uid || (st.st_uid == *identity.uid && st.st_gid == *identity.gid)))
+    return Status::Ok();
   if (Status s = MakeDirs(path, 0711); !s.ok()) return s;
   if (identity.uid && chown(path.c_str(), *identity.uid, *identity.gid) != 0)
     return Status::IOError("cannot give " + path + " to " + identity.user + ": " + strerror(errno));

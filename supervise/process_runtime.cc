@@ -12,6 +12,13 @@ ProcessRuntime::ProcessRuntime(ProcessContext context, Events events)
 
 ProcessRuntime::~ProcessRuntime() = default;
 
+void ProcessRuntime::Prepare(const AppSpec& spec) {
+  AppIdentity identity = IdentityFor(*context_.paths, spec);
+  // berth's own user may not exist yet: then the first start creates it and the directories.
+  if (!LookupIdentity(&identity).ok()) return;
+  PrepareDirs(*context_.paths, spec, identity, DirsFor(*context_.paths, spec));
+}
+
 void ProcessRuntime::Start(const AppSpec& spec) {
   ++*generation_;
   stopping_ = awaiting_group_ = false;

@@ -22,6 +22,7 @@ class ProcessRuntime : public Runtime {
   ProcessRuntime(ProcessContext context, Events events);
   ~ProcessRuntime() override;
 
+  void Prepare(const AppSpec& spec) override;
   void Start(const AppSpec& spec) override;
   bool Stop(int signo, double timeout_s) override;
   pid_t pid() const override { return child_ ? child_->pid() : 0; }

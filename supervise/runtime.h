@@ -26,6 +26,9 @@ class Runtime {
   };
 
   virtual ~Runtime() = default;
+  // The app was defined or redefined: do ahead what can be done now (directories), so that a
+  // start, and every restart, is quick. Failures here are left for Start() to report.
+  virtual void Prepare(const AppSpec&) {}
   // Prepares and launches; reports `started` or `start_failed`, maybe synchronously.
   virtual void Start(const AppSpec& spec) = 0;
   // Returns false when there is nothing to stop (then nothing more will be reported).
