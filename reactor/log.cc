@@ -69,10 +69,14 @@ void Log(LogLevel level, std::string_view message) {
   WriteAll(line);
 }
 
-void AppLineWriter::Add(std::string_view app, bool is_stderr, std::string_view line) {
-  if (WantPrefix()) pending_ += is_stderr ? "<3>" : "<6>";
-  pending_ += app;
-  pending_ += is_stderr ? "[stderr]: " : "[stdout]: ";
+AppLineWriter::AppLineWriter(std::string_view app) {
+  bool prefix = WantPrefix();
+  prefixes_[0] = std::string(prefix ? "<6>" : "") + std::string(app) + "[stdout]: ";
+  prefixes_[1] = std::string(prefix ? "<3>" : "") + std::string(app) + "[stderr]: ";
+}
+
+void AppLineWriter::Add(bool is_stderr, std::string_view line) {
+  pending_ += prefixes_[is_stderr ? 1 : 0];
   pending_ += line;
   pending_ += '\n';
 }

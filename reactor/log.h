@@ -19,15 +19,17 @@ inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
 inline void LogWarn(std::string_view m) { Log(LogLevel::kWarn, m); }
 inline void LogError(std::string_view m) { Log(LogLevel::kError, m); }
 
-// Collects app output lines and writes them in one go, so a burst of output costs one write.
+// Collects one app's output lines and writes them in one go, so a burst of output costs one
+// write. stderr lines are logged at error priority, stdout lines at info.
 class AppLineWriter {
  public:
-  // stderr lines are logged at error priority, stdout lines at info.
-  void Add(std::string_view app, bool is_stderr, std::string_view line);
+  explicit AppLineWriter(std::string_view app);
+  void Add(bool is_stderr, std::string_view line);
   void Flush();
   ~AppLineWriter() { Flush(); }
 
  private:
+  std::string prefixes_[2];  // "<6>web[stdout]: ", "<3>web[stderr]: "
   std::string pending_;
 };
 

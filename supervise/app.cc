@@ -33,7 +33,8 @@ App::App(AppContext* context, AppSpec spec, std::string source)
       backoff_timer_(context->loop, [this] {
         ++restarts_;
         Launch();
-      }) {
+      }),
+      log_writer_(spec_.name) {
   Runtime::Events events;
   events.started = [this](pid_t pid) { OnStarted(pid); };
   events.start_failed = [this](const std::string& error) { OnStartFailed(error); };
@@ -224,7 +225,7 @@ void App::OnLine(LogStream stream, std::string_view line) {
   // One timestamp per burst of output: reading the clock per line costs more than the rest.
   if (burst_ts_ms_ == 0) burst_ts_ms_ = WallClockMs();
   const LogEntry& entry = logs_.Append(burst_ts_ms_, stream, line);
-  log_writer_.Add(spec_.name, stream == LogStream::kStderr, line);
+  log_writer_.Add(stream == LogStream::kStderr, line);
   context_->bus->PublishLog(spec_.name, entry);
 }
 
