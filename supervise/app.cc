@@ -39,10 +39,8 @@ App::App(AppContext* context, AppSpec spec, std::string source)
   events.started = [this](pid_t pid) { OnStarted(pid); };
   events.start_failed = [this](const std::string& error) { OnStartFailed(error); };
   events.finished = [this](int wait_status) { OnFinished(wait_status); };
-  events.line = [this](LogStream stream, std::string_view line) { OnLine(stream, line); };
-  events.lines_done = [this] {
-    log_writer_.Flush();
-    burst_ts_ms_ = 0;
+  events.lines = [this](LogStream stream, const std::vector<std::string_view>& lines) {
+    OnLines(stream, lines);
   };
   runtime_ = std::make_unique<ProcessRuntime>(
       ProcessContext{context->loop, context->reaper, context->admin, context->paths},
@@ -221,12 +219,15 @@ void App::Replace(AppSpec spec) {
   if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
 }
 
-void App::OnLine(LogStream stream, std::string_view line) {
-  // One timestamp per burst of output: reading the clock per line costs more than the rest.
-  if (burst_ts_ms_ == 0) burst_ts_ms_ = WallClockMs();
-  const LogEntry& entry = logs_.Append(burst_ts_ms_, stream, line);
-  log_writer_.Add(stream == LogStream::kStderr, line);
-  context_->bus->PublishLog(spec_.name, entry);
+void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines) {
+  // One timestamp per read: reading the clock per line costs more than the rest.
+  int64_t ts_ms = WallClockMs();
+  for (std::string_view line : lines) log_writer_.Add(stream == LogStream::kStderr, line);
+  log_writer_.Flush();
+  uint64_t first = logs_.AppendMany(ts_ms, stream, lines);
+  if (!context_->bus->HasLogSubscribers()) return;
+  for (size_t i = 0; i < lines.size(); ++i)
+    context_->bus->PublishLog(spec_.name, LogEntry{first + i, ts_ms, stream, std::string(lines[i])});
 }
 
 nlohmann::json App::StatusJson() const {

@@ -64,7 +64,7 @@ class App {
   void OnStarted(pid_t pid);
   void OnStartFailed(const std::string& error);
   void OnFinished(int wait_status);
-  void OnLine(LogStream stream, std::string_view line);
+  void OnLines(LogStream stream, const std::vector<std::string_view>& lines);
   void OnStartWindowPassed();
   void HandleStartFailure(bool clean_exit);
   void BeginStop();
@@ -105,7 +105,6 @@ class App {
   Timer start_timer_;
   Timer backoff_timer_;
   LogRing logs_;
-  int64_t burst_ts_ms_ = 0;
   AppLineWriter log_writer_;
 };
 

@@ -45,6 +45,7 @@ class EventBus {
 
   void Publish(const TransitionEvent& event);
   void Publish(const ConfigEvent& event);
+  bool HasLogSubscribers() const { return !log_subscribers_.empty(); }
   void PublishLog(const std::string& app, const LogEntry& entry) {
     if (!log_subscribers_.empty()) DispatchLog(app, entry);
   }

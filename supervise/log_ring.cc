@@ -58,8 +58,7 @@ void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::st
         emit(chunk.substr(0, room));
       } else {
         partial_.append(chunk.data(), room);
-        emit(partial_);
-        partial_.clear();
+        EmitPartial(emit);
       }
       chunk.remove_prefix(room);
       bool newline_consumed = take == room && newline != std::string_view::npos;
@@ -75,17 +74,32 @@ void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::st
       emit(chunk.substr(0, newline));
     } else {
       partial_.append(chunk.data(), newline);
-      emit(partial_);
-      partial_.clear();
+      EmitPartial(emit);
     }
     chunk.remove_prefix(newline + 1);
   }
 }
 
 void LineSplitter::Finish(const std::function<void(std::string_view)>& emit) {
-  if (!partial_.empty()) emit(partial_);
-  partial_.clear();
+  if (!partial_.empty()) EmitPartial(emit);
   split_at_max_ = false;
+}
+
+void LineSplitter::EmitPartial(const std::function<void(std::string_view)>& emit) {
+  // Moved aside so that it stays valid while partial_ fills again (until the next call).
+  joined_.swap(partial_);
+  partial_.clear();
+  emit(joined_);
+}
+
+uint64_t LogRing::AppendMany(int64_t ts_ms, LogStream stream,
+                             const std::vector<std::string_view>& lines) {
+  uint64_t first = next_seq_;
+  // Lines that would fall out of the ring within this same batch are counted, not copied.
+  size_t skip = lines.size() > capacity_ ? lines.size() - capacity_ : 0;
+  next_seq_ += skip;
+  for (size_t i = skip; i < lines.size(); ++i) Append(ts_ms, stream, lines[i]);
+  return first;
 }
 
 }  // namespace berth

@@ -26,6 +26,9 @@ class LogRing {
 
   // Appends a line; the oldest falls out once the ring is full. Returns the stored entry.
   const LogEntry& Append(int64_t ts_ms, LogStream stream, std::string_view line);
+  // Appends a batch; returns the seq of its first line. Only the last `capacity` lines are
+  // stored, but every line gets its seq.
+  uint64_t AppendMany(int64_t ts_ms, LogStream stream, const std::vector<std::string_view>& lines);
   // Calls `visit` for the entries with seq > after_seq, oldest first, at most the last `limit`.
   void ForEachSince(uint64_t after_seq, size_t limit,
                     const std::function<void(const LogEntry&)>& visit) const;
@@ -41,7 +44,8 @@ class LogRing {
 };
 
 // Splits chunks into lines. Lines longer than `max_line` are cut into pieces of that size; a
-// last line without a newline is delivered at Finish().
+// last line without a newline is delivered at Finish(). An emitted line stays valid until the
+// next call to Feed() or Finish().
 class LineSplitter {
  public:
   explicit LineSplitter(size_t max_line = 16 * 1024) : max_line_(max_line) {}
@@ -49,8 +53,11 @@ class LineSplitter {
   void Finish(const std::function<void(std::string_view)>& emit);
 
  private:
+  void EmitPartial(const std::function<void(std::string_view)>& emit);
+
   size_t max_line_;
-  std::string partial_;
+  std::string partial_;  // the start of a line whose end has not come yet
+  std::string joined_;   // the last line completed from partial_, emitted from here
   bool split_at_max_ = false;
 };
 

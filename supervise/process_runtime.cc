@@ -71,14 +71,15 @@ void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
 
 void ProcessRuntime::OnOutput(OutputStream stream, std::string_view data, bool eof) {
   auto log_stream = stream == OutputStream::kStdout ? LogStream::kStdout : LogStream::kStderr;
-  auto emit = [&](std::string_view line) { events_.line(log_stream, line); };
+  batch_.clear();
+  auto collect = [this](std::string_view line) { batch_.push_back(line); };
   LineSplitter& splitter = splitters_[static_cast<int>(stream)];
   if (eof) {
-    splitter.Finish(emit);
+    splitter.Finish(collect);
   } else {
-    splitter.Feed(data, emit);
+    splitter.Feed(data, collect);
   }
-  events_.lines_done();
+  if (!batch_.empty()) events_.lines(log_stream, batch_);
 }
 
 bool ProcessRuntime::Stop(int signo, double timeout_s) {

@@ -39,6 +39,7 @@ class ProcessRuntime : public Runtime {
   Events events_;
   std::unique_ptr<ChildProcess> child_;
   LineSplitter splitters_[2];
+  std::vector<std::string_view> batch_;  // lines of the read being handled
   pid_t group_ = 0;
   bool stopping_ = false;
   bool awaiting_group_ = false;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "supervise/app_spec.h"
 #include "supervise/log_ring.h"
@@ -20,9 +21,8 @@ class Runtime {
     std::function<void(const std::string& error)> start_failed;
     // The app's process is gone (when stopping: its whole process group).
     std::function<void(int wait_status)> finished;
-    std::function<void(LogStream, std::string_view line)> line;
-    // A burst of lines has been delivered.
-    std::function<void()> lines_done;
+    // The lines of one read of the app's output; the views last only for the call.
+    std::function<void(LogStream, const std::vector<std::string_view>& lines)> lines;
   };
 
   virtual ~Runtime() = default;

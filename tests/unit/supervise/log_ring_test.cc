@@ -22,6 +22,36 @@ std::vector<std::string> LinesSince(const LogRing& ring, uint64_t after_seq, siz
   return lines;
 }
 
+TEST(LogRingTest, AppendManyCountsEveryLineAndKeepsTheLast) {
+  LogRing ring(4);
+  ring.Append(1, LogStream::kStdout, "old-1");
+  ring.Append(1, LogStream::kStdout, "old-2");
+  std::vector<std::string> text;
+  for (int i = 0; i < 10; ++i) text.push_back("l" + std::to_string(i));
+  std::vector<std::string_view> lines(text.begin(), text.end());
+  EXPECT_EQ(ring.AppendMany(7, LogStream::kStderr, lines), 3u);
+  EXPECT_EQ(ring.last_seq(), 12u);
+  EXPECT_EQ(SeqsSince(ring, 0, 100), (std::vector<uint64_t>{9, 10, 11, 12}));
+  EXPECT_EQ(LinesSince(ring, 0, 100), (std::vector<std::string>{"l6", "l7", "l8", "l9"}));
+  // A small batch after a big one keeps the seqs consecutive.
+  std::vector<std::string_view> two = {"a", "b"};
+  EXPECT_EQ(ring.AppendMany(8, LogStream::kStdout, two), 13u);
+  EXPECT_EQ(SeqsSince(ring, 10, 100), (std::vector<uint64_t>{11, 12, 13, 14}));
+}
+
+TEST(LineSplitterViewsTest, LinesStayValidUntilTheNextFeed) {
+  LineSplitter splitter(64);
+  std::vector<std::string_view> seen;
+  auto collect = [&](std::string_view line) { seen.push_back(line); };
+  splitter.Feed("par", collect);
+  std::string chunk = "tial\nwhole\ntrailing";
+  splitter.Feed(chunk, collect);
+  // The joined line must not be overwritten by the trailing partial line.
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], "partial");
+  EXPECT_EQ(seen[1], "whole");
+}
+
 TEST(LogRingTest, EmptyRingVisitsNothing) {
   LogRing ring(3);
   EXPECT_EQ(ring.size(), 0u);
