@@ -79,9 +79,9 @@ void ControlMany(Api& api, const ExchangePtr& exchange) {
   std::vector<App*> apps;
   if (!ParseCommand(*exchange, &command) || !CollectApps(api, *exchange, &apps)) return;
   for (App* app : apps) Apply(command, app);
-  nlohmann::json list = nlohmann::json::array();
-  for (App* app : apps) list.push_back(app->ToJson());
-  exchange->Reply(202, list);
+  std::string body = "[";
+  for (App* app : apps) body += (body.size() > 1 ? "," : "") + app->JsonText();
+  exchange->ReplyText(202, "application/json", body + "]\n");
 }
 
 void Stats(Api& api, const ExchangePtr& exchange) {

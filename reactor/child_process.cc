@@ -19,9 +19,11 @@ namespace berth {
 namespace {
 
 constexpr long kEofGraceMs = 1000;
-// Pipe capacity asked for each output pipe: a chatty app then blocks less often and berthd
-// wakes up less often (pages are only used as data waits in the pipe).
+// Output pipes start at the kernel's default size; one that a read finds full is grown to
+// this, so that a chatty app blocks less often and berthd wakes up less often. Quiet apps
+// keep small pipes (the kernel allocates a pipe's slots up front).
 constexpr size_t kPipeBytes = 1 << 20;
+constexpr ssize_t kDefaultPipeBytes = 64 * 1024;
 
 // Everything the child needs, prepared by the parent. The child shares the parent's memory
 // (vfork semantics) until it execs, so it reports a failure by writing `stage` and `error`.
@@ -210,7 +212,6 @@ ChildProcess::ChildProcess(EventLoop* loop, ChildReaper* reaper, pid_t pid, int 
   fds_[1].reset(err_fd);
   for (int i = 0; i < 2; ++i) {
     fcntl(fds_[i].get(), F_SETFL, fcntl(fds_[i].get(), F_GETFL) | O_NONBLOCK);
-    fcntl(fds_[i].get(), F_SETPIPE_SZ, static_cast<int>(kPipeBytes));
     auto callback = +[](evutil_socket_t fd, short, void* self) {
       auto* child = static_cast<ChildProcess*>(self);
       child->OnReadable(fd == child->fds_[0].get() ? OutputStream::kStdout : OutputStream::kStderr);
@@ -236,6 +237,10 @@ void ChildProcess::OnReadable(OutputStream stream) {
   static std::unique_ptr<char[]> buffer(new char[kPipeBytes]);
   for (;;) {
     ssize_t n = read(fds_[index].get(), buffer.get(), kPipeBytes);
+    if (n >= kDefaultPipeBytes && !grown_[index]) {
+      grown_[index] = true;
+      fcntl(fds_[index].get(), F_SETPIPE_SZ, static_cast<int>(kPipeBytes));
+    }
     if (n > 0) {
       on_output_(stream, std::string_view(buffer.get(), n), false);
       if (n < static_cast<ssize_t>(kPipeBytes)) return;

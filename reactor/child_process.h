@@ -66,6 +66,7 @@ class ChildProcess {
   pid_t pid_;
   UniqueFd fds_[2];
   EventPtr watchers_[2];
+  bool grown_[2] = {false, false};  // pipe enlarged for a chatty stream
   OutputFn on_output_;
   FinishedFn on_finished_;
   std::function<void()> on_exit_;

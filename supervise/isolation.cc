@@ -1,6 +1,8 @@
 // Users, directories and environments of apps.
 #include "supervise/isolation.h"
 
+#include "reactor/clock.h"
+
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -117,16 +119,26 @@ std::optional<CachedUser> QueryUser(const std::string& user) {
   return CachedUser{found->pw_uid, found->pw_gid, std::move(groups)};
 }
 
-// Lookups are cached while /etc/passwd and /etc/group stay as they were: starting many
-// apps then costs two stat() calls each instead of reading both files.
-std::optional<CachedUser> FindUser(const std::string& user) {
+std::map<std::string, std::optional<CachedUser>>& UserCache() {
   static std::map<std::string, std::optional<CachedUser>> cache;
+  return cache;
+}
+
+// Lookups are cached: berth's own useradd/userdel clear the cache, and edits by others are
+// noticed within a second (/etc/passwd and /etc/group are looked at again at most that often).
+std::optional<CachedUser> FindUser(const std::string& user) {
+  constexpr int64_t kRecheckMs = 1000;
   static FileVersion passwd_version, group_version;
-  FileVersion passwd_now = VersionOf("/etc/passwd"), group_now = VersionOf("/etc/group");
-  if (!(passwd_now == passwd_version) || !(group_now == group_version)) {
-    cache.clear();
-    passwd_version = passwd_now;
-    group_version = group_now;
+  static int64_t checked_at = -kRecheckMs;
+  auto& cache = UserCache();
+  if (int64_t now = MonotonicMs(); now - checked_at >= kRecheckMs) {
+    checked_at = now;
+    FileVersion passwd_now = VersionOf("/etc/passwd"), group_now = VersionOf("/etc/group");
+    if (!(passwd_now == passwd_version) || !(group_now == group_version)) {
+      cache.clear();
+      passwd_version = passwd_now;
+      group_version = group_now;
+    }
   }
   auto it = cache.find(user);
   if (it != cache.end() && it->second) return it->second;
@@ -217,6 +229,7 @@ void AdminCommands::StartNext() {
 }
 
 void AdminCommands::OnFinished(int wait_status) {
+  UserCache().clear();  // the command may have added or removed a user
   auto job = std::move(queue_.front());
   queue_.pop_front();
   // The child calls us from its own callback: free it on the next loop turn.

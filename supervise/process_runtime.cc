@@ -15,8 +15,9 @@ ProcessRuntime::~ProcessRuntime() = default;
 void ProcessRuntime::Prepare(const AppSpec& spec) {
   AppIdentity identity = IdentityFor(*context_.paths, spec);
   // berth's own user may not exist yet: then the first start creates it and the directories.
+  dirs_ready_ = false;
   if (!LookupIdentity(&identity).ok()) return;
-  PrepareDirs(*context_.paths, spec, identity, DirsFor(*context_.paths, spec));
+  dirs_ready_ = PrepareDirs(*context_.paths, spec, identity, DirsFor(*context_.paths, spec)).ok();
 }
 
 void ProcessRuntime::Start(const AppSpec& spec) {
@@ -46,8 +47,11 @@ void ProcessRuntime::Start(const AppSpec& spec) {
 
 void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
   AppDirs dirs = DirsFor(*context_.paths, spec);
-  if (Status s = PrepareDirs(*context_.paths, spec, identity, dirs); !s.ok())
-    return events_.start_failed(s.message());
+  if (!dirs_ready_) {
+    if (Status s = PrepareDirs(*context_.paths, spec, identity, dirs); !s.ok())
+      return events_.start_failed(s.message());
+    dirs_ready_ = true;
+  }
   SpawnOptions options;
   options.argv = spec.command;
   options.env = AppEnvironment(spec, identity, dirs);
@@ -59,7 +63,10 @@ void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
       context_.loop, context_.reaper, options,
       [this](OutputStream stream, std::string_view data, bool eof) { OnOutput(stream, data, eof); },
       [this](int wait_status) { OnChildFinished(wait_status); });
-  if (!child.ok()) return events_.start_failed(child.status().message());
+  if (!child.ok()) {
+    dirs_ready_ = false;  // look again next time: a directory may have gone
+    return events_.start_failed(child.status().message());
+  }
   child_ = std::move(child).value();
   group_ = child_->pid();
   // A crash leaves nothing of the group behind; a stop gives members until its timeout.
@@ -111,6 +118,9 @@ void ProcessRuntime::OnAnyReaped() {
 void ProcessRuntime::OnStopTimeout() { kill(-group_, SIGKILL); }
 
 void ProcessRuntime::Finish() {
+  // Directories are checked again before the next start (the app or an admin may have
+  // changed them); only the first start after Prepare() skips that.
+  dirs_ready_ = false;
   awaiting_group_ = false;
   stopping_ = false;
   stop_timer_.Stop();

@@ -42,6 +42,7 @@ class ProcessRuntime : public Runtime {
   std::vector<std::string_view> batch_;  // lines of the read being handled
   pid_t group_ = 0;
   bool stopping_ = false;
+  bool dirs_ready_ = false;  // set up by Prepare() (or the last start) and not touched since
   bool awaiting_group_ = false;
   int wait_status_ = 0;
   Timer stop_timer_;
