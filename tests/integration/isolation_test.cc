@@ -1,6 +1,8 @@
 // Black-box tests of app isolation when berthd runs as root: one system user per app, private
 // directories, and purge removing both.
 #include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -160,6 +162,22 @@ TEST_F(IsolationTest, DeleteWithoutPurgeKeepsTheDirectory) {
   ASSERT_TRUE(berthd().WaitForState("iso-keep", "running")) << berthd().LastSeen();
   ASSERT_EQ(204, berthd().Delete("/v1/apps/iso-keep").status);
   EXPECT_EQ(0, access(berthd().app_dir("iso-keep").c_str(), F_OK));
+}
+
+TEST_F(IsolationTest, RestartAfterACrashRemakesAMissingDirectory) {
+  // Directories are made when the app is defined; one removed since is made again before the
+  // next start, with its modes and owner.
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("iso-remake", Sh("exec sleep 1000"))).status);
+  auto running = berthd().WaitForState("iso-remake", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  long pid = AppPid(*running);
+  uid_t owner = static_cast<uid_t>(ProcessUid(static_cast<pid_t>(pid)));
+  std::string tmp = berthd().state_dir() + "/run/apps/iso-remake/tmp";
+  ASSERT_TRUE(IsPrivateDir(tmp, owner, 0700));
+  ASSERT_EQ(0, rmdir(tmp.c_str()));
+  ASSERT_EQ(0, kill(static_cast<pid_t>(pid), SIGKILL));
+  ASSERT_TRUE(berthd().WaitForNewPid("iso-remake", pid)) << berthd().LastSeen();
+  EXPECT_TRUE(IsPrivateDir(tmp, owner, 0700));
 }
 
 TEST_F(IsolationTest, LongestNameStillGetsAUser) {
