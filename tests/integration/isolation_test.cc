@@ -2,8 +2,8 @@
 // directories, and purge removing both.
 #include <pwd.h>
 #include <signal.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <sstream>
