@@ -13,7 +13,8 @@ enum class Command { kStart, kStop, kRestart };
 bool ParseCommand(Exchange& exchange, Command* command) {
   const nlohmann::json& body = exchange.json();
   if (!body.is_object() || !body.contains("command") || !body["command"].is_string()) {
-    exchange.ReplyError(400, "bad_request", "send {\"command\": \"start\" | \"stop\" | \"restart\"}");
+    exchange.ReplyError(400, "bad_request",
+                        "send {\"command\": \"start\" | \"stop\" | \"restart\"}");
     return false;
   }
   std::string name = body["command"].get<std::string>();
@@ -24,7 +25,8 @@ bool ParseCommand(Exchange& exchange, Command* command) {
   } else if (name == "restart") {
     *command = Command::kRestart;
   } else {
-    exchange.ReplyError(400, "bad_request", "unknown command '" + name + "': use start, stop or restart");
+    exchange.ReplyError(400, "bad_request",
+                        "unknown command '" + name + "': use start, stop or restart");
     return false;
   }
   return true;
@@ -32,9 +34,12 @@ bool ParseCommand(Exchange& exchange, Command* command) {
 
 void Apply(Command command, App* app) {
   switch (command) {
-    case Command::kStart: return app->Start();
-    case Command::kStop: return app->Stop();
-    case Command::kRestart: return app->Restart();
+    case Command::kStart:
+      return app->Start();
+    case Command::kStop:
+      return app->Stop();
+    case Command::kRestart:
+      return app->Restart();
   }
 }
 
@@ -95,7 +100,8 @@ void AddControlRoutes(Router* router) {
                .pattern = "/v1/apps/{name}/control",
                .handler = Control,
                .takes_json = true});
-  router->Add({.method = "POST", .pattern = "/v1/control", .handler = ControlMany, .takes_json = true});
+  router->Add(
+      {.method = "POST", .pattern = "/v1/control", .handler = ControlMany, .takes_json = true});
   router->Add({.method = "GET", .pattern = "/v1/apps/{name}/stats", .handler = Stats});
 }
 

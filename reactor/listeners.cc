@@ -46,7 +46,8 @@ Status SplitHostPort(const std::string& address, std::string* host, std::string*
     *host = host->substr(1, host->size() - 2);
   bool digits = port->size() <= 5 && port->find_first_not_of("0123456789") == std::string::npos;
   if (!digits || std::stoi(*port) > 65535)
-    return Status::Invalid("listen address " + address + ": the port must be a number from 0 to 65535");
+    return Status::Invalid("listen address " + address +
+                           ": the port must be a number from 0 to 65535");
   return Status::Ok();
 }
 

@@ -30,10 +30,11 @@ App::App(AppContext* context, AppSpec spec, std::string source)
       source_(std::move(source)),
       since_ms_(WallClockMs()),
       start_timer_(context->loop, [this] { OnStartWindowPassed(); }),
-      backoff_timer_(context->loop, [this] {
-        ++restarts_;
-        Launch();
-      }),
+      backoff_timer_(context->loop,
+                     [this] {
+                       ++restarts_;
+                       Launch();
+                     }),
       log_writer_(spec_.name) {
   Runtime::Events events;
   events.started = [this](pid_t pid) { OnStarted(pid); };
@@ -227,7 +228,8 @@ void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines) 
   uint64_t first = logs_.AppendMany(ts_ms, stream, lines);
   if (!context_->bus->HasLogSubscribers()) return;
   for (size_t i = 0; i < lines.size(); ++i)
-    context_->bus->PublishLog(spec_.name, LogEntry{first + i, ts_ms, stream, std::string(lines[i])});
+    context_->bus->PublishLog(spec_.name,
+                              LogEntry{first + i, ts_ms, stream, std::string(lines[i])});
 }
 
 nlohmann::json App::StatusJson() const {

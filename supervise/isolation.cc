@@ -1,8 +1,6 @@
 // Users, directories and environments of apps.
 #include "supervise/isolation.h"
 
-#include "reactor/clock.h"
-
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -10,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "reactor/clock.h"
 
 namespace berth {
 namespace {
@@ -92,8 +92,8 @@ struct FileVersion {
   timespec mtime{};
   off_t size = 0;
   bool operator==(const FileVersion& o) const {
-    return inode == o.inode && mtime.tv_sec == o.mtime.tv_sec &&
-           mtime.tv_nsec == o.mtime.tv_nsec && size == o.size;
+    return inode == o.inode && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
+           size == o.size;
   }
 };
 
