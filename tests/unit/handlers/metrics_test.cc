@@ -20,6 +20,7 @@
 #include "reactor/log.h"
 #include "store/database.h"
 #include "supervise/supervisor.h"
+#include "tests/unit/run_loop.h"
 
 namespace berth {
 namespace {
@@ -28,18 +29,6 @@ namespace fs = std::filesystem;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-bool RunUntil(EventLoop* loop, const std::function<bool()>& done, long deadline_ms = 5000) {
-  if (done()) return true;
-  Timer poll(loop, [&] {
-    if (done()) loop->Exit();
-  });
-  Timer deadline(loop, [&] { loop->Exit(); });
-  poll.StartRepeating(1);
-  deadline.Start(deadline_ms);
-  loop->Run();
-  return done();
-}
 
 // The rendered text, split into comment lines and samples ("name{labels}" -> value).
 struct Exposition {

@@ -27,26 +27,14 @@
 #include "reactor/child_reaper.h"
 #include "reactor/clock.h"
 #include "reactor/event_loop.h"
+#include "tests/unit/run_loop.h"
 
 namespace berth {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr long kDeadlineMs = 5000;
 const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin"};
-
-bool RunUntil(EventLoop* loop, const std::function<bool()>& done, long deadline_ms = kDeadlineMs) {
-  if (done()) return true;
-  Timer poll(loop, [&] {
-    if (done()) loop->Exit();
-  });
-  Timer deadline(loop, [&] { loop->Exit(); });
-  poll.StartRepeating(1);
-  deadline.Start(deadline_ms);
-  loop->Run();
-  return done();
-}
 
 // True when `pid` has been reaped (by anyone). Does not reap it itself.
 bool Reaped(pid_t pid) {

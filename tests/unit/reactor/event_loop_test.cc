@@ -12,23 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/run_loop.h"
+
 namespace berth {
 namespace {
 
 constexpr long kDeadlineMs = 5000;
-
-// Runs `loop` until `done()` holds or the deadline passes; returns `done()`.
-bool RunUntil(EventLoop* loop, const std::function<bool()>& done, long deadline_ms = kDeadlineMs) {
-  if (done()) return true;
-  Timer poll(loop, [&] {
-    if (done()) loop->Exit();
-  });
-  Timer deadline(loop, [&] { loop->Exit(); });
-  poll.StartRepeating(1);
-  deadline.Start(deadline_ms);
-  loop->Run();
-  return done();
-}
 
 // Runs `loop` for `ms` milliseconds of loop time (to show that something did NOT happen).
 void RunFor(EventLoop* loop, long ms) {
