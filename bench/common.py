@@ -70,6 +70,17 @@ def tail(path, nbytes=2000):
         return ""
 
 
+def compile_c(source, workdir):
+    """Compiles bench/<source> with cc -O2 into workdir; returns the binary's path."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        raise BenchError(f"no C compiler (cc) to build {source}")
+    out = os.path.join(workdir, os.path.splitext(source)[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    subprocess.run([cc, "-O2", "-o", out, os.path.join(here, source)], check=True, timeout=60)
+    return out
+
+
 class TempDir:
     """A temporary directory removed on exit (keep=True leaves it for inspection)."""
 

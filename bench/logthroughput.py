@@ -2,8 +2,6 @@
 # can; timed from the start request until the daemon has taken in the last line (berth: its log
 # ring via the API and its stderr, where app lines are forwarded; supervisord: its log file).
 import os
-import shutil
-import subprocess
 import time
 
 import common
@@ -12,17 +10,10 @@ LINES = 2_000_000
 LINE_BYTES = 70
 FINAL = f"{LINES - 1:07d} " + "x" * 61
 TIMEOUT = 60
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def build_generator(workdir):
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if not cc:
-        raise common.BenchError("no C compiler (cc) to build the log generator")
-    out = os.path.join(workdir, "loggen")
-    subprocess.run([cc, "-O2", "-o", out, os.path.join(HERE, "loggen.c")], check=True,
-                   timeout=60)
-    return out
+    return common.compile_c("loggen.c", workdir)
 
 
 def _tail_has_final(fd):
@@ -124,22 +115,28 @@ def supervisord(workdir):
     try:
         t0 = time.perf_counter()
         s.rpc.supervisor.startProcess("loggen")
-        expected = LINES * LINE_BYTES
-        deadline = time.monotonic() + TIMEOUT
-        fd = common.wait_until(lambda: _open_or_none(log), 10, "supervisord's log file")
-        try:
-            while True:
-                if os.fstat(fd).st_size >= expected and _tail_has_final(fd):
-                    return _result(time.perf_counter() - t0)
-                if time.monotonic() > deadline:
-                    s.daemon.check_alive()
-                    raise common.BenchError(f"supervisord wrote {os.fstat(fd).st_size} of "
-                                            f"{expected} bytes within {TIMEOUT}s")
-                time.sleep(0.001)
-        finally:
-            os.close(fd)
+        return wait_for_file(s.daemon, log, t0)
     finally:
         s.stop()
+
+
+def wait_for_file(daemon, log, t0):
+    """Polls `log` until it holds all LINES bytes ending with the final line; returns the result
+    timed from t0. `daemon.check_alive()` explains a writer that died."""
+    expected = LINES * LINE_BYTES
+    deadline = time.monotonic() + TIMEOUT
+    fd = common.wait_until(lambda: _open_or_none(log), 10, f"{os.path.basename(log)} to appear")
+    try:
+        while True:
+            if os.fstat(fd).st_size >= expected and _tail_has_final(fd):
+                return _result(time.perf_counter() - t0)
+            if time.monotonic() > deadline:
+                daemon.check_alive()
+                raise common.BenchError(f"{os.path.basename(log)} got {os.fstat(fd).st_size} "
+                                        f"of {expected} bytes within {TIMEOUT}s")
+            time.sleep(0.001)
+    finally:
+        os.close(fd)
 
 
 def _open_or_none(path):

@@ -11,7 +11,7 @@ APP_SPEC = {"kind": "process", "command": SLEEP, "autostart": False, "start_seco
             "user": "root"}
 
 
-def _wait_for_sleeps(daemon, scanner, timeout=60):
+def wait_for_sleeps(daemon, scanner, timeout=60):
     """Polls /proc (every 2 ms) until COUNT sleep children of the daemon exist; returns perf_counter."""
     deadline = time.monotonic() + timeout
     while True:
@@ -39,7 +39,7 @@ def berth(binary, workdir):
         # One request for all of them, as supervisord gets one startAllProcesses call.
         t0 = time.perf_counter()
         d.client.json("POST", "/v1/control", {"command": "start", "apps": names}, expect=(202,))
-        t1 = _wait_for_sleeps(d.daemon, scanner)
+        t1 = wait_for_sleeps(d.daemon, scanner)
         seconds = t1 - t0
         connects = d.client.connects
         states = _berth_states(d.client)
@@ -82,7 +82,7 @@ def supervisord(workdir):
             raise common.BenchError("supervisord started programs with autostart=false")
         t0 = time.perf_counter()
         results = s.rpc.supervisor.startAllProcesses()
-        t1 = _wait_for_sleeps(s.daemon, scanner)
+        t1 = wait_for_sleeps(s.daemon, scanner)
         failed = [r for r in results if r.get("description") != "OK"]
         if failed:
             raise common.BenchError(f"supervisord failed to start: {failed[:3]}")
