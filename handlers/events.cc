@@ -25,6 +25,7 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
   uint64_t config = bus->SubscribeConfig([stream](const ConfigEvent& event) {
     nlohmann::json data = {
         {"app", event.app}, {"action", event.action}, {"ts", FormatRfc3339(event.ts_ms)}};
+    if (!event.error.empty()) data["error"] = event.error;
     stream->Send(std::nullopt, "config", DumpJson(data));
   });
   stream->set_on_end([bus, transitions, config] {

@@ -87,6 +87,18 @@ Result<Listener> BindTcp(const std::string& address) {
 
 }  // namespace
 
+std::string ListenerAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (ss.ss_family != AF_UNIX) return BoundAddress(fd);
+  const auto* un = reinterpret_cast<const sockaddr_un*>(&ss);
+  size_t path_len =
+      len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+  std::string path(un->sun_path, strnlen(un->sun_path, path_len));
+  return "unix:" + (path.empty() ? std::string("(unnamed)") : path);
+}
+
 Result<Listener> BindListener(const std::string& address) {
   if (address.rfind("unix:", 0) == 0) return BindUnix(address, address.substr(5));
   return BindTcp(address);

@@ -18,4 +18,8 @@ struct Listener {
 // is replaced; its parent directory must exist.
 Result<Listener> BindListener(const std::string& address);
 
+// How a listening socket is named in logs and <run>/listeners: "host:port", "[v6]:port" or
+// "unix:/path".
+std::string ListenerAddress(int fd);
+
 }  // namespace berth

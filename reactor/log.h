@@ -1,26 +1,46 @@
-// berthd's own log: leveled daemon messages and the forwarded output lines of apps.
-// Written to stderr, with "<N>" syslog priority prefixes when stderr is not a terminal.
+// berthd's own log: leveled daemon messages and the forwarded output lines of apps. Goes to the
+// journal (structured fields, code location) or to stderr, with "<N>" syslog priority prefixes
+// when stderr is not a terminal.
 #pragma once
 
+#include <source_location>
 #include <string>
 #include <string_view>
 
 namespace berth {
 
 enum class LogLevel { kDebug = 0, kInfo, kWarn, kError };
+enum class LogTarget { kStderr, kJournal };
 
 bool ParseLogLevel(std::string_view text, LogLevel* level);
 void SetLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
 
-void Log(LogLevel level, std::string_view message);
-inline void LogDebug(std::string_view m) { Log(LogLevel::kDebug, m); }
-inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
-inline void LogWarn(std::string_view m) { Log(LogLevel::kWarn, m); }
-inline void LogError(std::string_view m) { Log(LogLevel::kError, m); }
+// "stderr", "journal", or "auto": the journal when stderr is connected to it (systemd's
+// $JOURNAL_STREAM names stderr), else stderr.
+bool ParseLogTarget(std::string_view text, LogTarget* target);
+void SetLogTarget(LogTarget target);
+
+using SourceLocation = std::source_location;
+
+void Log(LogLevel level, std::string_view message,
+         SourceLocation where = SourceLocation::current());
+inline void LogDebug(std::string_view m, SourceLocation where = SourceLocation::current()) {
+  Log(LogLevel::kDebug, m, where);
+}
+inline void LogInfo(std::string_view m, SourceLocation where = SourceLocation::current()) {
+  Log(LogLevel::kInfo, m, where);
+}
+inline void LogWarn(std::string_view m, SourceLocation where = SourceLocation::current()) {
+  Log(LogLevel::kWarn, m, where);
+}
+inline void LogError(std::string_view m, SourceLocation where = SourceLocation::current()) {
+  Log(LogLevel::kError, m, where);
+}
 
 // Collects one app's output lines and writes them in one go, so a burst of output costs one
-// write. stderr lines are logged at error priority, stdout lines at info.
+// write. stderr lines are logged at error priority, stdout lines at info. In the journal each
+// line is an entry with BERTH_APP and BERTH_STREAM.
 class AppLineWriter {
  public:
   explicit AppLineWriter(std::string_view app);
@@ -29,6 +49,7 @@ class AppLineWriter {
   ~AppLineWriter() { Flush(); }
 
  private:
+  std::string app_;
   std::string prefixes_[2];  // "<6>web[stdout]: ", "<3>web[stderr]: "
   std::string pending_;
 };

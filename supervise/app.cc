@@ -233,13 +233,14 @@ void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines) 
 }
 
 nlohmann::json App::StatusJson() const {
-  return {
-      {"state", to_string(state_)},
-      {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
-      {"since", FormatRfc3339(since_ms_)},
-      {"restarts", restarts_},
-      {"exit_code", OrNull(exit_code_)},
-      {"last_error", last_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error_)}};
+  return {{"state", to_string(state_)},
+          {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
+          {"since", FormatRfc3339(since_ms_)},
+          {"restarts", restarts_},
+          {"exit_code", OrNull(exit_code_)},
+          {"last_error", !config_error_.empty() ? nlohmann::json(config_error_)
+                         : last_error_.empty()  ? nlohmann::json(nullptr)
+                                                : nlohmann::json(last_error_)}};
 }
 
 nlohmann::json App::ToJson() const {
@@ -250,7 +251,8 @@ nlohmann::json App::ToJson() const {
 }
 
 App::Fingerprint App::CurrentFingerprint() const {
-  return {spec_version_, state_, since_ms_, pid_, restarts_, exit_code_, last_error_};
+  return {spec_version_, state_,     since_ms_,   pid_,
+          restarts_,     exit_code_, last_error_, config_error_};
 }
 
 const std::string& App::JsonText() const {

@@ -50,6 +50,9 @@ class App {
   // Takes a new spec; a running app restarts when the change affects how it runs.
   void Replace(AppSpec spec);
   void OnAnyReaped() { runtime_->OnAnyReaped(); }
+  // Why the app's definition file was refused ("" once a good one arrived); shown as
+  // status.last_error while set.
+  void SetConfigError(std::string error) { config_error_ = std::move(error); }
 
   // The app as the API shows it: spec, "source" and "status".
   nlohmann::json ToJson() const;
@@ -79,6 +82,7 @@ class App {
     uint64_t restarts;
     std::optional<int> exit_code;
     std::string last_error;
+    std::string config_error;
     bool operator==(const Fingerprint&) const = default;
   };
   Fingerprint CurrentFingerprint() const;
@@ -95,6 +99,7 @@ class App {
   pid_t pid_ = 0;
   std::optional<int> exit_code_;
   std::string last_error_;
+  std::string config_error_;
   // Counters for status and stats.
   uint64_t starts_ = 0, restarts_ = 0, exits_ = 0;
   int failures_ = 0;  // consecutive start failures, for backoff

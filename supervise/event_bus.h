@@ -24,11 +24,13 @@ struct TransitionEvent {
   std::optional<int> exit_code;
 };
 
-// "created", "replaced", "deleted" for an app's definition.
+// "created", "replaced", "deleted" for an app's definition; "invalid" for a file in apps.d
+// that was refused, with the reason in `error`.
 struct ConfigEvent {
   std::string app;
   std::string action;
   int64_t ts_ms;
+  std::string error = {};
 };
 
 class EventBus {

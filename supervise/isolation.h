@@ -21,6 +21,7 @@ struct BerthPaths {
   std::string state_dir;    // berth.db, apps/<name>/
   std::string runtime_dir;  // api.sock, apps/<name>/{tmp,cache}
   bool as_root = false;
+  std::string apps_dir = {};  // <config>/apps.d: apps defined by files
 };
 
 struct AppIdentity {

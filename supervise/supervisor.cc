@@ -42,6 +42,7 @@ Status Supervisor::Load() {
 }
 
 void Supervisor::StartAutostartApps() {
+  autostart_done_ = true;
   for (auto& [name, app] : apps_)
     if (app->spec().autostart) app->Start();
 }
@@ -49,6 +50,19 @@ void Supervisor::StartAutostartApps() {
 App* Supervisor::Find(const std::string& name) const {
   auto it = apps_.find(name);
   return it == apps_.end() ? nullptr : it->second.get();
+}
+
+std::string Supervisor::Summary() const {
+  if (apps_.empty()) return "no apps";
+  std::map<AppState, size_t> counts;
+  for (const auto& [name, app] : apps_) ++counts[app->state()];
+  std::string text = std::to_string(apps_.size()) + (apps_.size() == 1 ? " app: " : " apps: ");
+  bool first = true;
+  for (const auto& [state, count] : counts) {
+    text += (first ? "" : ", ") + std::to_string(count) + " " + to_string(state);
+    first = false;
+  }
+  return text;
 }
 
 Status Supervisor::CheckPortFree(const AppSpec& spec) const {
@@ -66,23 +80,38 @@ Status Supervisor::Persist(const AppSpec& spec) {
   return repository_.Put({spec.name, AppSpecToJson(spec).dump(), now, now});
 }
 
-Result<App*> Supervisor::Create(AppSpec spec) {
-  if (apps_.count(spec.name)) return Status::Conflict("an app named '" + spec.name + "' exists");
-  if (Status s = CheckPortFree(spec); !s.ok()) return s;
-  if (Status s = Persist(spec); !s.ok()) return s;
+Status Supervisor::CheckWritableByApi(const App* app) const {
+  if (!app || app->source() != "file") return Status::Ok();
+  return Status::Conflict("app '" + app->spec().name + "' is defined by the file " +
+                          paths_.apps_dir + "/" + app->spec().name +
+                          ".json; change or delete that file instead");
+}
+
+App* Supervisor::Add(AppSpec spec, const std::string& source) {
   std::string name = spec.name;
-  auto app = std::make_unique<App>(&context_, std::move(spec), "api");
+  auto app = std::make_unique<App>(&context_, std::move(spec), source);
   App* raw = app.get();
   apps_[name] = std::move(app);
   bus_.Publish(ConfigEvent{name, "created", WallClockMs()});
-  if (raw->spec().autostart) raw->Start();
+  if (autostart_done_ && raw->spec().autostart) raw->Start();
   return raw;
+}
+
+Result<App*> Supervisor::Create(AppSpec spec) {
+  if (App* app = Find(spec.name)) {
+    if (Status s = CheckWritableByApi(app); !s.ok()) return s;
+    return Status::Conflict("an app named '" + spec.name + "' exists");
+  }
+  if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = Persist(spec); !s.ok()) return s;
+  return Add(std::move(spec), "api");
 }
 
 Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
   App* app = Find(spec.name);
   *created = app == nullptr;
   if (!app) return Create(std::move(spec));
+  if (Status s = CheckWritableByApi(app); !s.ok()) return s;
   if (IsBeingRemoved(spec.name))
     return Status::Conflict("app '" + spec.name + "' is being deleted");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
@@ -95,6 +124,7 @@ Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
 Result<App*> Supervisor::Patch(const std::string& name, const nlohmann::json& patch) {
   App* app = Find(name);
   if (!app) return Status::NotFound("no app named '" + name + "'");
+  if (Status s = CheckWritableByApi(app); !s.ok()) return s;
   if (!patch.is_object()) return Status::Invalid("a merge patch must be a JSON object");
   nlohmann::json merged = AppSpecToJson(app->spec());
   merged.merge_patch(patch);
@@ -107,10 +137,17 @@ Result<App*> Supervisor::Patch(const std::string& name, const nlohmann::json& pa
 void Supervisor::Remove(const std::string& name, bool purge, std::function<void(Status)> done) {
   App* app = Find(name);
   if (!app) return done(Status::NotFound("no app named '" + name + "'"));
+  if (Status s = CheckWritableByApi(app); !s.ok()) return done(s);
+  Forget(name, purge, std::move(done));
+}
+
+void Supervisor::Forget(const std::string& name, bool purge, std::function<void(Status)> done) {
+  App* app = Find(name);
   if (IsBeingRemoved(name)) return done(Status::Conflict("app '" + name + "' is being deleted"));
   removing_.insert(name);
-  app->Stop([this, name, purge, done = std::move(done)] {
-    Status removed = repository_.Remove(name);
+  bool stored = app->source() == "api";
+  app->Stop([this, name, purge, stored, done = std::move(done)] {
+    Status removed = stored ? repository_.Remove(name) : Status::Ok();
     auto it = apps_.find(name);
     AppSpec spec = it->second->spec();
     if (!removed.ok()) {
@@ -140,6 +177,28 @@ void Supervisor::Purge(const AppSpec& spec, std::function<void(Status)> done) {
       return done(Status::Ok());
     admin_.Run({"userdel", identity.user}, done);
   });
+}
+
+Result<App*> Supervisor::ApplyFile(AppSpec spec) {
+  App* app = Find(spec.name);
+  if (app && app->source() != "file")
+    return Status::Conflict("an app named '" + spec.name +
+                            "' was defined through the API; delete it there first");
+  if (app && IsBeingRemoved(spec.name))
+    return Status::Conflict("app '" + spec.name + "' is being deleted");
+  if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (!app) return Add(std::move(spec), "file");
+  app->SetConfigError("");
+  if (app->spec() == spec) return app;
+  bus_.Publish(ConfigEvent{spec.name, "replaced", WallClockMs()});
+  app->Replace(std::move(spec));
+  return app;
+}
+
+void Supervisor::RemoveFile(const std::string& name, std::function<void(Status)> done) {
+  App* app = Find(name);
+  if (!app || app->source() != "file") return done(Status::Ok());
+  Forget(name, false, std::move(done));
 }
 
 void Supervisor::StopAll(std::function<void()> done) {

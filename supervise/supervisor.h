@@ -22,15 +22,19 @@ class Supervisor {
 
   // Reads every stored app. A row that no longer parses is logged and left in place.
   Status Load();
+  // Starts the autostart apps; from then on a new autostart app starts as soon as it is defined.
   void StartAutostartApps();
 
   App* Find(const std::string& name) const;
+  // "12 apps: 11 running, 1 backoff", or "no apps": for systemd's STATUS= line.
+  std::string Summary() const;
   // Sorted by name.
   const std::map<std::string, std::unique_ptr<App>>& apps() const { return apps_; }
   EventBus& bus() { return bus_; }
   const BerthPaths& paths() const { return paths_; }
 
-  // Conflict when the name or the port is taken. A new autostart app starts.
+  // The API's writes. Conflict when the name or the port is taken, or the app is defined by a
+  // file in apps.d. A new autostart app starts.
   Result<App*> Create(AppSpec spec);
   // Creates or replaces; `*created` says which.
   Result<App*> Put(AppSpec spec, bool* created);
@@ -44,8 +48,17 @@ class Supervisor {
   // Stops every app; `done` runs once all are stopped.
   void StopAll(std::function<void()> done);
 
+  // Apps defined by files (source "file"), not stored: creates the app, or replaces it when the
+  // spec differs (an unchanged spec leaves it alone). Conflict when an API app has the name.
+  Result<App*> ApplyFile(AppSpec spec);
+  // Forgets a file app once it has stopped; `done` runs then.
+  void RemoveFile(const std::string& name, std::function<void(Status)> done);
+
  private:
+  Status CheckWritableByApi(const App* app) const;
   Status CheckPortFree(const AppSpec& spec) const;
+  App* Add(AppSpec spec, const std::string& source);
+  void Forget(const std::string& name, bool purge, std::function<void(Status)> done);
   Status Persist(const AppSpec& spec);
   void Purge(const AppSpec& spec, std::function<void(Status)> done);
 
@@ -58,6 +71,7 @@ class Supervisor {
   AppContext context_;
   std::map<std::string, std::unique_ptr<App>> apps_;
   std::set<std::string> removing_;
+  bool autostart_done_ = false;
 };
 
 }  // namespace berth

@@ -5,32 +5,6 @@
 namespace berth::testing {
 namespace {
 
-size_t AppendTo(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// GET http://localhost<path> through a unix socket; returns the status (0 on failure).
-long GetOverUnixSocket(const std::string& socket_path, const std::string& path,
-                       const std::string& token, std::string* body) {
-  EnsureCurlInitialised();
-  CurlEasy curl(curl_easy_init());
-  std::string url = "http://localhost" + path;
-  std::string auth = "Authorization: Bearer " + token;
-  CurlSlist headers(curl_slist_append(nullptr, auth.c_str()));
-  curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendTo);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, body);
-  long status = 0;
-  if (curl_easy_perform(curl.get()) == CURLE_OK) {
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  }
-  return status;
-}
-
 TEST(DaemonTest, ServesOnAUnixSocketToo) {
   BerthdProcess probe;  // only for a fresh temp dir to put the socket in
   std::string socket_path = probe.root_dir() + "/api.sock";

@@ -71,6 +71,31 @@ inline void ParseHeaderLine(const std::string& raw, long* status,
   (*headers)[Lower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
 }
 
+// GET http://localhost<path> through a unix socket with a Bearer token; returns the status (0
+// on failure) and fills `body`.
+inline long GetOverUnixSocket(const std::string& socket_path, const std::string& path,
+                              const std::string& token, std::string* body) {
+  EnsureCurlInitialised();
+  CurlEasy curl(curl_easy_init());
+  std::string url = "http://localhost" + path;
+  std::string auth = "Authorization: Bearer " + token;
+  CurlSlist headers(curl_slist_append(nullptr, auth.c_str()));
+  auto append = +[](char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+  };
+  curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, body);
+  long status = 0;
+  if (curl_easy_perform(curl.get()) == CURLE_OK)
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
 }  // namespace berth::testing
 
 #endif  // BERTH_TESTS_INTEGRATION_HTTP_SUPPORT_H_

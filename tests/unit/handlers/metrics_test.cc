@@ -90,6 +90,7 @@ class MetricsTest : public ::testing::Test {
     db_ = std::move(db).value();
     BerthPaths paths{(dir_ / "state").string(), (dir_ / "run").string(), false};
     supervisor_ = std::make_unique<Supervisor>(&loop_, &reaper_, db_.get(), paths);
+    supervisor_->StartAutostartApps();  // as berthd does before it serves
   }
 
   void TearDown() override {

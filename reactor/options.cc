@@ -1,0 +1,83 @@
+// Parsing berthd's flags and environment.
+#include "reactor/options.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace berth {
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = getenv(name);
+  return value ? value : "";
+}
+
+// systemd's *_DIRECTORY variables may list several paths; the first is ours.
+std::string FirstPath(const std::string& list) { return list.substr(0, list.find(':')); }
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find_first_of(", ", start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) items.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
+void ApplyEnvironment(Options* options) {
+  if (!Env("STATE_DIRECTORY").empty()) options->state_dir = FirstPath(Env("STATE_DIRECTORY"));
+  if (options->state_dir.empty()) options->state_dir = Env("BERTH_STATE_DIR");
+  if (options->state_dir.empty()) options->state_dir = geteuid() == 0 ? "/var/lib/berth" : ".berth";
+  if (options->config_dir.empty()) options->config_dir = Env("BERTH_CONFIG_DIR");
+  if (options->config_dir.empty())
+    options->config_dir = Env("CONFIGURATION_DIRECTORY").empty()
+                              ? "/etc/berth"
+                              : FirstPath(Env("CONFIGURATION_DIRECTORY"));
+  if (options->listen.empty()) options->listen = SplitList(Env("BERTH_LISTEN"));
+  if (!Env("BERTH_LOG_LEVEL").empty() && options->log_level == "info")
+    options->log_level = Env("BERTH_LOG_LEVEL");
+  if (!Env("BERTH_LOG_TARGET").empty() && options->log_target == "auto")
+    options->log_target = Env("BERTH_LOG_TARGET");
+}
+
+}  // namespace
+
+const char* const kUsage =
+    "usage: berthd [--state-dir DIR] [--config-dir DIR] [--listen ADDR]... "
+    "[--log-level debug|info|warn|error] [--log-target auto|journal|stderr]\n"
+    "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
+    "  unix:<runtime dir>/api.sock). Under socket activation berthd serves the sockets named\n"
+    "  \"api\" and binds nothing itself. Each flag also reads BERTH_STATE_DIR, BERTH_CONFIG_DIR,\n"
+    "  BERTH_LISTEN (comma-separated), BERTH_LOG_LEVEL and BERTH_LOG_TARGET.\n";
+
+bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    size_t eq = arg.find('=');
+    bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string::npos;
+    if (inline_value) value = arg.substr(eq + 1), arg = arg.substr(0, eq);
+    if (arg == "--help" || arg == "-h") return std::cout << kUsage, exit(0), true;
+    if (arg == "--version") return std::cout << "berthd " << BERTH_VERSION << "\n", exit(0), true;
+    bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
+                 arg == "--log-level" || arg == "--log-target";
+    if (!known) return *error = "unknown option " + arg, false;
+    if (!inline_value) {
+      if (i + 1 >= argc) return *error = arg + " needs a value", false;
+      value = argv[++i];
+    }
+    if (arg == "--state-dir") options->state_dir = value;
+    if (arg == "--config-dir") options->config_dir = value;
+    if (arg == "--listen") options->listen.push_back(value);
+    if (arg == "--log-level") options->log_level = value;
+    if (arg == "--log-target") options->log_target = value;
+  }
+  ApplyEnvironment(options);
+  return true;
+}
+
+}  // namespace berth

@@ -1,0 +1,23 @@
+// berthd's command line and environment: flags first, then BERTH_* and systemd's variables.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace berth {
+
+extern const char* const kUsage;
+
+struct Options {
+  std::string state_dir;
+  std::string config_dir;
+  std::vector<std::string> listen;
+  std::string log_level = "info";
+  std::string log_target = "auto";
+};
+
+// Fills `options` from flags, then the environment; false (with a message) on a bad flag.
+// --help and --version print and exit.
+bool ParseOptions(int argc, char** argv, Options* options, std::string* error);
+
+}  // namespace berth
