@@ -51,3 +51,15 @@ bench:
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: a Release build of berthd and berthctl in
+# $(BUILD), installed into $(DESTDIR)$(PREFIX)/bin, with berthd.service and berthd.socket in
+# $(DESTDIR)/lib/systemd/system when PREFIX is /usr, else $(DESTDIR)$(PREFIX)/lib/systemd/system
+# (docs/systemd.md).
+PREFIX ?= /usr/local
+
+.PHONY: install
+install: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target berthd berthctl
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
