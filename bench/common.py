@@ -81,6 +81,18 @@ def compile_c(source, workdir):
     return out
 
 
+def wait_for_new_child(scanner, old, daemon, timeout, what):
+    """Busy-scans /proc until `scanner` sees a child other than `old`; returns
+    time.perf_counter_ns() at that moment. `what` names the cause for the error message."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if scanner.scan() - {old}:
+            return time.perf_counter_ns()
+        if time.monotonic() > deadline:
+            daemon.check_alive()
+            raise BenchError(f"no new {scanner.comm} child {timeout}s after {what}")
+
+
 class TempDir:
     """A temporary directory removed on exit (keep=True leaves it for inspection)."""
 
@@ -299,7 +311,9 @@ class Berthd:
     """berthd with a temp state dir, listening on 127.0.0.1:0; learns its port from
     <state>/run/listeners."""
 
-    def __init__(self, binary, workdir, log_level=None):
+    def __init__(self, binary, workdir, log_level=None, extra_env=None, wait=True):
+        """extra_env: more environment for berthd. wait=False returns right after the spawn;
+        call wait_serving() before using the client."""
         self.state = os.path.join(workdir, "state")
         self.config = os.path.join(workdir, "config")
         os.makedirs(os.path.join(self.config, "apps.d"), exist_ok=True)
@@ -310,10 +324,16 @@ class Berthd:
                 "--listen", "127.0.0.1:0"]
         if log_level:
             argv += ["--log-level", log_level]
-        self.daemon = Daemon(argv, self.log_path, env=clean_env({"BERTH_ADMIN_TOKEN": self.token}),
-                             cwd=workdir)
+        env = clean_env({"BERTH_ADMIN_TOKEN": self.token})
+        env.update(extra_env or {})
+        self.daemon = Daemon(argv, self.log_path, env=env, cwd=workdir)
         self.pid = self.daemon.pid
         self.client = None
+        if wait:
+            self.wait_serving()
+
+    def wait_serving(self):
+        """Waits until berthd has written run/listeners and answers GET /up; stops it on failure."""
         try:
             self.port = wait_until(self._listener_port, 15, "berthd to write run/listeners")
             self.client = BerthClient("127.0.0.1", self.port, self.token)
@@ -401,7 +421,8 @@ def supervisord_program(name, **options):
 class Supervisord:
     """supervisord -n with a generated config in workdir; XML-RPC over its unix socket."""
 
-    def __init__(self, workdir, programs_conf):
+    def __init__(self, workdir, programs_conf, wait=True):
+        """wait=False returns right after the spawn; call wait_serving() before using rpc."""
         self.dir = workdir
         os.makedirs(os.path.join(workdir, "childlogs"), exist_ok=True)
         self.conf = os.path.join(workdir, "supervisord.conf")
@@ -414,6 +435,11 @@ class Supervisord:
         self.pid = self.daemon.pid
         self.rpc = xmlrpc.client.ServerProxy("http://localhost/RPC2",
                                              transport=_UnixTransport(self.sock))
+        if wait:
+            self.wait_serving()
+
+    def wait_serving(self):
+        """Waits until supervisord answers getState with RUNNING (stops it on failure)."""
         try:
             wait_until(self._running, 30, "supervisord to answer getState")
         except BaseException:

@@ -23,16 +23,8 @@ def _measure(daemon, scanner, is_running, rounds, per_round_timeout):
                           interval=0.002)
         t0 = time.perf_counter_ns()
         os.kill(old, signal.SIGKILL)
-        deadline = time.monotonic() + per_round_timeout
-        while True:
-            new = scanner.scan() - {old}
-            if new:
-                t1 = time.perf_counter_ns()
-                break
-            if time.monotonic() > deadline:
-                daemon.check_alive()
-                raise common.BenchError(f"no new sleep child {per_round_timeout}s after "
-                                        f"killing {old}")
+        t1 = common.wait_for_new_child(scanner, old, daemon, per_round_timeout,
+                                       f"killing {old}")
         scanner.forget(old)
         latencies.append((t1 - t0) / 1e9)
         # The old pid stays in /proc as a zombie until reaped; wait so the next scan is clean.

@@ -42,7 +42,7 @@ def berth(binary, workdir):
         t1 = wait_for_sleeps(d.daemon, scanner)
         seconds = t1 - t0
         connects = d.client.connects
-        states = _berth_states(d.client)
+        states = berth_states(d.client)
         if states.get("running", 0) != COUNT:
             raise common.BenchError(f"200 sleeps exist but berth reports states {states}")
         return {"seconds": seconds, "rss_kb": rss.daemon_rss_kb(d.pid), "states": states,
@@ -59,7 +59,7 @@ def _state_counts(client):
     return counts
 
 
-def _berth_states(client):
+def berth_states(client):
     """How many apps berth reports in each state, once all are running or after 5 s."""
     try:
         return common.wait_until(
