@@ -8,11 +8,11 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS = cmake g++ make pkg-config curl ca-certificates passwd procps \
              libevent-dev libsystemd-dev nlohmann-json3-dev libsqlite3-dev \
-             libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev
-TEST_DEPS  = $(BUILD_DEPS) systemd
+             libcurl4-openssl-dev libssl-dev libgit2-dev libarchive-dev libgtest-dev libgmock-dev
+TEST_DEPS  = $(BUILD_DEPS) systemd git python3 python3-venv nodejs
 BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light
 
-.PHONY: all build run test bench deps clean
+.PHONY: all build run test bench deps deps-extra clean
 
 all: build
 
@@ -29,6 +29,10 @@ endef
 deps:
 	$(call install_missing,$(BUILD_DEPS))
 
+# Packages named in PKGS (e.g. Debian's npm where Node.js came without it).
+deps-extra:
+	$(call install_missing,$(PKGS))
+
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
@@ -39,6 +43,7 @@ run: build
 # One build with warnings as errors and ASan+UBSan, then every test.
 test:
 	$(call install_missing,$(TEST_DEPS))
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory PKGS=npm deps-extra
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBERTH_WERROR=ON -DBERTH_SANITIZE=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j$(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j2 --timeout 300

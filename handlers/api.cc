@@ -50,6 +50,7 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
   AddControlRoutes(&router_);
   AddLogRoutes(&router_);
   AddEventRoutes(&router_);
+  AddDeploymentRoutes(&router_);
   AddMetricsRoutes(&router_, options_.metrics_public);
 }
 

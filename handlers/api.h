@@ -66,6 +66,7 @@ void AddAppRoutes(Router* router);
 void AddControlRoutes(Router* router);
 void AddLogRoutes(Router* router);
 void AddEventRoutes(Router* router);
+void AddDeploymentRoutes(Router* router);
 void AddMetricsRoutes(Router* router, bool metrics_public);
 
 // Finds the app named by the {name} path parameter or answers 404. Null when answered.

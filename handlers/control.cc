@@ -7,14 +7,16 @@ namespace {
 
 using ExchangePtr = std::shared_ptr<Exchange>;
 
-enum class Command { kStart, kStop, kRestart };
+enum class Command { kStart, kStop, kRestart, kRedeploy, kRollback };
 
 // Reads {"command": ...}; answers 400 and returns false when it is missing or unknown.
-bool ParseCommand(Exchange& exchange, Command* command) {
+// `one_app`: redeploy and rollback are allowed too.
+bool ParseCommand(Exchange& exchange, Command* command, bool one_app) {
+  const char* known =
+      one_app ? "start, stop, restart, redeploy or rollback" : "start, stop or restart";
   const nlohmann::json& body = exchange.json();
   if (!body.is_object() || !body.contains("command") || !body["command"].is_string()) {
-    exchange.ReplyError(400, "bad_request",
-                        "send {\"command\": \"start\" | \"stop\" | \"restart\"}");
+    exchange.ReplyError(400, "bad_request", std::string("send {\"command\": ...}: ") + known);
     return false;
   }
   std::string name = body["command"].get<std::string>();
@@ -24,12 +26,41 @@ bool ParseCommand(Exchange& exchange, Command* command) {
     *command = Command::kStop;
   } else if (name == "restart") {
     *command = Command::kRestart;
+  } else if (one_app && name == "redeploy") {
+    *command = Command::kRedeploy;
+  } else if (one_app && name == "rollback") {
+    *command = Command::kRollback;
   } else {
-    exchange.ReplyError(400, "bad_request",
-                        "unknown command '" + name + "': use start, stop or restart");
+    exchange.ReplyError(400, "bad_request", "unknown command '" + name + "': use " + known);
     return false;
   }
   return true;
+}
+
+// redeploy {"force": bool} and rollback {"release": "<id>"}: a Status for the reply.
+Status Deploy(Command command, Exchange& exchange, App* app) {
+  const nlohmann::json& body = exchange.json();
+  if (command == Command::kRedeploy) {
+    bool force = false;
+    if (body.contains("force")) {
+      if (!body["force"].is_boolean())
+        return Status::Invalid("force must be true or false", "force");
+      force = body["force"].get<bool>();
+    }
+    return app->Redeploy(force);
+  }
+  std::string release;
+  if (body.contains("release") && !body["release"].is_null()) {
+    const nlohmann::json& r = body["release"];
+    if (r.is_number_unsigned()) {
+      release = std::to_string(r.get<uint64_t>());
+    } else if (r.is_string()) {
+      release = r.get<std::string>();
+    } else {
+      return Status::Invalid("release must be a release id such as \"7\"", "release");
+    }
+  }
+  return app->Rollback(release);
 }
 
 void Apply(Command command, App* app) {
@@ -40,16 +71,23 @@ void Apply(Command command, App* app) {
       return app->Stop();
     case Command::kRestart:
       return app->Restart();
+    case Command::kRedeploy:
+    case Command::kRollback:
+      return;  // one app at a time, see Deploy()
   }
 }
 
 void Control(Api& api, const ExchangePtr& exchange) {
   App* app = FindAppOr404(api, *exchange);
   Command command;
-  if (!app || !ParseCommand(*exchange, &command)) return;
+  if (!app || !ParseCommand(*exchange, &command, true)) return;
   if (api.supervisor()->IsBeingRemoved(app->spec().name))
     return exchange->ReplyError(409, "conflict", "app '" + app->spec().name + "' is being deleted");
-  Apply(command, app);
+  if (command == Command::kRedeploy || command == Command::kRollback) {
+    if (Status s = Deploy(command, *exchange, app); !s.ok()) return exchange->ReplyStatus(s);
+  } else {
+    Apply(command, app);
+  }
   exchange->Reply(202, app->ToJson());
 }
 
@@ -82,7 +120,7 @@ bool CollectApps(Api& api, Exchange& exchange, std::vector<App*>* apps) {
 void ControlMany(Api& api, const ExchangePtr& exchange) {
   Command command;
   std::vector<App*> apps;
-  if (!ParseCommand(*exchange, &command) || !CollectApps(api, *exchange, &apps)) return;
+  if (!ParseCommand(*exchange, &command, false) || !CollectApps(api, *exchange, &apps)) return;
   for (App* app : apps) Apply(command, app);
   std::string body = "[";
   for (App* app : apps) body += (body.size() > 1 ? "," : "") + app->JsonText();

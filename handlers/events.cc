@@ -16,6 +16,20 @@ nlohmann::json TransitionJson(const TransitionEvent& event) {
       {"exit_code", event.exit_code ? nlohmann::json(*event.exit_code) : nlohmann::json(nullptr)}};
 }
 
+nlohmann::json DeployEventJson(const DeployEvent& event) {
+  auto or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  return {{"app", event.app},
+          {"id", event.id},
+          {"trigger", event.trigger},
+          {"phase", event.phase},
+          {"revision", or_null(event.revision)},
+          {"release", or_null(event.release)},
+          {"error", or_null(event.error)},
+          {"ts", FormatRfc3339(event.ts_ms)}};
+}
+
 void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
   SseStream* stream = OpenSseStream(api, exchange);
   EventBus* bus = &api.supervisor()->bus();
@@ -28,9 +42,13 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
     if (!event.error.empty()) data["error"] = event.error;
     stream->Send(std::nullopt, "config", DumpJson(data));
   });
-  stream->set_on_end([bus, transitions, config] {
+  uint64_t deploys = bus->SubscribeDeploys([stream](const DeployEvent& event) {
+    stream->Send(std::nullopt, "deploy", DumpJson(DeployEventJson(event)));
+  });
+  stream->set_on_end([bus, transitions, config, deploys] {
     bus->Unsubscribe(transitions);
     bus->Unsubscribe(config);
+    bus->Unsubscribe(deploys);
   });
 }
 

@@ -63,8 +63,8 @@ int ChildMain(void* raw) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  int null_fd = open("/dev/null", O_RDONLY);
-  dup2(null_fd, STDIN_FILENO);
+  int in_fd = options.stdin_fd >= 0 ? options.stdin_fd : open("/dev/null", O_RDONLY);
+  dup2(in_fd, STDIN_FILENO);
   dup2(args->out_fd, STDOUT_FILENO);
   dup2(args->err_fd, STDERR_FILENO);
   syscall(SYS_close_range, 3, ~0U, 0);

@@ -26,6 +26,7 @@ struct SpawnOptions {
   std::optional<gid_t> gid;
   std::vector<gid_t> groups;  // supplementary groups, with uid
   mode_t umask = 027;
+  int stdin_fd = -1;  // the child's stdin (e.g. a pipe holding a job); /dev/null when -1
 };
 
 enum class OutputStream { kStdout = 0, kStderr = 1 };

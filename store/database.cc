@@ -13,7 +13,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // kMigrations[i] brings the schema from version i to version i + 1. Never edit a released
 // migration: append a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
       CREATE TABLE apps (
         name TEXT PRIMARY KEY,
@@ -29,6 +29,24 @@ constexpr std::array<const char*, 1> kMigrations = {
         data TEXT NOT NULL
       );
       CREATE INDEX events_app ON events (app, id);
+    )sql",
+    // 2: deployments, one row per run of fetch -> install -> (re)start of an app.
+    R"sql(
+      CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        revision TEXT,
+        ref TEXT,
+        release TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,
+        error TEXT,
+        duration_ms INTEGER,
+        log TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX deployments_app ON deployments (app, id);
     )sql",
 };
 static_assert(kMigrations.size() == Database::kSchemaVersion);

@@ -8,6 +8,7 @@
 
 #include "reactor/clock.h"
 #include "supervise/process_runtime.h"
+#include "supervise/release_plan.h"
 
 namespace berth {
 namespace {
@@ -47,9 +48,15 @@ App::App(AppContext* context, AppSpec spec, std::string source)
       ProcessContext{context->loop, context->reaper, context->admin, context->paths},
       std::move(events));
   runtime_->Prepare(spec_);
+  EnsureDeployer();
 }
 
 App::~App() = default;
+
+void App::EnsureDeployer() {
+  if (spec_.source && !deployer_ && context_->deploy)
+    deployer_ = std::make_unique<Deployer>(context_->deploy, spec_.name);
+}
 
 bool App::Transition(AppState to) {
   if (!IsLegalTransition(state_, to)) {
@@ -90,7 +97,71 @@ void App::Start() {
 
 void App::Launch() {
   if (!Transition(AppState::kStarting)) return;
-  runtime_->Start(spec_);
+  if (deployer_ && !deployer_->Current(spec_)) {
+    awaiting_release_ = true;
+    if (!deployer_->running()) {
+      if (Status s = BeginDeploy("start", true); !s.ok()) OnDeployed(s, false);
+    }
+    return;
+  }
+  runtime_->Start(LaunchSpec());
+}
+
+AppSpec App::LaunchSpec() {
+  if (!deployer_) return spec_;
+  std::optional<Release> release = deployer_->Current(spec_);
+  if (!release) return spec_;
+  AppSpec launch = spec_;
+  StartPlan start = PlanStart(release->workdir, spec_);
+  launch.command = start.argv;
+  launch.shell_command = start.shell;
+  launch.directory = release->workdir;
+  InstallPlan install = PlanInstall(release->workdir, InstallSpec{InstallSpec::Mode::kNone});
+  std::string path = launch.env.count("PATH") ? launch.env["PATH"] : kDefaultAppPath;
+  for (auto it = install.path_dirs.rbegin(); it != install.path_dirs.rend(); ++it)
+    path = *it + ":" + path;
+  launch.env["PATH"] = path;
+  if (!launch.env.count("HOME")) launch.env["HOME"] = AppRootDir(*context_->paths, spec_.name);
+  launch_command_ = start.text;
+  release_ = release->id;
+  return launch;
+}
+
+Status App::BeginDeploy(const std::string& trigger, bool force) {
+  EnsureDeployer();
+  if (!deployer_) return Status::Conflict("app '" + spec_.name + "' has no source to deploy");
+  return deployer_->Deploy(spec_, trigger, force, [this](const Status& status, bool switched) {
+    OnDeployed(status, switched);
+  });
+}
+
+void App::OnDeployed(const Status& status, bool switched) {
+  ++spec_version_;  // the status shows the deployment
+  if (awaiting_release_) {
+    awaiting_release_ = false;
+    if (state_ != AppState::kStarting) return;
+    if (deployer_ && deployer_->Current(spec_)) return runtime_->Start(LaunchSpec());
+    last_error_ = "deploy failed: " + status.message();
+    LogWarn("app " + spec_.name + ": cannot start: " + last_error_);
+    Transition(AppState::kFailed);
+    return;
+  }
+  if (!status.ok()) last_error_ = "deploy failed: " + status.message();
+  if (switched && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
+}
+
+Status App::Redeploy(bool force) { return BeginDeploy("redeploy", force); }
+
+Status App::Rollback(const std::string& release) {
+  EnsureDeployer();
+  if (!deployer_) return Status::Conflict("app '" + spec_.name + "' has no source to roll back");
+  return deployer_->Rollback(spec_, release, [this](const Status& status, bool switched) {
+    OnDeployed(status, switched);
+  });
+}
+
+std::optional<int64_t> App::deploying() const {
+  return deployer_ ? deployer_->running() : std::nullopt;
 }
 
 void App::OnStarted(pid_t pid) {
@@ -175,6 +246,7 @@ void App::BeginStop() {
     case AppState::kStarting:
     case AppState::kRunning:
       start_timer_.Stop();
+      awaiting_release_ = false;
       if (runtime_->Stop(StopSignalNumber(spec_.stop_signal), spec_.stop_timeout)) {
         Transition(AppState::kStopping);
         return;
@@ -213,10 +285,19 @@ void App::Restart() {
 }
 
 void App::Replace(AppSpec spec) {
+  bool redeploy = spec.source && ChangesWhatIsDeployed(spec_, spec);
   bool restart = ChangesHowItRuns(spec_, spec);
   spec_ = std::move(spec);
   ++spec_version_;
   runtime_->Prepare(spec_);
+  if (!spec_.source) deployer_.reset();
+  EnsureDeployer();
+  // The new code first: the app restarts once it serves (see OnDeployed).
+  if (redeploy && deployer_->Current(spec_)) {
+    if (Status s = BeginDeploy("change", true); !s.ok())
+      LogWarn("app " + spec_.name + ": cannot deploy the change: " + s.message());
+    return;
+  }
   if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
 }
 
@@ -233,26 +314,37 @@ void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines) 
 }
 
 nlohmann::json App::StatusJson() const {
-  return {{"state", to_string(state_)},
-          {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
-          {"since", FormatRfc3339(since_ms_)},
-          {"restarts", restarts_},
-          {"exit_code", OrNull(exit_code_)},
-          {"last_error", !config_error_.empty() ? nlohmann::json(config_error_)
-                         : last_error_.empty()  ? nlohmann::json(nullptr)
-                                                : nlohmann::json(last_error_)}};
+  nlohmann::json status = {{"state", to_string(state_)},
+                           {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
+                           {"since", FormatRfc3339(since_ms_)},
+                           {"restarts", restarts_},
+                           {"exit_code", OrNull(exit_code_)},
+                           {"last_error", !config_error_.empty() ? nlohmann::json(config_error_)
+                                          : last_error_.empty()  ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(last_error_)}};
+  if (spec_.source) {
+    auto or_null = [](const std::string& s) {
+      return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+    };
+    status["command"] = or_null(launch_command_);
+    status["release"] = or_null(release_);
+    std::optional<int64_t> running = deploying();
+    status["deploying"] = running ? nlohmann::json(*running) : nlohmann::json(nullptr);
+  }
+  return status;
 }
 
 nlohmann::json App::ToJson() const {
   nlohmann::json j = AppSpecToJson(spec_);
-  j["source"] = source_;
+  j["defined_by"] = source_;
+  if (!spec_.source) j["source"] = source_;
   j["status"] = StatusJson();
   return j;
 }
 
 App::Fingerprint App::CurrentFingerprint() const {
-  return {spec_version_, state_,     since_ms_,   pid_,
-          restarts_,     exit_code_, last_error_, config_error_};
+  return {spec_version_, state_,        since_ms_,       pid_,     restarts_,  exit_code_,
+          last_error_,   config_error_, launch_command_, release_, deploying()};
 }
 
 const std::string& App::JsonText() const {
@@ -266,13 +358,23 @@ const std::string& App::JsonText() const {
 
 nlohmann::json App::StatsJson() const {
   int64_t uptime = state_ == AppState::kRunning ? (MonotonicMs() - running_since_mono_) / 1000 : 0;
-  return {{"starts", starts_},
-          {"restarts", restarts_},
-          {"exits", exits_},
-          {"last_exit_code", OrNull(exit_code_)},
-          {"last_start", last_start_ms_ ? nlohmann::json(FormatRfc3339(last_start_ms_))
-                                        : nlohmann::json(nullptr)},
-          {"uptime_seconds", uptime}};
+  nlohmann::json stats = {
+      {"starts", starts_},
+      {"restarts", restarts_},
+      {"exits", exits_},
+      {"last_exit_code", OrNull(exit_code_)},
+      {"last_start",
+       last_start_ms_ ? nlohmann::json(FormatRfc3339(last_start_ms_)) : nlohmann::json(nullptr)},
+      {"uptime_seconds", uptime}};
+  if (!spec_.source || !context_->deploy) return stats;
+  auto deploys = context_->deploy->deployments->Stats(spec_.name);
+  if (!deploys.ok()) return stats;
+  nlohmann::json last = nullptr;
+  if (deploys->last)
+    last = {{"started", deploys->last->started_at}, {"outcome", to_string(deploys->last->outcome)}};
+  stats["deploys"] = {
+      {"processed", deploys->processed}, {"failed", deploys->failed}, {"last_run", last}};
+  return stats;
 }
 
 }  // namespace berth

@@ -14,6 +14,7 @@
 #include "reactor/log.h"
 #include "supervise/app_spec.h"
 #include "supervise/app_state.h"
+#include "supervise/deployer.h"
 #include "supervise/event_bus.h"
 #include "supervise/isolation.h"
 #include "supervise/log_ring.h"
@@ -28,6 +29,7 @@ struct AppContext {
   AdminCommands* admin;
   const BerthPaths* paths;
   EventBus* bus;
+  DeployContext* deploy;  // for apps with a source
 };
 
 class App {
@@ -47,8 +49,16 @@ class App {
   // `on_stopped` runs once the app is stopped (at once when it already is).
   void Stop(std::function<void()> on_stopped = {});
   void Restart();
-  // Takes a new spec; a running app restarts when the change affects how it runs.
+  // Takes a new spec; a running app restarts when the change affects how it runs. A change of
+  // source or install deploys first and restarts once the new release serves.
   void Replace(AppSpec spec);
+  // Deploys the source again (only when its revision changed, unless `force`); a running app
+  // restarts on the new release. Conflict for an app without a source or while one runs.
+  Status Redeploy(bool force);
+  // Serves `release` again (empty: the newest good release before the current one).
+  Status Rollback(const std::string& release);
+  // The deployment under way, if any.
+  std::optional<int64_t> deploying() const;
   void OnAnyReaped() { runtime_->OnAnyReaped(); }
   // Why the app's definition file was refused ("" once a good one arrived); shown as
   // status.last_error while set.
@@ -64,6 +74,12 @@ class App {
  private:
   bool Transition(AppState to);
   void Launch();
+  // The spec a launch uses: for an app with a source, the current release's directory, its
+  // start command (given or chosen from its files) and PATH.
+  AppSpec LaunchSpec();
+  Status BeginDeploy(const std::string& trigger, bool force);
+  void OnDeployed(const Status& status, bool switched);
+  void EnsureDeployer();
   void OnStarted(pid_t pid);
   void OnStartFailed(const std::string& error);
   void OnFinished(int wait_status);
@@ -83,6 +99,9 @@ class App {
     std::optional<int> exit_code;
     std::string last_error;
     std::string config_error;
+    std::string launch_command;
+    std::string release;
+    std::optional<int64_t> deploying;
     bool operator==(const Fingerprint&) const = default;
   };
   Fingerprint CurrentFingerprint() const;
@@ -100,6 +119,10 @@ class App {
   std::optional<int> exit_code_;
   std::string last_error_;
   std::string config_error_;
+  std::unique_ptr<Deployer> deployer_;
+  bool awaiting_release_ = false;  // starting, waiting for the first release
+  std::string launch_command_;     // what runs, as a person would type it (apps with a source)
+  std::string release_;            // the release it runs from
   // Counters for status and stats.
   uint64_t starts_ = 0, restarts_ = 0, exits_ = 0;
   int failures_ = 0;  // consecutive start failures, for backoff

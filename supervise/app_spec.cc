@@ -12,9 +12,10 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string> kKnownFields = {
-    "name",    "kind",        "command", "directory",     "user",        "env",
-    "port",    "autostart",   "restart", "start_seconds", "stop_signal", "stop_timeout",
-    "backoff", "max_retries", "source",  "status"};
+    "name",        "kind",         "command",         "directory",   "user",
+    "env",         "port",         "autostart",       "restart",     "start_seconds",
+    "stop_signal", "stop_timeout", "backoff",         "max_retries", "source",
+    "status",      "install",      "install_options", "defined_by"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -53,31 +54,37 @@ Status ReadNumber(const json& j, const char* key, const std::string& field, doub
   return Status::Ok();
 }
 
-Status ParseCommand(const json& j, AppSpec* spec) {
-  if (!j.contains("command"))
-    return Status::Invalid("command is required: an argv array or a shell string", "command");
-  const json& c = j.at("command");
+// An argv array or a shell string, as `command` and `install` take them.
+Status ParseArgv(const json& c, const std::string& key, std::vector<std::string>* argv,
+                 bool* shell) {
   if (c.is_string()) {
     std::string text = c.get<std::string>();
     if (text.find_first_not_of(" \t\n") == std::string::npos)
-      return Status::Invalid("command must not be empty", "command");
-    spec->shell_command = true;
-    spec->command = {"/bin/sh", "-c", text};
+      return Status::Invalid(key + " must not be empty", key);
+    *shell = true;
+    *argv = {"/bin/sh", "-c", text};
     return Status::Ok();
   }
   if (!c.is_array() || c.empty())
-    return Status::Invalid("command must be a non-empty array of strings or a string", "command");
+    return Status::Invalid(key + " must be a non-empty array of strings or a string", key);
   for (size_t i = 0; i < c.size(); ++i) {
-    std::string field = "command[" + std::to_string(i) + "]";
+    std::string field = key + "[" + std::to_string(i) + "]";
     if (!c[i].is_string()) return Status::Invalid(field + " must be a string", field);
     std::string arg = c[i].get<std::string>();
     if (arg.find('\0') != std::string::npos)
       return Status::Invalid(field + " must not contain a NUL byte", field);
-    spec->command.push_back(std::move(arg));
+    argv->push_back(std::move(arg));
   }
-  if (spec->command[0].empty())
-    return Status::Invalid("command[0] must name a program", "command[0]");
+  if ((*argv)[0].empty()) return Status::Invalid(key + "[0] must name a program", key + "[0]");
   return Status::Ok();
+}
+
+Status ParseCommand(const json& j, AppSpec* spec) {
+  if (!j.contains("command") || j.at("command").is_null()) {
+    if (spec->source) return Status::Ok();  // chosen from the release's files
+    return Status::Invalid("command is required: an argv array or a shell string", "command");
+  }
+  return ParseArgv(j.at("command"), "command", &spec->command, &spec->shell_command);
 }
 
 Status ParseEnv(const json& j, AppSpec* spec) {
@@ -133,6 +140,11 @@ Status ParsePaths(const json& j, AppSpec* spec) {
     return Status::Invalid("directory must be an absolute path", "directory");
   if (spec->directory.find('\0') != std::string::npos)
     return Status::Invalid("directory must not contain a NUL byte", "directory");
+  if (spec->source && !spec->directory.empty())
+    return Status::Invalid(
+        "directory cannot be set for an app with a source: it runs in its "
+        "release (use source's subdir)",
+        "directory");
   if (Status s = ReadString(j, "user", &spec->user); !s.ok()) return s;
   if (!spec->user.empty() && !IsValidUserName(spec->user))
     return Status::Invalid("user must be a user name of at most 32 letters, digits, '_', '-', '.'",
@@ -184,6 +196,148 @@ Status ParseBackoff(const json& j, AppSpec* spec) {
   return Status::Ok();
 }
 
+Status ReadSourceString(const json& s, const std::string& prefix, const char* key,
+                        std::string* out) {
+  if (!s.contains(key) || s.at(key).is_null()) return Status::Ok();
+  std::string field = prefix + "." + key;
+  if (!s.at(key).is_string()) return Status::Invalid(field + " must be a string", field);
+  *out = s.at(key).get<std::string>();
+  if (out->find('\0') != std::string::npos)
+    return Status::Invalid(field + " must not contain a NUL byte", field);
+  return Status::Ok();
+}
+
+bool IsSafeSubdir(const std::string& subdir) {
+  if (subdir.empty()) return true;
+  if (subdir[0] == '/') return false;
+  size_t start = 0;
+  while (start <= subdir.size()) {
+    size_t end = subdir.find('/', start);
+    if (end == std::string::npos) end = subdir.size();
+    if (subdir.compare(start, end - start, "..") == 0) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+bool HasScheme(const std::string& url) {
+  for (const char* scheme : {"https://", "http://", "file://", "git://"})
+    if (url.rfind(scheme, 0) == 0) return true;
+  return false;
+}
+
+Status ParseSourceFields(const json& s, const std::string& prefix,
+                         const std::set<std::string>& allowed, SourceSpec* source) {
+  if (!s.is_object()) return Status::Invalid(prefix + " must be an object", prefix);
+  for (const auto& [key, value] : s.items())
+    if (!allowed.count(key))
+      return Status::Invalid(prefix + " has no field '" + key + "'", prefix + "." + key);
+  for (const auto& [key, out] :
+       {std::pair{"url", &source->url}, std::pair{"ref", &source->ref},
+        std::pair{"subdir", &source->subdir}, std::pair{"username", &source->username},
+        std::pair{"token", &source->token}, std::pair{"sha256", &source->sha256}})
+    if (Status st = ReadSourceString(s, prefix, key, out); !st.ok()) return st;
+  if (source->url.empty()) return Status::Invalid(prefix + ".url is required", prefix + ".url");
+  if (!HasScheme(source->url))
+    return Status::Invalid(prefix + ".url must start with https://, http://, file://" +
+                               (source->type == SourceSpec::Type::kGit ? " or git://" : ""),
+                           prefix + ".url");
+  size_t scheme_end = source->url.find("://") + 3;
+  size_t authority_end = source->url.find_first_of("/?#", scheme_end);
+  if (source->url.substr(scheme_end, authority_end - scheme_end).find('@') != std::string::npos)
+    return Status::Invalid(prefix + ".url must not hold credentials" +
+                               (source->type == SourceSpec::Type::kGit
+                                    ? ": give them as source.git.username and source.git.token"
+                                    : ""),
+                           prefix + ".url");
+  if (!IsSafeSubdir(source->subdir))
+    return Status::Invalid(prefix + ".subdir must be a relative path without '..'",
+                           prefix + ".subdir");
+  return Status::Ok();
+}
+
+Status ParseSource(const json& j, AppSpec* spec) {
+  // A response's "source" may be "api" or "file" (who defined the app): read-only, ignored.
+  if (!j.contains("source") || j.at("source").is_null() || j.at("source").is_string())
+    return Status::Ok();
+  const json& s = j.at("source");
+  if (!s.is_object() || s.size() != 1 || !(s.contains("git") || s.contains("tarball")))
+    return Status::Invalid("source must be {\"git\": {...}} or {\"tarball\": {...}}", "source");
+  SourceSpec source;
+  if (s.contains("git")) {
+    source.type = SourceSpec::Type::kGit;
+    if (Status st = ParseSourceFields(s.at("git"), "source.git",
+                                      {"url", "ref", "subdir", "username", "token"}, &source);
+        !st.ok())
+      return st;
+  } else {
+    source.type = SourceSpec::Type::kTarball;
+    if (Status st = ParseSourceFields(s.at("tarball"), "source.tarball",
+                                      {"url", "subdir", "sha256"}, &source);
+        !st.ok())
+      return st;
+    bool hex = source.sha256.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    if (!source.sha256.empty() && (source.sha256.size() != 64 || !hex))
+      return Status::Invalid("source.tarball.sha256 must be 64 hex digits",
+                             "source.tarball.sha256");
+  }
+  spec->source = std::move(source);
+  return Status::Ok();
+}
+
+Status ParseInstall(const json& j, AppSpec* spec) {
+  if (j.contains("install") && !j.at("install").is_null()) {
+    const json& i = j.at("install");
+    if (i == "auto") {
+      spec->install.mode = InstallSpec::Mode::kAuto;
+    } else if (i == "none") {
+      spec->install.mode = InstallSpec::Mode::kNone;
+    } else {
+      spec->install.mode = InstallSpec::Mode::kCommand;
+      if (Status s = ParseArgv(i, "install", &spec->install.command, &spec->install.shell_command);
+          !s.ok())
+        return s;
+    }
+  }
+  if (j.contains("install_options") && !j.at("install_options").is_null()) {
+    const json& o = j.at("install_options");
+    if (!o.is_array())
+      return Status::Invalid("install_options must be an array of strings", "install_options");
+    std::vector<std::string> options;
+    for (size_t k = 0; k < o.size(); ++k) {
+      std::string field = "install_options[" + std::to_string(k) + "]";
+      if (!o[k].is_string()) return Status::Invalid(field + " must be a string", field);
+      options.push_back(o[k].get<std::string>());
+    }
+    spec->install.options = std::move(options);
+  }
+  return Status::Ok();
+}
+
+json SourceToJson(const SourceSpec& source, bool reveal_secrets) {
+  json fields = {{"url", source.url}, {"subdir", source.subdir}};
+  if (source.type == SourceSpec::Type::kTarball) {
+    fields["sha256"] = source.sha256;
+    return {{"tarball", fields}};
+  }
+  fields["ref"] = source.ref;
+  fields["username"] = source.username;
+  fields["token"] = source.token.empty() || reveal_secrets ? source.token : kMaskedSecret;
+  return {{"git", fields}};
+}
+
+json InstallToJson(const InstallSpec& install) {
+  switch (install.mode) {
+    case InstallSpec::Mode::kAuto:
+      return "auto";
+    case InstallSpec::Mode::kNone:
+      return "none";
+    case InstallSpec::Mode::kCommand:
+      return install.shell_command ? json(install.command[2]) : json(install.command);
+  }
+  return "auto";
+}
+
 }  // namespace
 
 const char* to_string(AppKind) { return "process"; }
@@ -227,15 +381,18 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
   }
   if (!IsValidAppName(name))
     return Status::Invalid("name must match ^[a-z][a-z0-9-]{0,31}$ (got \"" + name + "\")", "name");
-  for (auto* parse :
-       {&ParseEnums, &ParseCommand, &ParsePaths, &ParseEnv, &ParseNumbers, &ParseBackoff})
+  for (auto* parse : {&ParseEnums, &ParseSource, &ParseCommand, &ParsePaths, &ParseEnv,
+                      &ParseNumbers, &ParseBackoff, &ParseInstall})
     if (Status s = parse(j, &spec); !s.ok()) return s;
   return spec;
 }
 
-json AppSpecToJson(const AppSpec& spec) {
+json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
   json j = {{"name", spec.name}, {"kind", to_string(spec.kind)}};
-  j["command"] = spec.shell_command ? json(spec.command[2]) : json(spec.command);
+  if (spec.command.empty())
+    j["command"] = nullptr;
+  else
+    j["command"] = spec.shell_command ? json(spec.command[2]) : json(spec.command);
   if (!spec.directory.empty()) j["directory"] = spec.directory;
   if (!spec.user.empty()) j["user"] = spec.user;
   j["env"] = spec.env;
@@ -247,12 +404,21 @@ json AppSpecToJson(const AppSpec& spec) {
   j["stop_timeout"] = Number(spec.stop_timeout);
   j["backoff"] = {{"initial_ms", spec.backoff.initial_ms}, {"max_ms", spec.backoff.max_ms}};
   j["max_retries"] = spec.max_retries;
+  if (spec.source) {
+    j["source"] = SourceToJson(*spec.source, reveal_secrets);
+    j["install"] = InstallToJson(spec.install);
+    j["install_options"] = spec.install.options ? json(*spec.install.options) : json(nullptr);
+  }
   return j;
 }
 
 bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {
   return a.kind != b.kind || a.command != b.command || a.directory != b.directory ||
-         a.user != b.user || a.env != b.env || a.port != b.port;
+         a.user != b.user || a.env != b.env || a.port != b.port || ChangesWhatIsDeployed(a, b);
+}
+
+bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b) {
+  return a.source != b.source || a.install != b.install;
 }
 
 }  // namespace berth

@@ -32,6 +32,11 @@ uint64_t EventBus::SubscribeConfig(ConfigFn fn) {
   return next_id_++;
 }
 
+uint64_t EventBus::SubscribeDeploys(DeployFn fn) {
+  deploy_subscribers_[next_id_] = std::move(fn);
+  return next_id_++;
+}
+
 uint64_t EventBus::SubscribeLogs(const std::string& app, LogFn fn) {
   log_subscribers_[next_id_] = {app, std::move(fn)};
   return next_id_++;
@@ -41,6 +46,11 @@ void EventBus::Unsubscribe(uint64_t id) {
   transition_subscribers_.erase(id);
   config_subscribers_.erase(id);
   log_subscribers_.erase(id);
+  deploy_subscribers_.erase(id);
+}
+
+void EventBus::Publish(const DeployEvent& event) {
+  ForEachLive(deploy_subscribers_, [&](const DeployFn& fn) { fn(event); });
 }
 
 void EventBus::Publish(const TransitionEvent& event) {

@@ -33,20 +33,35 @@ struct ConfigEvent {
   std::string error = {};
 };
 
+// A deployment began ("started") or ended ("succeeded", "failed", "skipped").
+struct DeployEvent {
+  std::string app;
+  int64_t id;
+  std::string trigger;
+  std::string phase;
+  std::string revision;
+  std::string release;
+  std::string error;
+  int64_t ts_ms;
+};
+
 class EventBus {
  public:
   using TransitionFn = std::function<void(const TransitionEvent&)>;
   using ConfigFn = std::function<void(const ConfigEvent&)>;
   using LogFn = std::function<void(const LogEntry&)>;
+  using DeployFn = std::function<void(const DeployEvent&)>;
 
   uint64_t SubscribeTransitions(TransitionFn fn);
   uint64_t SubscribeConfig(ConfigFn fn);
   uint64_t SubscribeLogs(const std::string& app, LogFn fn);
+  uint64_t SubscribeDeploys(DeployFn fn);
   // Safe to call from within a subscriber.
   void Unsubscribe(uint64_t id);
 
   void Publish(const TransitionEvent& event);
   void Publish(const ConfigEvent& event);
+  void Publish(const DeployEvent& event);
   bool HasLogSubscribers() const { return !log_subscribers_.empty(); }
   void PublishLog(const std::string& app, const LogEntry& entry) {
     if (!log_subscribers_.empty()) DispatchLog(app, entry);
@@ -58,6 +73,7 @@ class EventBus {
   uint64_t next_id_ = 1;
   std::map<uint64_t, TransitionFn> transition_subscribers_;
   std::map<uint64_t, ConfigFn> config_subscribers_;
+  std::map<uint64_t, DeployFn> deploy_subscribers_;
   std::map<uint64_t, std::pair<std::string, LogFn>> log_subscribers_;
 };
 

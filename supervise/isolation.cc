@@ -245,3 +245,26 @@ void AdminCommands::OnFinished(int wait_status) {
 }
 
 }  // namespace berth
+
+namespace berth {
+
+const char* const kDefaultAppPath = kDefaultPath;
+
+void EnsureAppUser(AdminCommands* admin, const BerthPaths& paths, const AppSpec& spec,
+                   std::function<void(Result<AppIdentity>)> done) {
+  AppIdentity identity = IdentityFor(paths, spec);
+  Status found = LookupIdentity(&identity);
+  if (found.ok()) return done(std::move(identity));
+  if (found.code() != Status::Code::kNotFound || !identity.default_user) return done(found);
+  AppDirs dirs = DirsFor(paths, spec);
+  admin->Run({"useradd", "--system", "--no-create-home", "--home-dir", dirs.home, "--shell",
+              "/usr/sbin/nologin", "--user-group", identity.user},
+             [identity, done = std::move(done)](Status status) mutable {
+               if (!status.ok())
+                 return done(Status::IOError("cannot create user: " + status.message()));
+               if (Status s = LookupIdentity(&identity); !s.ok()) return done(s);
+               done(std::move(identity));
+             });
+}
+
+}  // namespace berth

@@ -54,6 +54,15 @@ Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdenti
 std::vector<std::string> AppEnvironment(const AppSpec& spec, const AppIdentity& identity,
                                         const AppDirs& dirs);
 
+// The PATH apps get unless their env sets one.
+extern const char* const kDefaultAppPath;
+
+class AdminCommands;
+// Looks the app's user up and, when it is berth's own svc_<name> and missing, creates it first
+// (through `admin`); `done` gets the identity or a message fit for the app's last_error.
+void EnsureAppUser(AdminCommands* admin, const BerthPaths& paths, const AppSpec& spec,
+                   std::function<void(Result<AppIdentity>)> done);
+
 // Runs administrative commands (useradd, userdel, rm -rf) one at a time, in children, so that
 // two never fight over /etc/passwd's lock and the loop never waits on them.
 class AdminCommands {

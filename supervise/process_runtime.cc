@@ -23,26 +23,16 @@ void ProcessRuntime::Prepare(const AppSpec& spec) {
 void ProcessRuntime::Start(const AppSpec& spec) {
   ++*generation_;
   stopping_ = awaiting_group_ = false;
-  AppIdentity identity = IdentityFor(*context_.paths, spec);
-  Status found = LookupIdentity(&identity);
-  if (found.ok()) return Launch(spec, std::move(identity));
-  if (found.code() != Status::Code::kNotFound || !identity.default_user)
-    return events_.start_failed(found.message());
-  // berth's own user: create it, then launch. Nothing here may outlive this runtime.
+  // Nothing here may outlive this runtime, or act for an earlier start.
   std::weak_ptr<int> guard = generation_;
   int generation = *generation_;
-  AppDirs dirs = DirsFor(*context_.paths, spec);
-  context_.admin->Run({"useradd", "--system", "--no-create-home", "--home-dir", dirs.home,
-                       "--shell", "/usr/sbin/nologin", "--user-group", identity.user},
-                      [this, guard, generation, spec, identity](Status status) mutable {
-                        auto alive = guard.lock();
-                        if (!alive || *alive != generation) return;
-                        if (!status.ok())
-                          return events_.start_failed("cannot create user: " + status.message());
-                        if (Status s = LookupIdentity(&identity); !s.ok())
-                          return events_.start_failed(s.message());
-                        Launch(spec, std::move(identity));
-                      });
+  EnsureAppUser(context_.admin, *context_.paths, spec,
+                [this, guard, generation, spec](Result<AppIdentity> identity) {
+                  auto alive = guard.lock();
+                  if (!alive || *alive != generation) return;
+                  if (!identity.ok()) return events_.start_failed(identity.status().message());
+                  Launch(spec, std::move(identity).value());
+                });
 }
 
 void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {

@@ -1,18 +1,44 @@
 // The app registry and its persistence.
 #include "supervise/supervisor.h"
 
+#include <unistd.h>
+
+#include <climits>
+
 #include "reactor/clock.h"
 #include "reactor/log.h"
 
 namespace berth {
+namespace {
+
+// berth-fetch sits beside berthd.
+std::string FetchProgram() {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string path = n > 0 ? std::string(self, n) : "/usr/bin/berthd";
+  return path.substr(0, path.rfind('/') + 1) + "berth-fetch";
+}
+
+nlohmann::json* StoredToken(nlohmann::json* spec) {
+  if (!spec->contains("source") || !(*spec)["source"].is_object()) return nullptr;
+  nlohmann::json& source = (*spec)["source"];
+  if (!source.contains("git") || !source["git"].is_object()) return nullptr;
+  nlohmann::json& git = source["git"];
+  if (!git.contains("token") || !git["token"].is_string()) return nullptr;
+  return &git["token"];
+}
+
+}  // namespace
 
 Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, BerthPaths paths)
     : loop_(loop),
       reaper_(reaper),
       paths_(std::move(paths)),
       repository_(db),
+      deployments_(db),
       admin_(loop, reaper),
-      context_{loop, reaper, &admin_, &paths_, &bus_} {
+      deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram()},
+      context_{loop, reaper, &admin_, &paths_, &bus_, &deploy_context_} {
   reaper_->set_after_reap([this] {
     // An app may finish stopping here and be removed from apps_; its memory is freed only on
     // the next loop turn, so a snapshot of pointers stays valid.
@@ -27,8 +53,15 @@ Supervisor::~Supervisor() { reaper_->set_after_reap(nullptr); }
 Status Supervisor::Load() {
   auto rows = repository_.List();
   if (!rows.ok()) return rows.status();
+  std::string now = FormatRfc3339(WallClockMs());
+  if (Status s = deployments_.FailRunning("berthd stopped during the deployment", now); !s.ok())
+    LogError("cannot close the deployments left running: " + s.message());
   for (const auto& row : *rows) {
     nlohmann::json json = nlohmann::json::parse(row.spec_json, nullptr, false);
+    if (Status s = UnsealSecrets(&json); !s.ok()) {
+      LogError("app " + row.name + ": " + s.message() + "; skipping it");
+      continue;
+    }
     auto spec = ParseAppSpec(json, row.name);
     if (!spec.ok()) {
       LogError("app " + row.name +
@@ -75,9 +108,42 @@ Status Supervisor::CheckPortFree(const AppSpec& spec) const {
   return Status::Ok();
 }
 
+Result<SecretBox*> Supervisor::Secrets() {
+  if (!secrets_) {
+    auto box = SecretBox::Open(paths_.state_dir + "/secret.key");
+    if (!box.ok()) return box.status();
+    secrets_.emplace(std::move(box).value());
+  }
+  return &*secrets_;
+}
+
+Status Supervisor::UnsealSecrets(nlohmann::json* stored) {
+  nlohmann::json* token = StoredToken(stored);
+  if (!token || !SecretBox::IsSealed(token->get<std::string>())) return Status::Ok();
+  auto box = Secrets();
+  if (!box.ok()) return box.status();
+  auto plain = (*box)->Unseal(token->get<std::string>());
+  if (!plain.ok())
+    return Status::IOError("cannot unseal its source token: " + plain.status().message());
+  *token = *plain;
+  return Status::Ok();
+}
+
+void Supervisor::KeepSecrets(const App* app, AppSpec* spec) const {
+  if (!app || !spec->source || spec->source->token != kMaskedSecret) return;
+  const auto& old = app->spec().source;
+  spec->source->token = old ? old->token : "";
+}
+
 Status Supervisor::Persist(const AppSpec& spec) {
   std::string now = FormatRfc3339(WallClockMs());
-  return repository_.Put({spec.name, AppSpecToJson(spec).dump(), now, now});
+  nlohmann::json stored = AppSpecToJson(spec, /*reveal_secrets=*/true);
+  if (nlohmann::json* token = StoredToken(&stored); token && !token->get<std::string>().empty()) {
+    auto box = Secrets();
+    if (!box.ok()) return box.status();
+    *token = (*box)->Seal(token->get<std::string>());
+  }
+  return repository_.Put({spec.name, stored.dump(), now, now});
 }
 
 Status Supervisor::CheckWritableByApi(const App* app) const {
@@ -102,6 +168,9 @@ Result<App*> Supervisor::Create(AppSpec spec) {
     if (Status s = CheckWritableByApi(app); !s.ok()) return s;
     return Status::Conflict("an app named '" + spec.name + "' exists");
   }
+  if (spec.source && spec.source->token == kMaskedSecret)
+    return Status::Invalid("source.git.token must be the token itself, not \"***\"",
+                           "source.git.token");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
   return Add(std::move(spec), "api");
@@ -110,6 +179,7 @@ Result<App*> Supervisor::Create(AppSpec spec) {
 Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
   App* app = Find(spec.name);
   *created = app == nullptr;
+  KeepSecrets(app, &spec);
   if (!app) return Create(std::move(spec));
   if (Status s = CheckWritableByApi(app); !s.ok()) return s;
   if (IsBeingRemoved(spec.name))
@@ -160,6 +230,8 @@ void Supervisor::Forget(const std::string& name, bool purge, std::function<void(
     removing_.erase(name);
     bus_.Publish(ConfigEvent{name, "deleted", WallClockMs()});
     if (!purge) return done(Status::Ok());
+    if (Status s = deployments_.RemoveForApp(name); !s.ok())
+      LogError("app " + name + ": cannot remove its deployments: " + s.message());
     Purge(spec, done);
   });
 }

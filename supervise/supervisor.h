@@ -11,6 +11,8 @@
 #include <utility>
 
 #include "store/apps_repository.h"
+#include "store/deployments_repository.h"
+#include "store/secret_box.h"
 #include "supervise/app.h"
 
 namespace berth {
@@ -31,6 +33,7 @@ class Supervisor {
   // Sorted by name.
   const std::map<std::string, std::unique_ptr<App>>& apps() const { return apps_; }
   EventBus& bus() { return bus_; }
+  DeploymentsRepository& deployments() { return deployments_; }
   const BerthPaths& paths() const { return paths_; }
 
   // The API's writes. Conflict when the name or the port is taken, or the app is defined by a
@@ -60,14 +63,23 @@ class Supervisor {
   App* Add(AppSpec spec, const std::string& source);
   void Forget(const std::string& name, bool purge, std::function<void(Status)> done);
   Status Persist(const AppSpec& spec);
+  // The box that seals stored credentials, opened (and its key made) on first use.
+  Result<SecretBox*> Secrets();
+  // Unseals a stored app's credentials in place.
+  Status UnsealSecrets(nlohmann::json* stored);
+  // A "***" token in `spec` (a GET body sent back) means: keep the one the app has.
+  void KeepSecrets(const App* app, AppSpec* spec) const;
   void Purge(const AppSpec& spec, std::function<void(Status)> done);
 
   EventLoop* loop_;
   ChildReaper* reaper_;
   BerthPaths paths_;
   AppsRepository repository_;
+  DeploymentsRepository deployments_;
+  std::optional<SecretBox> secrets_;
   AdminCommands admin_;
   EventBus bus_;
+  DeployContext deploy_context_;
   AppContext context_;
   std::map<std::string, std::unique_ptr<App>> apps_;
   std::set<std::string> removing_;

@@ -1,0 +1,545 @@
+// DeploymentsRepository: SQL for the `deployments` table, with its statements prepared once and
+// reused, and the cutting of logs that grow past their cap.
+#include "store/deployments_repository.h"
+
+#include <algorithm>
+#include <cassert>
+#include <charconv>
+#include <limits>
+#include <utility>
+
+namespace berth {
+namespace {
+
+using Repo = DeploymentsRepository;
+
+constexpr std::string_view kBeginSql =
+    "INSERT INTO deployments (app, trigger, started_at, revision, ref, release, outcome) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running') RETURNING id";
+// The common case: SQLite concatenates, as long as the result stays within the cap.
+constexpr std::string_view kAppendLogSql =
+    "UPDATE deployments SET log = log || ?2 "
+    "WHERE id = ?1 AND length(CAST(log AS BLOB)) + ?3 <= ?4";
+constexpr std::string_view kReadLogSql = "SELECT log FROM deployments WHERE id = ?1";
+constexpr std::string_view kWriteLogSql = "UPDATE deployments SET log = ?2 WHERE id = ?1";
+constexpr std::string_view kSetRevisionSql =
+    "UPDATE deployments SET revision = ?2, ref = ?3 WHERE id = ?1";
+constexpr std::string_view kSetReleaseSql = "UPDATE deployments SET release = ?2 WHERE id = ?1";
+constexpr std::string_view kFinishSql =
+    "UPDATE deployments SET outcome = ?2, error = ?3, finished_at = ?4, duration_ms = ?5 "
+    "WHERE id = ?1 AND outcome = 'running'";
+constexpr std::string_view kOutcomeSql = "SELECT outcome FROM deployments WHERE id = ?1";
+constexpr std::string_view kFailRunningSql =
+    "UPDATE deployments SET outcome = 'failed', error = ?1, finished_at = ?2 "
+    "WHERE outcome = 'running'";
+constexpr std::string_view kListSql =
+    "SELECT id, app, trigger, revision, ref, release, started_at, finished_at, outcome, error, "
+    "duration_ms, '' FROM deployments WHERE app = ?1 ORDER BY id DESC LIMIT ?2";
+constexpr std::string_view kGetSql =
+    "SELECT id, app, trigger, revision, ref, release, started_at, finished_at, outcome, error, "
+    "duration_ms, CASE WHEN ?3 THEN log ELSE '' END FROM deployments WHERE app = ?1 AND id = ?2";
+constexpr std::string_view kLastSucceededSql =
+    "SELECT id, app, trigger, revision, ref, release, started_at, finished_at, outcome, error, "
+    "duration_ms, '' FROM deployments WHERE app = ?1 AND id < ?2 AND outcome = 'succeeded' "
+    "ORDER BY id DESC LIMIT 1";
+// With exactly one max() in the query, SQLite reads the bare columns from the row holding it.
+constexpr std::string_view kStatsSql =
+    "SELECT coalesce(sum(outcome <> 'running'), 0), coalesce(sum(outcome = 'failed'), 0), "
+    "max(id), started_at, outcome FROM deployments WHERE app = ?1";
+constexpr std::string_view kRemoveSql = "DELETE FROM deployments WHERE app = ?1";
+
+// The marker a cut leaves between the head and the newest part of a log.
+constexpr std::string_view kCutPrefix = "\n[... ";
+constexpr std::string_view kCutSuffix = " bytes cut ...]\n";
+constexpr size_t kCutMarkerMaxBytes = kCutPrefix.size() + 20 + kCutSuffix.size();
+// The longest run of continuation bytes in a UTF-8 character.
+constexpr size_t kUtf8MaxTail = 3;
+
+Status NoDeployment(int64_t id) { return Status::NotFound("no deployment " + std::to_string(id)); }
+
+Status BindOptional(Statement* stmt, int idx, const std::optional<std::string>& value) {
+  return value ? stmt->Bind(idx, *value) : stmt->Bind(idx, nullptr);
+}
+
+// Steps a statement that returns no rows.
+Status Run(Statement* stmt) {
+  Result<bool> row = stmt->Step();
+  return row.ok() ? Status::Ok() : row.status();
+}
+
+std::optional<std::string> OptionalText(const Statement& stmt, int col) {
+  if (stmt.ColumnIsNull(col)) {
+    return std::nullopt;
+  }
+  return stmt.ColumnText(col);
+}
+
+Result<DeployOutcome> ReadOutcome(const Statement& stmt, int col, int64_t id) {
+  std::string text = stmt.ColumnText(col);
+  std::optional<DeployOutcome> outcome = ParseDeployOutcome(text);
+  if (!outcome) {
+    return Status::IOError("deployment " + std::to_string(id) + " has an unknown outcome '" + text +
+                           "' in the database");
+  }
+  return *outcome;
+}
+
+// Reads the current row of a statement selecting (id, app, trigger, revision, ref, release,
+// started_at, finished_at, outcome, error, duration_ms, log).
+Result<Deployment> ReadDeployment(const Statement& stmt) {
+  Deployment d;
+  d.id = stmt.ColumnInt64(0);
+  d.app = stmt.ColumnText(1);
+  d.trigger = stmt.ColumnText(2);
+  d.revision = OptionalText(stmt, 3);
+  d.ref = OptionalText(stmt, 4);
+  d.release = OptionalText(stmt, 5);
+  d.started_at = stmt.ColumnText(6);
+  d.finished_at = OptionalText(stmt, 7);
+  Result<DeployOutcome> outcome = ReadOutcome(stmt, 8, d.id);
+  if (!outcome.ok()) {
+    return outcome.status();
+  }
+  d.outcome = *outcome;
+  d.error = OptionalText(stmt, 9);
+  if (!stmt.ColumnIsNull(10)) {
+    d.duration_ms = stmt.ColumnInt64(10);
+  }
+  d.log = stmt.ColumnText(11);
+  return d;
+}
+
+// Steps a bound statement selecting at most one deployment.
+Result<std::optional<Deployment>> ReadOne(Statement* stmt) {
+  Result<bool> row = stmt->Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return std::optional<Deployment>();
+  }
+  Result<Deployment> deployment = ReadDeployment(*stmt);
+  if (!deployment.ok()) {
+    return deployment.status();
+  }
+  return std::optional<Deployment>(std::move(deployment).value());
+}
+
+bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Moves `pos` back, if needed, so that it does not split a character.
+size_t Utf8Floor(std::string_view text, size_t pos) {
+  for (size_t i = 0; i < kUtf8MaxTail && pos > 0 && pos < text.size(); ++i) {
+    if (!IsUtf8Continuation(text[pos])) {
+      break;
+    }
+    --pos;
+  }
+  return pos;
+}
+
+// Moves `pos` forward, if needed, so that it does not split a character.
+size_t Utf8Ceil(std::string_view text, size_t pos) {
+  for (size_t i = 0; i < kUtf8MaxTail && pos < text.size(); ++i) {
+    if (!IsUtf8Continuation(text[pos])) {
+      break;
+    }
+    ++pos;
+  }
+  return pos;
+}
+
+// A log seen as the head it keeps forever, then the body whose oldest part a cut drops.
+struct LogSplit {
+  size_t head_end = 0;    // the head is [0, head_end)
+  size_t body_begin = 0;  // head_end, or after the marker of an earlier cut
+  uint64_t cut = 0;       // bytes dropped by earlier cuts
+};
+
+// An earlier cut left its marker right after the head, which ends at most kUtf8MaxTail bytes
+// before kLogHeadBytes.
+std::optional<LogSplit> FindEarlierCut(std::string_view log) {
+  for (size_t at = Repo::kLogHeadBytes - kUtf8MaxTail; at <= Repo::kLogHeadBytes; ++at) {
+    if (log.substr(std::min(at, log.size())).substr(0, kCutPrefix.size()) != kCutPrefix) {
+      continue;
+    }
+    const char* digits = log.data() + at + kCutPrefix.size();
+    uint64_t cut = 0;
+    auto [end, error] = std::from_chars(digits, log.data() + log.size(), cut);
+    size_t suffix = end - log.data();
+    if (error == std::errc() && log.substr(suffix).substr(0, kCutSuffix.size()) == kCutSuffix) {
+      return LogSplit{at, suffix + kCutSuffix.size(), cut};
+    }
+  }
+  return std::nullopt;
+}
+
+LogSplit SplitLog(std::string_view log) {
+  if (std::optional<LogSplit> earlier = FindEarlierCut(log)) {
+    return *earlier;
+  }
+  size_t head_end = Utf8Floor(log, std::min(log.size(), Repo::kLogHeadBytes));
+  return LogSplit{head_end, head_end, 0};
+}
+
+// `log` followed by `text`, cut down to at most kLogTrimmedBytes.
+// REQUIRES: together they are longer than kLogCapBytes.
+std::string CutLog(std::string_view log, std::string_view text) {
+  std::string all;
+  all.reserve(log.size() + text.size());
+  all.append(log).append(text);
+  assert(all.size() > Repo::kLogCapBytes);
+  LogSplit split = SplitLog(all);
+  size_t tail_budget = Repo::kLogTrimmedBytes - split.head_end - kCutMarkerMaxBytes;
+  size_t tail_begin = Utf8Ceil(all, std::max(split.body_begin, all.size() - tail_budget));
+  uint64_t cut = split.cut + (tail_begin - split.body_begin);
+
+  std::string kept;
+  kept.reserve(split.head_end + kCutMarkerMaxBytes + (all.size() - tail_begin));
+  kept.append(all, 0, split.head_end);
+  kept.append(kCutPrefix).append(std::to_string(cut)).append(kCutSuffix);
+  kept.append(all, tail_begin);
+  return kept;
+}
+
+}  // namespace
+
+const char* to_string(DeployOutcome outcome) {
+  switch (outcome) {
+    case DeployOutcome::kRunning:
+      return "running";
+    case DeployOutcome::kSucceeded:
+      return "succeeded";
+    case DeployOutcome::kFailed:
+      return "failed";
+    case DeployOutcome::kSkipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
+std::optional<DeployOutcome> ParseDeployOutcome(std::string_view text) {
+  for (DeployOutcome outcome : {DeployOutcome::kRunning, DeployOutcome::kSucceeded,
+                                DeployOutcome::kFailed, DeployOutcome::kSkipped}) {
+    if (text == to_string(outcome)) {
+      return outcome;
+    }
+  }
+  return std::nullopt;
+}
+
+DeploymentsRepository::DeploymentsRepository(Database* db) : db_(db) {}
+
+Result<Statement*> DeploymentsRepository::Cached(std::optional<Statement>& slot,
+                                                 std::string_view sql) {
+  if (!slot) {
+    Result<Statement> stmt = db_->Prepare(sql);
+    if (!stmt.ok()) {
+      return stmt.status();
+    }
+    slot.emplace(std::move(stmt).value());
+  }
+  return &*slot;
+}
+
+Result<int64_t> DeploymentsRepository::Begin(const NewDeployment& deployment) {
+  Result<Statement*> result = Cached(begin_, kBeginSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  for (Status s :
+       {stmt->Bind(1, deployment.app), stmt->Bind(2, deployment.trigger),
+        stmt->Bind(3, deployment.started_at), BindOptional(stmt, 4, deployment.revision),
+        BindOptional(stmt, 5, deployment.ref), BindOptional(stmt, 6, deployment.release)}) {
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  Result<bool> row = stmt->Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return Status::Internal("inserting a deployment returned no id");
+  }
+  int64_t id = stmt->ColumnInt64(0);
+  // The insert commits when the statement completes.
+  if (Status s = Run(stmt); !s.ok()) {
+    return s;
+  }
+  return id;
+}
+
+Status DeploymentsRepository::AppendLog(int64_t id, std::string_view text) {
+  if (text.empty()) {
+    return Status::Ok();
+  }
+  if (text.size() <= kLogCapBytes) {
+    Result<Statement*> result = Cached(append_log_, kAppendLogSql);
+    if (!result.ok()) {
+      return result.status();
+    }
+    Statement* stmt = *result;
+    ResetOnExit reset(stmt);
+    for (Status s :
+         {stmt->Bind(1, id), stmt->Bind(2, text), stmt->Bind(3, static_cast<int64_t>(text.size())),
+          stmt->Bind(4, static_cast<int64_t>(kLogCapBytes))}) {
+      if (!s.ok()) {
+        return s;
+      }
+    }
+    if (Status s = Run(stmt); !s.ok()) {
+      return s;
+    }
+    if (db_->changes() > 0) {
+      return Status::Ok();
+    }
+  }
+  // Either there is no such deployment or the log would pass its cap.
+  return db_->Transaction([&] { return CutAndAppendLog(id, text); });
+}
+
+Result<std::string> DeploymentsRepository::ReadLog(int64_t id) {
+  Result<Statement*> result = Cached(read_log_, kReadLogSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  if (Status s = stmt->Bind(1, id); !s.ok()) {
+    return s;
+  }
+  Result<bool> row = stmt->Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return NoDeployment(id);
+  }
+  return stmt->ColumnText(0);
+}
+
+Status DeploymentsRepository::CutAndAppendLog(int64_t id, std::string_view text) {
+  Result<std::string> log = ReadLog(id);
+  if (!log.ok()) {
+    return log.status();
+  }
+  std::string kept =
+      log->size() + text.size() > kLogCapBytes ? CutLog(*log, text) : *log + std::string(text);
+  Result<Statement*> result = Cached(write_log_, kWriteLogSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  for (Status s : {stmt->Bind(1, id), stmt->Bind(2, kept)}) {
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return Run(stmt);
+}
+
+Status DeploymentsRepository::Update(
+    std::optional<Statement>& slot, std::string_view sql, int64_t id,
+    std::initializer_list<std::optional<std::string_view>> values) {
+  Result<Statement*> result = Cached(slot, sql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  if (Status s = stmt->Bind(1, id); !s.ok()) {
+    return s;
+  }
+  int idx = 2;
+  for (const std::optional<std::string_view>& value : values) {
+    Status s = value ? stmt->Bind(idx, *value) : stmt->Bind(idx, nullptr);
+    if (!s.ok()) {
+      return s;
+    }
+    ++idx;
+  }
+  if (Status s = Run(stmt); !s.ok()) {
+    return s;
+  }
+  return db_->changes() > 0 ? Status::Ok() : NoDeployment(id);
+}
+
+Status DeploymentsRepository::SetRevision(int64_t id, std::string_view revision,
+                                          std::string_view ref) {
+  std::optional<std::string_view> stored_ref;
+  if (!ref.empty()) {
+    stored_ref = ref;
+  }
+  return Update(set_revision_, kSetRevisionSql, id, {revision, stored_ref});
+}
+
+Status DeploymentsRepository::SetRelease(int64_t id, std::string_view release) {
+  return Update(set_release_, kSetReleaseSql, id, {release});
+}
+
+Status DeploymentsRepository::Finish(int64_t id, DeployOutcome outcome, std::string_view error,
+                                     std::string_view finished_at, int64_t duration_ms) {
+  if (outcome == DeployOutcome::kRunning) {
+    return Status::Invalid("a deployment cannot finish as running");
+  }
+  Result<Statement*> result = Cached(finish_, kFinishSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  for (Status s : {stmt->Bind(1, id), stmt->Bind(2, to_string(outcome)),
+                   error.empty() ? stmt->Bind(3, nullptr) : stmt->Bind(3, error),
+                   stmt->Bind(4, finished_at), stmt->Bind(5, duration_ms)}) {
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  if (Status s = Run(stmt); !s.ok()) {
+    return s;
+  }
+  if (db_->changes() > 0) {
+    return Status::Ok();
+  }
+  // Nothing changed: tell a missing deployment from a finished one.
+  Result<Statement*> lookup = Cached(outcome_, kOutcomeSql);
+  if (!lookup.ok()) {
+    return lookup.status();
+  }
+  ResetOnExit reset_lookup(*lookup);
+  if (Status s = (*lookup)->Bind(1, id); !s.ok()) {
+    return s;
+  }
+  Result<bool> row = (*lookup)->Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return NoDeployment(id);
+  }
+  return Status::Conflict("deployment " + std::to_string(id) + " has already finished (" +
+                          (*lookup)->ColumnText(0) + ")");
+}
+
+Status DeploymentsRepository::FailRunning(std::string_view error, std::string_view finished_at) {
+  Result<Statement*> result = Cached(fail_running_, kFailRunningSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  for (Status s : {stmt->Bind(1, error), stmt->Bind(2, finished_at)}) {
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return Run(stmt);
+}
+
+Result<std::vector<Deployment>> DeploymentsRepository::ListForApp(const std::string& app,
+                                                                  int64_t limit) {
+  Result<Statement*> result = Cached(list_, kListSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  for (Status s : {stmt->Bind(1, app), stmt->Bind(2, limit)}) {
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  std::vector<Deployment> deployments;
+  while (true) {
+    Result<std::optional<Deployment>> next = ReadOne(stmt);
+    if (!next.ok()) {
+      return next.status();
+    }
+    if (!next->has_value()) {
+      return deployments;
+    }
+    deployments.push_back(std::move(**next));
+  }
+}
+
+Result<std::optional<Deployment>> DeploymentsRepository::Get(const std::string& app, int64_t id,
+                                                             bool with_log) {
+  Result<Statement*> result = Cached(get_, kGetSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  for (Status s : {stmt->Bind(1, app), stmt->Bind(2, id), stmt->Bind(3, int64_t{with_log})}) {
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return ReadOne(stmt);
+}
+
+Result<std::optional<Deployment>> DeploymentsRepository::LastSucceeded(
+    const std::string& app, std::optional<int64_t> before_id) {
+  Result<Statement*> result = Cached(last_succeeded_, kLastSucceededSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  int64_t before = before_id.value_or(std::numeric_limits<int64_t>::max());
+  for (Status s : {stmt->Bind(1, app), stmt->Bind(2, before)}) {
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return ReadOne(stmt);
+}
+
+Result<DeployStats> DeploymentsRepository::Stats(const std::string& app) {
+  Result<Statement*> result = Cached(stats_, kStatsSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  if (Status s = stmt->Bind(1, app); !s.ok()) {
+    return s;
+  }
+  Result<bool> row = stmt->Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  DeployStats stats;
+  if (!*row) {  // an aggregate always returns a row; stay safe anyway
+    return stats;
+  }
+  stats.processed = stmt->ColumnInt64(0);
+  stats.failed = stmt->ColumnInt64(1);
+  if (!stmt->ColumnIsNull(2)) {
+    Result<DeployOutcome> outcome = ReadOutcome(*stmt, 4, stmt->ColumnInt64(2));
+    if (!outcome.ok()) {
+      return outcome.status();
+    }
+    stats.last = DeployStats::LastRun{stmt->ColumnText(3), *outcome};
+  }
+  return stats;
+}
+
+Status DeploymentsRepository::RemoveForApp(const std::string& app) {
+  Result<Statement*> result = Cached(remove_, kRemoveSql);
+  if (!result.ok()) {
+    return result.status();
+  }
+  Statement* stmt = *result;
+  ResetOnExit reset(stmt);
+  if (Status s = stmt->Bind(1, app); !s.ok()) {
+    return s;
+  }
+  return Run(stmt);
+}
+
+}  // namespace berth

@@ -1,0 +1,343 @@
+// Black-box tests of apps deployed from source: git repositories made with the git command line
+// (file:// URLs), tarballs, installs (a Python venv; npm ci against the npm registry), redeploy,
+// rollback, failures that leave the serving release alone, and tokens that never show.
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "tests/integration/berthd_harness.h"
+
+namespace berth::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const milliseconds kDeployTimeout(120000);
+
+// A bare "origin" repository and a working clone that commits and pushes to it.
+class GitRepo {
+ public:
+  explicit GitRepo(const std::string& dir) : dir_(dir) {
+    Git({"init", "-q", "--bare", "-b", "main", dir_ + "/origin.git"});
+    Git({"init", "-q", "-b", "main", dir_ + "/work"});
+  }
+  std::string url() const { return "file://" + dir_ + "/origin.git"; }
+  std::string work() const { return dir_ + "/work"; }
+
+  // Writes the files, commits them and pushes to `branch`; returns the commit's sha.
+  std::string Commit(const std::map<std::string, std::string>& files,
+                     const std::string& branch = "main") {
+    for (const auto& [name, text] : files) {
+      fs::create_directories(fs::path(work() + "/" + name).parent_path());
+      WriteFile(work() + "/" + name, text);
+    }
+    Git({"-C", work(), "add", "-A"});
+    Git({"-C", work(), "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m",
+         "change"});
+    Git({"-C", work(), "push", "-q", url(), "HEAD:" + branch});
+    return Trim(Git({"-C", work(), "rev-parse", "HEAD"}).out);
+  }
+
+  CommandResult Git(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/git"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult result = RunCommand(argv, {"GIT_CONFIG_NOSYSTEM=1", "HOME=" + dir_});
+    EXPECT_EQ(0, result.exit_code) << result.Describe();
+    return result;
+  }
+
+ private:
+  std::string dir_;
+};
+
+std::string Script(const std::string& version) {
+  return "echo \"version " + version + "\"\nexec sleep 1000\n";
+}
+
+class DeployTest : public BerthdTest {
+ protected:
+  void SetUp() override {
+    BerthdTest::SetUp();
+    repo_ = std::make_unique<GitRepo>(berthd().root_dir());
+  }
+
+  nlohmann::json GitApp(const std::string& name, const nlohmann::json& extra = {}) {
+    nlohmann::json app = {{"source", {{"git", {{"url", repo_->url()}, {"ref", "main"}}}}},
+                          {"command", "exec sh run.sh"},
+                          {"start_seconds", 0}};
+    if (extra.is_object()) app.update(extra);
+    return app;
+  }
+
+  std::optional<nlohmann::json> WaitForLog(const std::string& app, const std::string& line) {
+    return berthd().WaitForLogLine(app, line, kDeployTimeout);
+  }
+
+  nlohmann::json Deployments(const std::string& app) {
+    return berthd().Get("/v1/apps/" + app + "/deployments").json();
+  }
+
+  // Waits until deployment `id` of `app` is no longer running; returns it.
+  nlohmann::json WaitForDeployment(const std::string& app, int64_t id) {
+    nlohmann::json found;
+    WaitUntil(
+        [&] {
+          found = berthd().Get("/v1/apps/" + app + "/deployments/" + std::to_string(id)).json();
+          return found.is_object() && found.value("outcome", "running") != "running";
+        },
+        kDeployTimeout, milliseconds(20));
+    return found;
+  }
+
+  int64_t NewestDeploymentId(const std::string& app) {
+    nlohmann::json list = Deployments(app);
+    return list.is_array() && !list.empty() ? list[0].value("id", int64_t{0}) : 0;
+  }
+
+  // Sends a control command and returns the id of the deployment it began.
+  int64_t Control(const std::string& app, const nlohmann::json& body) {
+    int64_t before = NewestDeploymentId(app);
+    HttpResponse reply = berthd().Post("/v1/apps/" + app + "/control", body);
+    EXPECT_EQ(202, reply.status) << reply.Describe();
+    int64_t id = 0;
+    WaitUntil([&] { return (id = NewestDeploymentId(app)) > before; });
+    return id;
+  }
+
+  std::unique_ptr<GitRepo> repo_;
+};
+
+TEST_F(DeployTest, AGitAppRunsFromTheReleaseItWasDeployedTo) {
+  std::string sha = repo_->Commit({{"run.sh", Script("1")}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-git", GitApp("dep-git")).status);
+  ASSERT_TRUE(WaitForLog("dep-git", "version 1")) << berthd().LastSeen();
+  auto running = berthd().WaitForState("dep-git", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  std::string release = (*running)["status"].value("release", "");
+  EXPECT_FALSE(release.empty()) << running->dump();
+  EXPECT_EQ("exec sh run.sh", (*running)["status"].value("command", ""));
+  EXPECT_EQ(berthd().app_dir("dep-git") + "/releases/" + release,
+            ProcessCwd(static_cast<pid_t>(AppPid(*running))));
+
+  nlohmann::json list = Deployments("dep-git");
+  ASSERT_EQ(1u, list.size()) << list.dump();
+  EXPECT_EQ("succeeded", list[0].value("outcome", ""));
+  EXPECT_EQ(sha, list[0].value("revision", ""));
+  EXPECT_EQ("main", list[0].value("ref", ""));
+  EXPECT_EQ(release, list[0].value("release", ""));
+  nlohmann::json one = berthd()
+                           .Get("/v1/apps/dep-git/deployments/" +
+                                std::to_string(list[0].value("id", 0)) + "?log=true")
+                           .json();
+  EXPECT_NE(std::string::npos, one.value("log", "").find("serving release " + release)) << one;
+  EXPECT_EQ(404, berthd().Get("/v1/apps/dep-git/deployments/999").status);
+
+  nlohmann::json stats = berthd().Get("/v1/apps/dep-git/stats").json();
+  EXPECT_EQ(1, stats["deploys"].value("processed", 0)) << stats;
+  EXPECT_EQ(0, stats["deploys"].value("failed", 1)) << stats;
+}
+
+TEST_F(DeployTest, RedeployDoesNothingForTheSameCommitAndDeploysANewOne) {
+  repo_->Commit({{"run.sh", Script("1")}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-re", GitApp("dep-re")).status);
+  auto first = berthd().WaitForState("dep-re", "running", kDeployTimeout);
+  ASSERT_TRUE(first) << berthd().LastSeen();
+
+  int64_t same = Control("dep-re", {{"command", "redeploy"}});
+  EXPECT_EQ("skipped", WaitForDeployment("dep-re", same).value("outcome", ""));
+  EXPECT_EQ(AppPid(*first), AppPid(berthd().Get("/v1/apps/dep-re").json()));
+
+  int64_t forced = Control("dep-re", {{"command", "redeploy"}, {"force", true}});
+  EXPECT_EQ("succeeded", WaitForDeployment("dep-re", forced).value("outcome", ""));
+
+  std::string sha2 = repo_->Commit({{"run.sh", Script("2")}});
+  int64_t id = Control("dep-re", {{"command", "redeploy"}});
+  nlohmann::json done = WaitForDeployment("dep-re", id);
+  EXPECT_EQ("succeeded", done.value("outcome", "")) << done;
+  EXPECT_EQ(sha2, done.value("revision", ""));
+  EXPECT_TRUE(WaitForLog("dep-re", "version 2")) << berthd().LastSeen();
+}
+
+TEST_F(DeployTest, ABadRefOrAFailingInstallLeavesTheServingReleaseAlone) {
+  repo_->Commit({{"run.sh", Script("1")}});
+  repo_->Commit({{"run.sh", Script("dev")}}, "dev");
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-bad", GitApp("dep-bad")).status);
+  auto running = berthd().WaitForState("dep-bad", "running", kDeployTimeout);
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  std::string release = (*running)["status"].value("release", "");
+
+  nlohmann::json bad_ref = {{"source", {{"git", {{"ref", "nope"}}}}}};
+  ASSERT_EQ(200, berthd().Patch("/v1/apps/dep-bad", bad_ref).status);
+  nlohmann::json failed = WaitForDeployment("dep-bad", NewestDeploymentId("dep-bad"));
+  EXPECT_EQ("failed", failed.value("outcome", "")) << failed;
+  EXPECT_NE(std::string::npos, failed.value("error", "").find("branches are dev, main")) << failed;
+
+  ASSERT_EQ(200, berthd()
+                     .Patch("/v1/apps/dep-bad",
+                            {{"source", {{"git", {{"ref", "main"}}}}}, {"install", "exit 3"}})
+                     .status);
+  failed = WaitForDeployment("dep-bad", NewestDeploymentId("dep-bad"));
+  EXPECT_EQ("failed", failed.value("outcome", "")) << failed;
+  EXPECT_NE(std::string::npos, failed.value("error", "").find("install command failed")) << failed;
+
+  nlohmann::json now = berthd().Get("/v1/apps/dep-bad").json();
+  EXPECT_EQ("running", AppState(now));
+  EXPECT_EQ(AppPid(*running), AppPid(now));
+  EXPECT_EQ(release, now["status"].value("release", ""));
+  EXPECT_NE(std::string::npos, now["status"].value("last_error", "").find("deploy failed"));
+  nlohmann::json stats = berthd().Get("/v1/apps/dep-bad/stats").json();
+  EXPECT_EQ(2, stats["deploys"].value("failed", 0)) << stats;
+  // The failed releases were removed; the serving one stays.
+  EXPECT_TRUE(WaitUntil([&] {
+    return fs::exists(berthd().app_dir("dep-bad") + "/releases/" + release) &&
+           std::distance(fs::directory_iterator(berthd().app_dir("dep-bad") + "/releases"),
+                         fs::directory_iterator()) == 1;
+  }));
+}
+
+TEST_F(DeployTest, RollbackServesThePreviousRelease) {
+  repo_->Commit({{"run.sh", Script("1")}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-back", GitApp("dep-back")).status);
+  auto first = berthd().WaitForState("dep-back", "running", kDeployTimeout);
+  ASSERT_TRUE(first) << berthd().LastSeen();
+  std::string release1 = (*first)["status"].value("release", "");
+  repo_->Commit({{"run.sh", Script("2")}});
+  int64_t id = Control("dep-back", {{"command", "redeploy"}});
+  ASSERT_EQ("succeeded", WaitForDeployment("dep-back", id).value("outcome", ""));
+  ASSERT_TRUE(WaitForLog("dep-back", "version 2"));
+
+  int64_t back = Control("dep-back", {{"command", "rollback"}});
+  nlohmann::json rolled = WaitForDeployment("dep-back", back);
+  EXPECT_EQ("succeeded", rolled.value("outcome", "")) << rolled;
+  EXPECT_EQ("rollback", rolled.value("trigger", ""));
+  EXPECT_EQ(release1, rolled.value("release", ""));
+  auto serving = berthd().WaitForApp("dep-back", [&](const nlohmann::json& app) {
+    return AppState(app) == "running" && app["status"].value("release", "") == release1;
+  });
+  ASSERT_TRUE(serving) << berthd().LastSeen();
+  EXPECT_EQ(berthd().app_dir("dep-back") + "/releases/" + release1,
+            ProcessCwd(static_cast<pid_t>(AppPid(*serving))));
+
+  EXPECT_TRUE(IsApiError(berthd().Post("/v1/apps/dep-back/control",
+                                       nlohmann::json{{"command", "rollback"}, {"release", "999"}}),
+                         404, "not_found"));
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("dep-plain", Sh("exec sleep 1000"))).status);
+  EXPECT_TRUE(IsApiError(
+      berthd().Post("/v1/apps/dep-plain/control", nlohmann::json{{"command", "redeploy"}}), 409,
+      "conflict"));
+}
+
+TEST_F(DeployTest, ATokenNeverShowsInResponsesLogsOrFiles) {
+  const std::string token = "tok-0f9e8d7c6b5a-never-shown";
+  repo_->Commit({{"run.sh", Script("1")}});
+  auto events = berthd().OpenSse("/v1/events");
+  ASSERT_EQ(200, events->WaitForStatus());
+  nlohmann::json spec = GitApp("dep-tok");
+  spec["source"]["git"]["username"] = "deployer";
+  spec["source"]["git"]["token"] = token;
+  HttpResponse created = berthd().Put("/v1/apps/dep-tok", spec);
+  ASSERT_EQ(201, created.status) << created.Describe();
+  EXPECT_EQ("***", created.json()["source"]["git"].value("token", ""));
+  ASSERT_TRUE(berthd().WaitForState("dep-tok", "running", kDeployTimeout)) << berthd().LastSeen();
+
+  // A GET body sent back keeps the token it cannot see.
+  nlohmann::json shown = berthd().Get("/v1/apps/dep-tok").json();
+  ASSERT_EQ(200, berthd().Put("/v1/apps/dep-tok", shown).status);
+  int64_t id = Control("dep-tok", {{"command", "redeploy"}, {"force", true}});
+  nlohmann::json done = WaitForDeployment("dep-tok", id);
+  EXPECT_EQ("succeeded", done.value("outcome", "")) << done;
+
+  std::string everything =
+      berthd().Get("/v1/apps").body + berthd().Get("/v1/apps/dep-tok").body +
+      berthd().Get("/v1/apps/dep-tok/deployments").body +
+      berthd().Get("/v1/apps/dep-tok/logs").body +
+      berthd().Get("/v1/apps/dep-tok/deployments/" + std::to_string(id) + "?log=true").body +
+      events->RawBody() + berthd().StderrContents();
+  EXPECT_EQ(std::string::npos, everything.find(token));
+  for (const auto& entry : fs::recursive_directory_iterator(berthd().state_dir())) {
+    if (!entry.is_regular_file()) continue;
+    EXPECT_EQ(std::string::npos, ReadFile(entry.path()).find(token)) << entry.path();
+  }
+
+  nlohmann::json in_url = GitApp("dep-url");
+  in_url["source"]["git"]["url"] = "https://deployer:" + token + "@git.example.com/x.git";
+  EXPECT_TRUE(
+      IsApiError(berthd().Put("/v1/apps/dep-url", in_url), 422, "invalid", "source.git.url"));
+}
+
+TEST_F(DeployTest, ATarballIsCheckedAgainstItsDigest) {
+  std::string dir = berthd().root_dir() + "/tarball";
+  fs::create_directories(dir + "/app");
+  WriteFile(dir + "/app/run.sh", Script("tar"));
+  CommandResult tar = RunCommand({"/bin/tar", "-C", dir, "-czf", dir + "/app.tgz", "app"});
+  ASSERT_EQ(0, tar.exit_code) << tar.Describe();
+  CommandResult sum = RunCommand({"/usr/bin/sha256sum", dir + "/app.tgz"});
+  std::string sha = sum.out.substr(0, 64);
+
+  nlohmann::json bad = {{"source",
+                         {{"tarball",
+                           {{"url", "file://" + dir + "/app.tgz"},
+                            {"sha256", std::string(64, 'a')},
+                            {"subdir", "app"}}}}},
+                        {"command", "exec sh run.sh"}};
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-tar", bad).status);
+  auto failed = berthd().WaitForState("dep-tar", "failed", kDeployTimeout);
+  ASSERT_TRUE(failed) << berthd().LastSeen();
+  EXPECT_NE(std::string::npos, (*failed)["status"].value("last_error", "").find("sha256 mismatch"));
+
+  nlohmann::json good = bad;
+  good["source"]["tarball"]["sha256"] = sha;
+  ASSERT_EQ(200, berthd().Put("/v1/apps/dep-tar", good).status);
+  ASSERT_EQ(202,
+            berthd().Post("/v1/apps/dep-tar/control", nlohmann::json{{"command", "start"}}).status);
+  EXPECT_TRUE(WaitForLog("dep-tar", "version tar")) << berthd().LastSeen();
+  nlohmann::json list = Deployments("dep-tar");
+  EXPECT_EQ(sha, list[0].value("revision", "")) << list;
+}
+
+TEST_F(DeployTest, APythonProjectGetsAVenvOnItsPath) {
+  repo_->Commit(
+      {{"requirements.txt", "# nothing to install\n"},
+       {"run.sh", "python3 -c 'import sys; print(\"prefix\", sys.prefix)'\nexec sleep 1000\n"}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-py", GitApp("dep-py")).status);
+  auto lines = WaitForLog("dep-py", "prefix");
+  ASSERT_TRUE(lines) << berthd().LastSeen();
+  bool in_venv = false;
+  for (const std::string& line : LogLines(*lines))
+    in_venv |= line.find("prefix " + berthd().app_dir("dep-py") + "/releases/") == 0 &&
+               line.find("/.venv") != std::string::npos;
+  EXPECT_TRUE(in_venv) << lines->dump();
+  nlohmann::json one = berthd()
+                           .Get("/v1/apps/dep-py/deployments/" +
+                                std::to_string(NewestDeploymentId("dep-py")) + "?log=true")
+                           .json();
+  EXPECT_NE(std::string::npos, one.value("log", "").find("python3 -m venv .venv")) << one;
+}
+
+TEST_F(DeployTest, ANodeProjectIsInstalledWithNpmCiAndStartedByItsServerJs) {
+  // package-lock.json as a project would commit it, made by npm from the registry.
+  WriteFile(repo_->work() + "/package.json",
+            R"({"name": "dep-node", "version": "1.0.0", "dependencies": {"is-number": "7.0.0"}})");
+  CommandResult lock = RunCommand({"/usr/bin/npm", "install", "--package-lock-only", "--no-audit",
+                                   "--no-fund", "--prefix", repo_->work()},
+                                  {}, milliseconds(120000));
+  ASSERT_EQ(0, lock.exit_code) << lock.Describe();
+  repo_->Commit({{"server.js",
+                  "const isNumber = require('is-number');\n"
+                  "console.log('is-number says ' + isNumber(42));\n"
+                  "setInterval(() => {}, 1 << 30);\n"}});
+  nlohmann::json spec = GitApp("dep-node");
+  spec.erase("command");
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-node", spec).status);
+  ASSERT_TRUE(WaitForLog("dep-node", "is-number says true")) << berthd().LastSeen();
+  nlohmann::json app = berthd().Get("/v1/apps/dep-node").json();
+  EXPECT_EQ("node server.js", app["status"].value("command", ""));
+  nlohmann::json one = berthd()
+                           .Get("/v1/apps/dep-node/deployments/" +
+                                std::to_string(NewestDeploymentId("dep-node")) + "?log=true")
+                           .json();
+  EXPECT_NE(std::string::npos, one.value("log", "").find("npm ci (package-lock.json)")) << one;
+}
+
+}  // namespace
+}  // namespace berth::testing
