@@ -24,6 +24,7 @@
 #include "reactor/systemd.h"
 #include "store/database.h"
 #include "supervise/apps_directory.h"
+#include "supervise/provision.h"
 #include "supervise/supervisor.h"
 
 namespace berth {
@@ -116,6 +117,31 @@ Status ServeApi(Api* api, std::vector<Listener> listeners, const BerthPaths& pat
   return Status::Ok();
 }
 
+// Defines (or keeps, when unchanged) the apps named by SERVICES, SVC_<i>_* and SERVICE_A_*/B_*,
+// at every start, as a container entrypoint expects.
+void ProvisionFromEnv(Supervisor* supervisor) {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string text = *entry;
+    size_t eq = text.find('=');
+    if (eq != std::string::npos) env[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  ProvisionResult result = ProvisionFromEnvironment(env);
+  for (const std::string& error : result.errors) LogError("provisioning: " + error + "; skipped");
+  for (AppSpec& spec : result.apps) {
+    std::string name = spec.name;
+    App* before = supervisor->Find(name);
+    if (before && before->spec() == spec) continue;
+    bool created = false;
+    auto app = supervisor->Put(std::move(spec), &created);
+    if (!app.ok())
+      LogError("provisioning: app " + name + ": " + app.status().message() + "; skipped");
+    else
+      LogInfo("provisioning: app " + name + (created ? " defined" : " updated") +
+              " from the environment");
+  }
+}
+
 // Keeps systemd's STATUS= line in step with the apps, one update per loop turn at most.
 void KeepStatusCurrent(EventLoop* loop, Supervisor* supervisor, SystemdNotifier* notifier) {
   if (!notifier->enabled()) return;
@@ -163,6 +189,7 @@ int Run(const Options& options) {
   ChildReaper reaper(&loop);
   Supervisor supervisor(&loop, &reaper, db->get(), *paths);
   if (Status s = supervisor.Load(); !s.ok()) return Fail(s.message());
+  ProvisionFromEnv(&supervisor);
   AppsDirectory apps_dir(&loop, &supervisor, paths->apps_dir);
   apps_dir.Scan();
   ApiOptions api_options;

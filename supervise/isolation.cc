@@ -257,14 +257,22 @@ void EnsureAppUser(AdminCommands* admin, const BerthPaths& paths, const AppSpec&
   if (found.ok()) return done(std::move(identity));
   if (found.code() != Status::Code::kNotFound || !identity.default_user) return done(found);
   AppDirs dirs = DirsFor(paths, spec);
-  admin->Run({"useradd", "--system", "--no-create-home", "--home-dir", dirs.home, "--shell",
-              "/usr/sbin/nologin", "--user-group", identity.user},
-             [identity, done = std::move(done)](Status status) mutable {
-               if (!status.ok())
-                 return done(Status::IOError("cannot create user: " + status.message()));
-               if (Status s = LookupIdentity(&identity); !s.ok()) return done(s);
-               done(std::move(identity));
-             });
+  // A group of that name left behind (by a userdel that kept it, or by hand) becomes the
+  // user's group rather than a reason to fail.
+  bool group_exists = getgrnam(identity.user.c_str()) != nullptr;
+  std::vector<std::string> useradd = {"useradd", "--system", "--no-create-home", "--home-dir",
+                                      dirs.home, "--shell",  "/usr/sbin/nologin"};
+  if (group_exists) {
+    useradd.insert(useradd.end(), {"--gid", identity.user});
+  } else {
+    useradd.push_back("--user-group");
+  }
+  useradd.push_back(identity.user);
+  admin->Run(useradd, [identity, done = std::move(done)](Status status) mutable {
+    if (!status.ok()) return done(Status::IOError("cannot create user: " + status.message()));
+    if (Status s = LookupIdentity(&identity); !s.ok()) return done(s);
+    done(std::move(identity));
+  });
 }
 
 }  // namespace berth

@@ -6,49 +6,13 @@
 #include <filesystem>
 
 #include "tests/integration/berthd_harness.h"
+#include "tests/integration/deploy_support.h"
+#include "tests/integration/git_repo.h"
 
 namespace berth::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-const milliseconds kDeployTimeout(120000);
-
-// A bare "origin" repository and a working clone that commits and pushes to it.
-class GitRepo {
- public:
-  explicit GitRepo(const std::string& dir) : dir_(dir) {
-    Git({"init", "-q", "--bare", "-b", "main", dir_ + "/origin.git"});
-    Git({"init", "-q", "-b", "main", dir_ + "/work"});
-  }
-  std::string url() const { return "file://" + dir_ + "/origin.git"; }
-  std::string work() const { return dir_ + "/work"; }
-
-  // Writes the files, commits them and pushes to `branch`; returns the commit's sha.
-  std::string Commit(const std::map<std::string, std::string>& files,
-                     const std::string& branch = "main") {
-    for (const auto& [name, text] : files) {
-      fs::create_directories(fs::path(work() + "/" + name).parent_path());
-      WriteFile(work() + "/" + name, text);
-    }
-    Git({"-C", work(), "add", "-A"});
-    Git({"-C", work(), "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m",
-         "change"});
-    Git({"-C", work(), "push", "-q", url(), "HEAD:" + branch});
-    return Trim(Git({"-C", work(), "rev-parse", "HEAD"}).out);
-  }
-
-  CommandResult Git(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"/usr/bin/git"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    CommandResult result = RunCommand(argv, {"GIT_CONFIG_NOSYSTEM=1", "HOME=" + dir_});
-    EXPECT_EQ(0, result.exit_code) << result.Describe();
-    return result;
-  }
-
- private:
-  std::string dir_;
-};
 
 std::string Script(const std::string& version) {
   return "echo \"version " + version + "\"\nexec sleep 1000\n";
@@ -61,7 +25,7 @@ class DeployTest : public BerthdTest {
     repo_ = std::make_unique<GitRepo>(berthd().root_dir());
   }
 
-  nlohmann::json GitApp(const std::string& name, const nlohmann::json& extra = {}) {
+  nlohmann::json GitApp(const nlohmann::json& extra = {}) {
     nlohmann::json app = {{"source", {{"git", {{"url", repo_->url()}, {"ref", "main"}}}}},
                           {"command", "exec sh run.sh"},
                           {"start_seconds", 0}};
@@ -73,34 +37,13 @@ class DeployTest : public BerthdTest {
     return berthd().WaitForLogLine(app, line, kDeployTimeout);
   }
 
-  nlohmann::json Deployments(const std::string& app) {
-    return berthd().Get("/v1/apps/" + app + "/deployments").json();
-  }
-
-  // Waits until deployment `id` of `app` is no longer running; returns it.
-  nlohmann::json WaitForDeployment(const std::string& app, int64_t id) {
-    nlohmann::json found;
-    WaitUntil(
-        [&] {
-          found = berthd().Get("/v1/apps/" + app + "/deployments/" + std::to_string(id)).json();
-          return found.is_object() && found.value("outcome", "running") != "running";
-        },
-        kDeployTimeout, milliseconds(20));
-    return found;
-  }
-
-  int64_t NewestDeploymentId(const std::string& app) {
-    nlohmann::json list = Deployments(app);
-    return list.is_array() && !list.empty() ? list[0].value("id", int64_t{0}) : 0;
-  }
-
   // Sends a control command and returns the id of the deployment it began.
   int64_t Control(const std::string& app, const nlohmann::json& body) {
-    int64_t before = NewestDeploymentId(app);
+    int64_t before = NewestDeploymentId(berthd(), app);
     HttpResponse reply = berthd().Post("/v1/apps/" + app + "/control", body);
     EXPECT_EQ(202, reply.status) << reply.Describe();
     int64_t id = 0;
-    WaitUntil([&] { return (id = NewestDeploymentId(app)) > before; });
+    WaitUntil([&] { return (id = NewestDeploymentId(berthd(), app)) > before; });
     return id;
   }
 
@@ -109,7 +52,7 @@ class DeployTest : public BerthdTest {
 
 TEST_F(DeployTest, AGitAppRunsFromTheReleaseItWasDeployedTo) {
   std::string sha = repo_->Commit({{"run.sh", Script("1")}});
-  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-git", GitApp("dep-git")).status);
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-git", GitApp()).status);
   ASSERT_TRUE(WaitForLog("dep-git", "version 1")) << berthd().LastSeen();
   auto running = berthd().WaitForState("dep-git", "running");
   ASSERT_TRUE(running) << berthd().LastSeen();
@@ -119,7 +62,7 @@ TEST_F(DeployTest, AGitAppRunsFromTheReleaseItWasDeployedTo) {
   EXPECT_EQ(berthd().app_dir("dep-git") + "/releases/" + release,
             ProcessCwd(static_cast<pid_t>(AppPid(*running))));
 
-  nlohmann::json list = Deployments("dep-git");
+  nlohmann::json list = Deployments(berthd(), "dep-git");
   ASSERT_EQ(1u, list.size()) << list.dump();
   EXPECT_EQ("succeeded", list[0].value("outcome", ""));
   EXPECT_EQ(sha, list[0].value("revision", ""));
@@ -139,20 +82,20 @@ TEST_F(DeployTest, AGitAppRunsFromTheReleaseItWasDeployedTo) {
 
 TEST_F(DeployTest, RedeployDoesNothingForTheSameCommitAndDeploysANewOne) {
   repo_->Commit({{"run.sh", Script("1")}});
-  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-re", GitApp("dep-re")).status);
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-re", GitApp()).status);
   auto first = berthd().WaitForState("dep-re", "running", kDeployTimeout);
   ASSERT_TRUE(first) << berthd().LastSeen();
 
   int64_t same = Control("dep-re", {{"command", "redeploy"}});
-  EXPECT_EQ("skipped", WaitForDeployment("dep-re", same).value("outcome", ""));
+  EXPECT_EQ("skipped", WaitForDeployment(berthd(), "dep-re", same).value("outcome", ""));
   EXPECT_EQ(AppPid(*first), AppPid(berthd().Get("/v1/apps/dep-re").json()));
 
   int64_t forced = Control("dep-re", {{"command", "redeploy"}, {"force", true}});
-  EXPECT_EQ("succeeded", WaitForDeployment("dep-re", forced).value("outcome", ""));
+  EXPECT_EQ("succeeded", WaitForDeployment(berthd(), "dep-re", forced).value("outcome", ""));
 
   std::string sha2 = repo_->Commit({{"run.sh", Script("2")}});
   int64_t id = Control("dep-re", {{"command", "redeploy"}});
-  nlohmann::json done = WaitForDeployment("dep-re", id);
+  nlohmann::json done = WaitForDeployment(berthd(), "dep-re", id);
   EXPECT_EQ("succeeded", done.value("outcome", "")) << done;
   EXPECT_EQ(sha2, done.value("revision", ""));
   EXPECT_TRUE(WaitForLog("dep-re", "version 2")) << berthd().LastSeen();
@@ -161,14 +104,15 @@ TEST_F(DeployTest, RedeployDoesNothingForTheSameCommitAndDeploysANewOne) {
 TEST_F(DeployTest, ABadRefOrAFailingInstallLeavesTheServingReleaseAlone) {
   repo_->Commit({{"run.sh", Script("1")}});
   repo_->Commit({{"run.sh", Script("dev")}}, "dev");
-  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-bad", GitApp("dep-bad")).status);
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-bad", GitApp()).status);
   auto running = berthd().WaitForState("dep-bad", "running", kDeployTimeout);
   ASSERT_TRUE(running) << berthd().LastSeen();
   std::string release = (*running)["status"].value("release", "");
 
   nlohmann::json bad_ref = {{"source", {{"git", {{"ref", "nope"}}}}}};
   ASSERT_EQ(200, berthd().Patch("/v1/apps/dep-bad", bad_ref).status);
-  nlohmann::json failed = WaitForDeployment("dep-bad", NewestDeploymentId("dep-bad"));
+  nlohmann::json failed =
+      WaitForDeployment(berthd(), "dep-bad", NewestDeploymentId(berthd(), "dep-bad"));
   EXPECT_EQ("failed", failed.value("outcome", "")) << failed;
   EXPECT_NE(std::string::npos, failed.value("error", "").find("branches are dev, main")) << failed;
 
@@ -176,7 +120,7 @@ TEST_F(DeployTest, ABadRefOrAFailingInstallLeavesTheServingReleaseAlone) {
                      .Patch("/v1/apps/dep-bad",
                             {{"source", {{"git", {{"ref", "main"}}}}}, {"install", "exit 3"}})
                      .status);
-  failed = WaitForDeployment("dep-bad", NewestDeploymentId("dep-bad"));
+  failed = WaitForDeployment(berthd(), "dep-bad", NewestDeploymentId(berthd(), "dep-bad"));
   EXPECT_EQ("failed", failed.value("outcome", "")) << failed;
   EXPECT_NE(std::string::npos, failed.value("error", "").find("install command failed")) << failed;
 
@@ -197,17 +141,17 @@ TEST_F(DeployTest, ABadRefOrAFailingInstallLeavesTheServingReleaseAlone) {
 
 TEST_F(DeployTest, RollbackServesThePreviousRelease) {
   repo_->Commit({{"run.sh", Script("1")}});
-  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-back", GitApp("dep-back")).status);
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-back", GitApp()).status);
   auto first = berthd().WaitForState("dep-back", "running", kDeployTimeout);
   ASSERT_TRUE(first) << berthd().LastSeen();
   std::string release1 = (*first)["status"].value("release", "");
   repo_->Commit({{"run.sh", Script("2")}});
   int64_t id = Control("dep-back", {{"command", "redeploy"}});
-  ASSERT_EQ("succeeded", WaitForDeployment("dep-back", id).value("outcome", ""));
+  ASSERT_EQ("succeeded", WaitForDeployment(berthd(), "dep-back", id).value("outcome", ""));
   ASSERT_TRUE(WaitForLog("dep-back", "version 2"));
 
   int64_t back = Control("dep-back", {{"command", "rollback"}});
-  nlohmann::json rolled = WaitForDeployment("dep-back", back);
+  nlohmann::json rolled = WaitForDeployment(berthd(), "dep-back", back);
   EXPECT_EQ("succeeded", rolled.value("outcome", "")) << rolled;
   EXPECT_EQ("rollback", rolled.value("trigger", ""));
   EXPECT_EQ(release1, rolled.value("release", ""));
@@ -232,7 +176,7 @@ TEST_F(DeployTest, ATokenNeverShowsInResponsesLogsOrFiles) {
   repo_->Commit({{"run.sh", Script("1")}});
   auto events = berthd().OpenSse("/v1/events");
   ASSERT_EQ(200, events->WaitForStatus());
-  nlohmann::json spec = GitApp("dep-tok");
+  nlohmann::json spec = GitApp();
   spec["source"]["git"]["username"] = "deployer";
   spec["source"]["git"]["token"] = token;
   HttpResponse created = berthd().Put("/v1/apps/dep-tok", spec);
@@ -244,7 +188,7 @@ TEST_F(DeployTest, ATokenNeverShowsInResponsesLogsOrFiles) {
   nlohmann::json shown = berthd().Get("/v1/apps/dep-tok").json();
   ASSERT_EQ(200, berthd().Put("/v1/apps/dep-tok", shown).status);
   int64_t id = Control("dep-tok", {{"command", "redeploy"}, {"force", true}});
-  nlohmann::json done = WaitForDeployment("dep-tok", id);
+  nlohmann::json done = WaitForDeployment(berthd(), "dep-tok", id);
   EXPECT_EQ("succeeded", done.value("outcome", "")) << done;
 
   std::string everything =
@@ -259,7 +203,7 @@ TEST_F(DeployTest, ATokenNeverShowsInResponsesLogsOrFiles) {
     EXPECT_EQ(std::string::npos, ReadFile(entry.path()).find(token)) << entry.path();
   }
 
-  nlohmann::json in_url = GitApp("dep-url");
+  nlohmann::json in_url = GitApp();
   in_url["source"]["git"]["url"] = "https://deployer:" + token + "@git.example.com/x.git";
   EXPECT_TRUE(
       IsApiError(berthd().Put("/v1/apps/dep-url", in_url), 422, "invalid", "source.git.url"));
@@ -291,7 +235,7 @@ TEST_F(DeployTest, ATarballIsCheckedAgainstItsDigest) {
   ASSERT_EQ(202,
             berthd().Post("/v1/apps/dep-tar/control", nlohmann::json{{"command", "start"}}).status);
   EXPECT_TRUE(WaitForLog("dep-tar", "version tar")) << berthd().LastSeen();
-  nlohmann::json list = Deployments("dep-tar");
+  nlohmann::json list = Deployments(berthd(), "dep-tar");
   EXPECT_EQ(sha, list[0].value("revision", "")) << list;
 }
 
@@ -299,7 +243,7 @@ TEST_F(DeployTest, APythonProjectGetsAVenvOnItsPath) {
   repo_->Commit(
       {{"requirements.txt", "# nothing to install\n"},
        {"run.sh", "python3 -c 'import sys; print(\"prefix\", sys.prefix)'\nexec sleep 1000\n"}});
-  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-py", GitApp("dep-py")).status);
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-py", GitApp()).status);
   auto lines = WaitForLog("dep-py", "prefix");
   ASSERT_TRUE(lines) << berthd().LastSeen();
   bool in_venv = false;
@@ -307,10 +251,11 @@ TEST_F(DeployTest, APythonProjectGetsAVenvOnItsPath) {
     in_venv |= line.find("prefix " + berthd().app_dir("dep-py") + "/releases/") == 0 &&
                line.find("/.venv") != std::string::npos;
   EXPECT_TRUE(in_venv) << lines->dump();
-  nlohmann::json one = berthd()
-                           .Get("/v1/apps/dep-py/deployments/" +
-                                std::to_string(NewestDeploymentId("dep-py")) + "?log=true")
-                           .json();
+  nlohmann::json one =
+      berthd()
+          .Get("/v1/apps/dep-py/deployments/" +
+               std::to_string(NewestDeploymentId(berthd(), "dep-py")) + "?log=true")
+          .json();
   EXPECT_NE(std::string::npos, one.value("log", "").find("python3 -m venv .venv")) << one;
 }
 
@@ -326,16 +271,17 @@ TEST_F(DeployTest, ANodeProjectIsInstalledWithNpmCiAndStartedByItsServerJs) {
                   "const isNumber = require('is-number');\n"
                   "console.log('is-number says ' + isNumber(42));\n"
                   "setInterval(() => {}, 1 << 30);\n"}});
-  nlohmann::json spec = GitApp("dep-node");
+  nlohmann::json spec = GitApp();
   spec.erase("command");
   ASSERT_EQ(201, berthd().Put("/v1/apps/dep-node", spec).status);
   ASSERT_TRUE(WaitForLog("dep-node", "is-number says true")) << berthd().LastSeen();
   nlohmann::json app = berthd().Get("/v1/apps/dep-node").json();
   EXPECT_EQ("node server.js", app["status"].value("command", ""));
-  nlohmann::json one = berthd()
-                           .Get("/v1/apps/dep-node/deployments/" +
-                                std::to_string(NewestDeploymentId("dep-node")) + "?log=true")
-                           .json();
+  nlohmann::json one =
+      berthd()
+          .Get("/v1/apps/dep-node/deployments/" +
+               std::to_string(NewestDeploymentId(berthd(), "dep-node")) + "?log=true")
+          .json();
   EXPECT_NE(std::string::npos, one.value("log", "").find("npm ci (package-lock.json)")) << one;
 }
 

@@ -119,6 +119,23 @@ TEST_F(IsolationTest, TwoAppsGetDifferentUsers) {
   EXPECT_NE(0, uid_second);
 }
 
+TEST_F(IsolationTest, AGroupLeftBehindBecomesTheUsersGroup) {
+  CommandResult group = RunCommand({"/usr/sbin/groupadd", "--system", "svc_iso_leftover"});
+  ASSERT_EQ(0, group.exit_code) << group.Describe();
+  ASSERT_EQ(201,
+            berthd().Post("/v1/apps", ProcessApp("iso-leftover", Sh("exec sleep 1000"))).status);
+  auto running = berthd().WaitForState("iso-leftover", "running");
+  EXPECT_TRUE(running) << berthd().LastSeen();
+  auto user = LookUpUser("svc_iso_leftover");
+  ASSERT_TRUE(user);
+  if (running) {
+    for (long id : StatusIds(static_cast<pid_t>(AppPid(*running)), "Gid"))
+      EXPECT_EQ(static_cast<long>(user->gid), id);
+  }
+  // The harness removes the users berth made; the group goes with it or here.
+  RunCommand({"/usr/sbin/groupdel", "svc_iso_leftover"});
+}
+
 TEST_F(IsolationTest, RootOnlyWhenWritten) {
   ASSERT_EQ(201,
             berthd()
