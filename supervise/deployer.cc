@@ -24,6 +24,8 @@ namespace {
 constexpr long kLogFlushMs = 500;
 constexpr size_t kLogFlushBytes = 64 * 1024;
 constexpr size_t kResultLineMax = 4096;
+// One fetch or install step may run this long (libgit2 has no network timeout of its own).
+constexpr long kStepTimeoutMs = 30 * 60 * 1000;
 
 std::string Now() { return FormatRfc3339(WallClockMs()); }
 
@@ -100,10 +102,19 @@ class Deployer::Job {
         done_(std::move(done)),
         root_(AppRootDir(*context_->paths, spec.name)),
         started_ms_(MonotonicMs()),
-        flush_timer_(context_->loop, [this] { FlushLog(); }) {}
+        flush_timer_(context_->loop, [this] { FlushLog(); }),
+        step_timer_(context_->loop, [this] { OnStepTimeout(); }) {}
 
+  // A job dropped before it finished (its app was deleted) still leaves a finished record.
   ~Job() {
     if (child_) child_->SignalGroup(SIGKILL);
+    if (id_ != 0 && !finished_) {
+      LogLine("==> stopped: the app was deleted");
+      FlushLog();
+      context_->deployments->Finish(id_, DeployOutcome::kFailed, "the app was deleted", Now(),
+                                    MonotonicMs() - started_ms_);
+      return;
+    }
     FlushLog();
   }
 
@@ -245,6 +256,8 @@ class Deployer::Job {
     options.stdin_fd = stdin_fd;
     next_ = next;
     stderr_tail_.clear();
+    step_timed_out_ = false;
+    step_timer_.Start(kStepTimeoutMs);
     std::weak_ptr<int> alive = alive_;
     auto child = ChildProcess::Spawn(
         context_->loop, context_->reaper, options,
@@ -253,6 +266,7 @@ class Deployer::Job {
         },
         [this, alive](int wait_status) {
           if (!alive.lock()) return;
+          step_timer_.Stop();
           // Freed on the next loop turn: this runs inside the child's own callback.
           context_->loop->Defer([done = std::shared_ptr<ChildProcess>(std::move(child_))] {});
           FlushPartialLines();
@@ -260,6 +274,13 @@ class Deployer::Job {
         });
     if (!child.ok()) return Fail(child.status().message());
     child_ = std::move(child).value();
+  }
+
+  void OnStepTimeout() {
+    if (!child_) return;
+    step_timed_out_ = true;
+    LogLine("==> no end after " + std::to_string(kStepTimeoutMs / 60000) + " minutes: killed");
+    child_->SignalGroup(SIGKILL);
   }
 
   void OnOutput(OutputStream stream, std::string_view data) {
@@ -297,7 +318,9 @@ class Deployer::Job {
 
   bool StepSucceeded(int wait_status, const std::string& what) {
     if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return true;
-    std::string reason = stderr_tail_;
+    std::string reason = step_timed_out_ ? "it ran longer than " +
+                                               std::to_string(kStepTimeoutMs / 60000) + " minutes"
+                                         : stderr_tail_;
     if (reason.rfind("error: ", 0) == 0) reason = reason.substr(7);
     Fail(what + " failed (" + DescribeWaitStatus(wait_status) + ")" +
          (reason.empty() ? "" : ": " + reason));
@@ -340,6 +363,8 @@ class Deployer::Job {
   }
 
   void Finish(DeployOutcome outcome, const std::string& error, bool switched) {
+    finished_ = true;
+    step_timer_.Stop();
     FlushLog();
     context_->deployments->Finish(id_, outcome, error, Now(), MonotonicMs() - started_ms_);
     if (outcome == DeployOutcome::kSucceeded)
@@ -371,6 +396,9 @@ class Deployer::Job {
   std::string stderr_tail_;
   std::string pending_log_;
   Timer flush_timer_;
+  Timer step_timer_;
+  bool step_timed_out_ = false;
+  bool finished_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

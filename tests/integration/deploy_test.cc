@@ -171,6 +171,22 @@ TEST_F(DeployTest, RollbackServesThePreviousRelease) {
       "conflict"));
 }
 
+TEST_F(DeployTest, DeletingAnAppEndsItsDeploymentOnRecord) {
+  repo_->Commit({{"run.sh", Script("1")}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-del", GitApp({{"install", "exec sleep 1000"}})).status);
+  ASSERT_TRUE(berthd().WaitForApp("dep-del", [](const nlohmann::json& app) {
+    return app["status"].value("deploying", nlohmann::json()).is_number();
+  })) << berthd().LastSeen();
+  ASSERT_EQ(204, berthd().Delete("/v1/apps/dep-del").status);
+
+  // The record outlives the app (until a purge): a new app of that name sees it.
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-del", GitApp({{"autostart", false}})).status);
+  nlohmann::json list = Deployments(berthd(), "dep-del");
+  ASSERT_EQ(1u, list.size()) << list.dump();
+  EXPECT_EQ("failed", list[0].value("outcome", ""));
+  EXPECT_EQ("the app was deleted", list[0].value("error", ""));
+}
+
 TEST_F(DeployTest, ATokenNeverShowsInResponsesLogsOrFiles) {
   const std::string token = "tok-0f9e8d7c6b5a-never-shown";
   repo_->Commit({{"run.sh", Script("1")}});
