@@ -27,6 +27,7 @@ CONTAINER_STARTED=0
 IMAGE_BUILT=0
 T0=$(date +%s.%N)
 PHASE_START=$T0
+PHASE=""
 TIMINGS=()
 
 say() { printf 'image_test: %s\n' "$*"; }
@@ -39,15 +40,18 @@ fail() {
 elapsed_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 phase() {
+  PHASE=$1
   PHASE_START=$(date +%s.%N)
-  say "== $*"
+  say "== $1"
 }
 
+# Records how long the current phase took, under the name $1.
 phase_done() {
   local took
   took=$(elapsed_since "$PHASE_START")
-  TIMINGS+=("$(printf '%-28s %7ss' "$1" "$took")")
+  TIMINGS+=("$(printf '%-30s %7ss' "$1" "$took")")
   say "   $1: ${took}s"
+  PHASE=""
 }
 
 print_timings() {
@@ -73,6 +77,7 @@ remove_tree() {
 cleanup() {
   local status=$?
   set +e
+  [[ -n "$PHASE" ]] && phase_done "$PHASE (unfinished)" >/dev/null
   if ((CONTAINER_STARTED)); then
     if ((status != 0)); then
       say "container log (last 60 lines):" >&2
@@ -83,8 +88,8 @@ cleanup() {
   if ((IMAGE_BUILT)) && [[ "${BERTH_KEEP_IMAGE:-0}" != 1 ]]; then
     docker rmi "$IMAGE" >/dev/null 2>&1
   fi
-  if [[ -n "$DOCKERD_PID" || -S /var/run/docker.sock ]]; then
-    # The build stage's source layers are left untagged by every build: drop them.
+  if docker_answers; then
+    # Every build leaves the build stage's layers untagged: drop them (tagged build-deps stays).
     docker image prune -f --filter label=org.berth.stage=build >/dev/null 2>&1
   fi
   if [[ -n "$DOCKERD_PID" ]]; then
@@ -278,7 +283,7 @@ wait_for_app() {
 }
 
 run_container() {
-  phase "run: both apps answer"
+  phase "docker run"
   docker run -d --name "$CONTAINER" \
     -v "$WORK/repos:/repos:ro" \
     -e SERVICE_A_REPO=file:///repos/a.git \
@@ -288,12 +293,14 @@ run_container() {
     --stop-timeout "$STOP_TIMEOUT" \
     "$IMAGE" >/dev/null || fail "docker run failed"
   CONTAINER_STARTED=1
+  phase_done "docker run"
+  phase "both apps answer"
   local a b
   a=$(published 8080)
   b=$(published 9090)
   wait_for_app "A (node, port 8080)" "$a" "node app a says hello"
   wait_for_app "B (static, port 9090)" "$b" "static app b says hello"
-  phase_done "run until apps answer"
+  phase_done "both apps answer"
 }
 
 healthy() {

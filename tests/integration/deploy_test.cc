@@ -187,6 +187,38 @@ TEST_F(DeployTest, DeletingAnAppEndsItsDeploymentOnRecord) {
   EXPECT_EQ("the app was deleted", list[0].value("error", ""));
 }
 
+TEST_F(DeployTest, BerthctlRedeploysRollsBackAndListsDeployments) {
+  auto ctl = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {BERTHCTL_PATH, "--url", berthd().base_url(), "--token",
+                                     berthd().token()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, {"BERTH_URL", "BERTH_TOKEN"});
+  };
+  repo_->Commit({{"run.sh", Script("1")}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-ctl", GitApp()).status);
+  ASSERT_TRUE(berthd().WaitForState("dep-ctl", "running", kDeployTimeout));
+  repo_->Commit({{"run.sh", Script("2")}});
+
+  CommandResult redeploy = ctl({"redeploy", "dep-ctl"});
+  EXPECT_EQ(0, redeploy.exit_code) << redeploy.Describe();
+  EXPECT_NE(std::string::npos, redeploy.out.find("dep-ctl: deployment 2 started")) << redeploy.out;
+  EXPECT_EQ("succeeded", WaitForDeployment(berthd(), "dep-ctl", 2).value("outcome", ""));
+  CommandResult rollback = ctl({"rollback", "dep-ctl", "1"});
+  EXPECT_EQ(0, rollback.exit_code) << rollback.Describe();
+  EXPECT_EQ("succeeded", WaitForDeployment(berthd(), "dep-ctl", 3).value("outcome", ""));
+
+  CommandResult list = ctl({"deployments", "dep-ctl"});
+  EXPECT_EQ(0, list.exit_code) << list.Describe();
+  EXPECT_NE(std::string::npos, list.out.find("rollback")) << list.out;
+  EXPECT_NE(std::string::npos, list.out.find("redeploy")) << list.out;
+  CommandResult one = ctl({"deployments", "dep-ctl", "2"});
+  EXPECT_NE(std::string::npos, one.out.find("==> serving release 2")) << one.out;
+
+  CommandResult missing = ctl({"rollback", "dep-ctl", "99"});
+  EXPECT_NE(0, missing.exit_code);
+  EXPECT_NE(std::string::npos, missing.err.find("release 99 does not exist")) << missing.err;
+}
+
 TEST_F(DeployTest, ATokenNeverShowsInResponsesLogsOrFiles) {
   const std::string token = "tok-0f9e8d7c6b5a-never-shown";
   repo_->Commit({{"run.sh", Script("1")}});
