@@ -4,6 +4,7 @@
 // $JOURNAL_STREAM names its stderr, and --log-level.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -27,26 +28,25 @@ bool JournalAccepts() {
   return connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
+// Starts a journald for the machine when none runs, and leaves it running: tests run in
+// parallel processes, and one must not stop the journal another one is reading. A lock file
+// keeps two of them from starting one each.
+bool EnsureJournald() {
+  Fd lock(open("/tmp/berth-test-journald.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.get() < 0 || flock(lock.get(), LOCK_EX) != 0) return false;
+  if (JournalAccepts()) return true;
+  // Started through a shell that exits at once, so that journald outlives this test.
+  CommandResult started = RunCommand(
+      {"/bin/sh", "-c", std::string("setsid ") + kJournald + " </dev/null >/dev/null 2>&1 &"});
+  return started.exit_code == 0 && WaitUntil(JournalAccepts);
+}
+
 class JournalTest : public ::testing::Test {
  protected:
-  // One journald for the suite: the machine's when it runs, else one of our own.
-  static void SetUpTestSuite() {
-    if (JournalAccepts()) return;
-    Fd null(open("/dev/null", O_WRONLY | O_CLOEXEC));
-    journald_ = SpawnChild({kJournald}, InheritedEnvironment(), null.get(), null.get());
-    WaitUntil(JournalAccepts);
+  void SetUp() override {
+    ASSERT_TRUE(EnsureJournald()) << "no journald at " << kJournalSocket << " and none started";
   }
-  static void TearDownTestSuite() {
-    if (journald_ <= 0) return;
-    kill(journald_, SIGTERM);
-    waitpid(journald_, nullptr, 0);
-    journald_ = -1;
-  }
-  void SetUp() override { ASSERT_TRUE(JournalAccepts()) << "no journald at " << kJournalSocket; }
-
-  static pid_t journald_;
 };
-pid_t JournalTest::journald_ = -1;
 
 // The journal entries that match every "FIELD=value" in `matches`, as JSON objects.
 std::vector<nlohmann::json> JournalEntries(const std::vector<std::string>& matches) {
