@@ -62,7 +62,9 @@ print_timings() {
 }
 
 # The last lines of a log file, indented, for a failure message.
-tail_of() { [[ -f "$1" ]] && tail -n "${2:-40}" "$1" | sed 's/^/    | /' >&2 || true; }
+tail_of() {
+  if [[ -f "$1" ]]; then tail -n "${2:-40}" "$1" | sed 's/^/    | /' >&2; fi
+}
 
 # Unmounts whatever is left mounted below $1 (a failed debootstrap leaves /proc and /sys there)
 # and removes it without crossing into another file system.
@@ -273,18 +275,39 @@ app_status() {
   docker exec "$CONTAINER" berthctl ls 2>&1 | sed 's/^/    | /' >&2 || true
 }
 
+# True when the app answers $2 on 127.0.0.1:$1 inside the container.
+answers_inside() {
+  docker exec "$CONTAINER" python3 -c 'import sys, urllib.request
+url = "http://127.0.0.1:" + sys.argv[1] + "/"
+sys.exit(sys.argv[2] not in urllib.request.urlopen(url, timeout=2).read().decode())' \
+    "$1" "$2" >/dev/null 2>&1
+}
+
 wait_for_app() {
-  local label=$1 address=$2 text=$3
+  local label=$1 port=$2 text=$3 address
+  address=$(published "$port")
   if ! wait_for "$APP_DEADLINE" answers "$address" "$text"; then
     app_status
+    if answers_inside "$port" "$text"; then
+      fail "app $label answers on 127.0.0.1:$port inside the container but not on" \
+        "http://$address/: it listens on the container's loopback only"
+    fi
     fail "app $label did not answer '$text' on http://$address/ within ${APP_DEADLINE}s"
   fi
   say "   $label answers on http://$address/"
 }
 
+# Containers of earlier runs that were killed before their cleanup.
+remove_stale_containers() {
+  local stale
+  mapfile -t stale < <(docker ps -aq --filter label=org.berth.test=image)
+  ((${#stale[@]} == 0)) || docker rm -f "${stale[@]}" >/dev/null
+}
+
 run_container() {
   phase "docker run"
-  docker run -d --name "$CONTAINER" \
+  remove_stale_containers
+  docker run -d --name "$CONTAINER" --label org.berth.test=image \
     -v "$WORK/repos:/repos:ro" \
     -e SERVICE_A_REPO=file:///repos/a.git \
     -e SERVICE_B_REPO=file:///repos/b.git \
@@ -295,11 +318,8 @@ run_container() {
   CONTAINER_STARTED=1
   phase_done "docker run"
   phase "both apps answer"
-  local a b
-  a=$(published 8080)
-  b=$(published 9090)
-  wait_for_app "A (node, port 8080)" "$a" "node app a says hello"
-  wait_for_app "B (static, port 9090)" "$b" "static app b says hello"
+  wait_for_app "A (node)" 8080 "node app a says hello"
+  wait_for_app "B (static)" 9090 "static app b says hello"
   phase_done "both apps answer"
 }
 
