@@ -81,6 +81,17 @@ def compile_c(source, workdir):
     return out
 
 
+def the_running_child(scanner, is_running):
+    """Waits for the daemon's one `scanner.comm` child and for is_running(pid) to say the daemon
+    reports it running; returns its pid."""
+    pids = wait_until(scanner.scan, 10, f"a {scanner.comm} child")
+    if len(pids) != 1:
+        raise BenchError(f"expected one {scanner.comm} child, found {sorted(pids)}")
+    old = next(iter(pids))
+    wait_until(lambda: is_running(old), 10, f"pid {old} to be reported running", interval=0.002)
+    return old
+
+
 def wait_for_new_child(scanner, old, daemon, timeout, what):
     """Busy-scans /proc until `scanner` sees a child other than `old`; returns
     time.perf_counter_ns() at that moment. `what` names the cause for the error message."""

@@ -82,12 +82,7 @@ def _edits(daemon, scanner, is_running, edit, edits):
     taken just before the rename; returns the latencies in seconds."""
     latencies = []
     for i in range(1, edits + 1):
-        pids = common.wait_until(scanner.scan, 10, "a sleep child")
-        if len(pids) != 1:
-            raise common.BenchError(f"expected one sleep child, found {sorted(pids)}")
-        old = next(iter(pids))
-        common.wait_until(lambda: is_running(old), 10, f"pid {old} to be reported running",
-                          interval=0.002)
+        old = common.the_running_child(scanner, is_running)
         t0 = edit(i)
         t1 = common.wait_for_new_child(scanner, old, daemon, 10, f"edit {i}")
         latencies.append((t1 - t0) / 1e9)
@@ -205,20 +200,6 @@ class NotifySocket:
         self.sock.close()
 
 
-def _wait_for_sleeps(daemon, scanner, timeout=60):
-    """Polls /proc (every 2 ms, as start200 does) until COUNT sleep children of the daemon exist;
-    returns perf_counter."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if len(scanner.scan()) >= COUNT:
-            return time.perf_counter()
-        if time.monotonic() > deadline:
-            raise common.BenchError(f"only {len(scanner.scan())} of {COUNT} sleep processes "
-                                    f"after {timeout}s")
-        daemon.check_alive()
-        time.sleep(0.002)
-
-
 def cold_berth(binary, workdir, idle=True):
     """Returns {"ready": s, "all_running": s, ["idle": {...}]} for berthd started with 200 apps
     in apps.d and NOTIFY_SOCKET set."""
@@ -246,7 +227,7 @@ def cold_berth(binary, workdir, idle=True):
         # waiting for a CPU, and (the rest) time blocked, e.g. in vfork until a child execs.
         cpu_ns, runqueue_ns, _ = _schedstat(d.pid)
         scanner = common.ProcScanner(d.pid, "sleep")
-        all_running = _wait_for_sleeps(d.daemon, scanner) - t0
+        all_running = start200.wait_for_sleeps(d.daemon, scanner) - t0
         d.wait_serving()
         states = start200.berth_states(d.client)
         if states.get("running", 0) != COUNT:
@@ -277,7 +258,7 @@ def cold_supervisord(workdir, idle=True):
     s = common.Supervisord(workdir, INCLUDE.format(dir=workdir), wait=False)
     try:
         scanner = common.ProcScanner(s.pid, "sleep")
-        all_running = _wait_for_sleeps(s.daemon, scanner) - t0
+        all_running = start200.wait_for_sleeps(s.daemon, scanner) - t0
         s.wait_serving()
         states = common.wait_until(lambda: _supervisord_running(s.rpc), 10,
                                    "supervisord to report 200 RUNNING", interval=0.05)

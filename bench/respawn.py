@@ -15,12 +15,7 @@ def _measure(daemon, scanner, is_running, rounds, per_round_timeout):
     """Returns the list of latencies in seconds."""
     latencies = []
     for _ in range(rounds):
-        pids = common.wait_until(scanner.scan, 10, "a sleep child")
-        if len(pids) != 1:
-            raise common.BenchError(f"expected one sleep child, found {sorted(pids)}")
-        old = next(iter(pids))
-        common.wait_until(lambda: is_running(old), 10, f"pid {old} to be reported running",
-                          interval=0.002)
+        old = common.the_running_child(scanner, is_running)
         t0 = time.perf_counter_ns()
         os.kill(old, signal.SIGKILL)
         t1 = common.wait_for_new_child(scanner, old, daemon, per_round_timeout,
