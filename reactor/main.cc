@@ -1,5 +1,6 @@
 // berthd: wires the store, the loop, the supervisor, the apps.d watcher, systemd and the API
 // together.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -56,6 +57,14 @@ Result<BerthPaths> PreparePaths(const Options& options) {
   paths.runtime_dir =
       runtime.empty() ? paths.state_dir + "/run" : runtime.substr(0, runtime.find(':'));
   paths.apps_dir = options.config_dir + "/apps.d";
+  unsigned char address[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, options.app_host.c_str(), address) != 1 &&
+      inet_pton(AF_INET6, options.app_host.c_str(), address) != 1)
+    return Status::Invalid(
+        "--app-host (BERTH_APP_HOST) must be an IP address such as 127.0.0.1 "
+        "or 0.0.0.0, not \"" +
+        options.app_host + "\"");
+  paths.app_host = options.app_host;
   for (const std::string& dir :
        {paths.state_dir + "/apps", paths.runtime_dir, paths.runtime_dir + "/apps"})
     if (Status s = MakeDir(dir, 0711); !s.ok()) return s;

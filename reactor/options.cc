@@ -43,6 +43,8 @@ void ApplyEnvironment(Options* options) {
     options->log_level = Env("BERTH_LOG_LEVEL");
   if (!Env("BERTH_LOG_TARGET").empty() && options->log_target == "auto")
     options->log_target = Env("BERTH_LOG_TARGET");
+  if (options->app_host.empty()) options->app_host = Env("BERTH_APP_HOST");
+  if (options->app_host.empty()) options->app_host = "127.0.0.1";
 }
 
 }  // namespace
@@ -50,10 +52,13 @@ void ApplyEnvironment(Options* options) {
 const char* const kUsage =
     "usage: berthd [--state-dir DIR] [--config-dir DIR] [--listen ADDR]... "
     "[--log-level debug|info|warn|error] [--log-target auto|journal|stderr]\n"
+    "       [--app-host ADDR]\n"
     "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
     "  unix:<runtime dir>/api.sock). Under socket activation berthd serves the sockets named\n"
     "  \"api\" and binds nothing itself. Each flag also reads BERTH_STATE_DIR, BERTH_CONFIG_DIR,\n"
-    "  BERTH_LISTEN (comma-separated), BERTH_LOG_LEVEL and BERTH_LOG_TARGET.\n";
+    "  BERTH_LISTEN (comma-separated), BERTH_LOG_LEVEL, BERTH_LOG_TARGET and BERTH_APP_HOST.\n"
+    "  --app-host is the IP address apps are told to bind, as $HOST (default 127.0.0.1; 0.0.0.0\n"
+    "  in a container, whose ports are published from outside).\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   for (int i = 1; i < argc; ++i) {
@@ -64,7 +69,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--help" || arg == "-h") return std::cout << kUsage, exit(0), true;
     if (arg == "--version") return std::cout << "berthd " << BERTH_VERSION << "\n", exit(0), true;
     bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
-                 arg == "--log-level" || arg == "--log-target";
+                 arg == "--log-level" || arg == "--log-target" || arg == "--app-host";
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -75,6 +80,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--listen") options->listen.push_back(value);
     if (arg == "--log-level") options->log_level = value;
     if (arg == "--log-target") options->log_target = value;
+    if (arg == "--app-host") options->app_host = value;
   }
   ApplyEnvironment(options);
   return true;

@@ -14,6 +14,7 @@ struct Options {
   std::vector<std::string> listen;
   std::string log_level = "info";
   std::string log_target = "auto";
+  std::string app_host;  // HOST given to apps: the address they should bind
 };
 
 // Fills `options` from flags, then the environment; false (with a message) on a bad flag.

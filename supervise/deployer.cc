@@ -242,7 +242,7 @@ class Deployer::Job {
     AppDirs dirs = DirsFor(*context_->paths, spec_);
     SpawnOptions options;
     options.argv = argv;
-    options.env = AppEnvironment(effective, identity_, dirs);
+    options.env = AppEnvironment(*context_->paths, effective, identity_, dirs);
     for (std::string& entry : options.env) {
       if (entry.rfind("PATH=", 0) != 0) continue;
       std::string extra;

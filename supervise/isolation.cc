@@ -183,13 +183,11 @@ Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdenti
   return OwnedDir(dirs.cache, 0700, identity);
 }
 
-std::vector<std::string> AppEnvironment(const AppSpec& spec, const AppIdentity& identity,
-                                        const AppDirs& dirs) {
-  std::map<std::string, std::string> env = {{"PATH", kDefaultPath},
-                                            {"HOME", dirs.home},
-                                            {"TMPDIR", dirs.tmp},
-                                            {"XDG_CACHE_HOME", dirs.cache},
-                                            {"BERTH_APP", spec.name}};
+std::vector<std::string> AppEnvironment(const BerthPaths& paths, const AppSpec& spec,
+                                        const AppIdentity& identity, const AppDirs& dirs) {
+  std::map<std::string, std::string> env = {
+      {"PATH", kDefaultPath},         {"HOME", dirs.home},      {"TMPDIR", dirs.tmp},
+      {"XDG_CACHE_HOME", dirs.cache}, {"HOST", paths.app_host}, {"BERTH_APP", spec.name}};
   if (!identity.user.empty()) env["USER"] = env["LOGNAME"] = identity.user;
   if (spec.port) env["PORT"] = std::to_string(*spec.port);
   for (const auto& [key, value] : spec.env) env[key] = value;

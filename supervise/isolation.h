@@ -21,7 +21,8 @@ struct BerthPaths {
   std::string state_dir;    // berth.db, apps/<name>/
   std::string runtime_dir;  // api.sock, apps/<name>/{tmp,cache}
   bool as_root = false;
-  std::string apps_dir = {};  // <config>/apps.d: apps defined by files
+  std::string apps_dir = {};           // <config>/apps.d: apps defined by files
+  std::string app_host = "127.0.0.1";  // HOST in every app's environment: where to bind
 };
 
 struct AppIdentity {
@@ -50,9 +51,10 @@ Status LookupIdentity(AppIdentity* identity);
 // tmp and cache 0700).
 Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdentity& identity,
                    const AppDirs& dirs);
-// The clean environment of an app: PATH, HOME, TMPDIR, XDG_CACHE_HOME, USER, PORT, then env.
-std::vector<std::string> AppEnvironment(const AppSpec& spec, const AppIdentity& identity,
-                                        const AppDirs& dirs);
+// The clean environment of an app: PATH, HOME, TMPDIR, XDG_CACHE_HOME, USER, HOST (paths'
+// app_host), PORT, then env.
+std::vector<std::string> AppEnvironment(const BerthPaths& paths, const AppSpec& spec,
+                                        const AppIdentity& identity, const AppDirs& dirs);
 
 // The PATH apps get unless their env sets one.
 extern const char* const kDefaultAppPath;

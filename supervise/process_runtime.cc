@@ -44,7 +44,7 @@ void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
   }
   SpawnOptions options;
   options.argv = spec.command;
-  options.env = AppEnvironment(spec, identity, dirs);
+  options.env = AppEnvironment(*context_.paths, spec, identity, dirs);
   options.cwd = dirs.home;
   options.uid = identity.uid;
   options.gid = identity.gid;

@@ -283,11 +283,11 @@ StartPlan PlanStart(const std::string& workdir, const AppSpec& spec) {
     return {{"npm", "start"}, false, "npm start", "package.json has a start script"};
   }
   if (tree.HasFile("app.py")) {
-    return ShellPlan(R"(exec uvicorn app:app --host 127.0.0.1 --port "${PORT:-8000}")",
-                     "uvicorn app:app --host 127.0.0.1 --port $PORT", "app.py found");
+    return ShellPlan(R"(exec uvicorn app:app --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}")",
+                     "uvicorn app:app --host $HOST --port $PORT", "app.py found");
   }
-  return ShellPlan(R"(exec python3 -m http.server "${PORT:-8000}" --bind 127.0.0.1)",
-                   "python3 -m http.server $PORT --bind 127.0.0.1",
+  return ShellPlan(R"(exec python3 -m http.server "${PORT:-8000}" --bind "${HOST:-127.0.0.1}")",
+                   "python3 -m http.server $PORT --bind $HOST",
                    "no start command found: serving the files");
 }
 

@@ -66,10 +66,11 @@ InstallPlan PlanInstall(const std::string& workdir, const InstallSpec& install);
 //   index.js                    node index.js                            "index.js found"
 //   package.json with a         npm start                                "package.json has a
 //     non-empty scripts.start                                             start script"
-//   app.py                      /bin/sh -c 'exec uvicorn app:app --host 127.0.0.1
-//                                 --port "${PORT:-8000}"'                "app.py found"
+//   app.py                      /bin/sh -c 'exec uvicorn app:app --host
+//                                 "${HOST:-127.0.0.1}" --port            "app.py found"
+//                                 "${PORT:-8000}"'
 //   anything else               /bin/sh -c 'exec python3 -m http.server "${PORT:-8000}"
-//                                 --bind 127.0.0.1'                      "no start command
+//                                 --bind "${HOST:-127.0.0.1}"'           "no start command
 //                                                                         found: serving the
 //                                                                         files"
 // A package.json that does not parse, or is over 4 MiB, has no start script. Files are

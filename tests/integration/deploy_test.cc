@@ -1,13 +1,17 @@
 // Black-box tests of apps deployed from source: git repositories made with the git command line
 // (file:// URLs), tarballs, installs (a Python venv; npm ci against the npm registry), redeploy,
 // rollback, failures that leave the serving release alone, and tokens that never show.
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
 #include "tests/integration/berthd_harness.h"
 #include "tests/integration/deploy_support.h"
 #include "tests/integration/git_repo.h"
+#include "tests/integration/nginx_support.h"
 
 namespace berth::testing {
 namespace {
@@ -331,6 +335,54 @@ TEST_F(DeployTest, ANodeProjectIsInstalledWithNpmCiAndStartedByItsServerJs) {
                std::to_string(NewestDeploymentId(berthd(), "dep-node")) + "?log=true")
           .json();
   EXPECT_NE(std::string::npos, one.value("log", "").find("npm ci (package-lock.json)")) << one;
+}
+
+// A port the kernel picks as free on 127.0.0.2, let go again for the app to take.
+int UnusedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(0x7f000002);
+  socklen_t length = sizeof address;
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+            getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  return ok ? ntohs(address.sin_port) : 0;
+}
+
+// --app-host reaches apps as $HOST, and the detected static server binds it and nothing else:
+// what makes an app in a container reachable through its published port.
+TEST(DeployHostTest, TheDetectedServerBindsTheAppHost) {
+  BerthdProcess berthd(BerthdProcess::Options{{}, {"--app-host", "127.0.0.2"}});
+  ASSERT_TRUE(berthd.Start());
+  GitRepo repo(berthd.root_dir());
+  repo.Commit({{"index.html", "hello from the static site\n"}});
+  int port = UnusedPort();
+  ASSERT_NE(0, port);
+  nlohmann::json spec = {{"source", {{"git", {{"url", repo.url()}}}}}, {"port", port}};
+  ASSERT_EQ(201, berthd.Put("/v1/apps/dep-static", spec).status);
+  ASSERT_TRUE(berthd.WaitForState("dep-static", "running", kDeployTimeout)) << berthd.LastSeen();
+  EXPECT_EQ("python3 -m http.server $PORT --bind $HOST",
+            berthd.Get("/v1/apps/dep-static").json()["status"].value("command", ""));
+  std::string body, url = ":" + std::to_string(port) + "/index.html";
+  EXPECT_TRUE(
+      WaitUntil([&] { return GitHttpServer::Get("http://127.0.0.2" + url, "", "", &body) == 200; },
+                kDeployTimeout))
+      << body;
+  EXPECT_EQ("hello from the static site\n", body);
+  EXPECT_EQ(0, GitHttpServer::Get("http://127.0.0.1" + url)) << "bound to 127.0.0.2 only";
+}
+
+TEST(DeployHostTest, AnAppHostThatIsNotAnAddressStopsBerthd) {
+  BerthdProcess scratch;
+  CommandResult result =
+      RunCommand({BERTHD_PATH, "--state-dir", scratch.state_dir(), "--config-dir",
+                  scratch.config_dir(), "--listen", "127.0.0.1:0"},
+                 {"BERTH_ADMIN_TOKEN=t", "BERTH_APP_HOST=localhost"}, seconds(10));
+  EXPECT_EQ(1, result.exit_code) << result.Describe();
+  EXPECT_NE(std::string::npos, result.err.find("BERTH_APP_HOST) must be an IP address"))
+      << result.Describe();
+  EXPECT_NE(std::string::npos, result.err.find("\"localhost\"")) << result.Describe();
 }
 
 }  // namespace

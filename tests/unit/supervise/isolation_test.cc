@@ -44,7 +44,7 @@ TEST(IsolationTest, DefaultUserName) {
 }
 
 TEST(IsolationTest, EnvironmentHasTheAppsOwnDirectories) {
-  auto env = AsMap(AppEnvironment(Spec("web"), AppIdentity{}, Dirs()));
+  auto env = AsMap(AppEnvironment(BerthPaths{}, Spec("web"), AppIdentity{}, Dirs()));
   ASSERT_TRUE(env.count("PATH"));
   EXPECT_NE(env["PATH"].find("/usr/bin"), std::string::npos);
   EXPECT_NE(env["PATH"].find("/bin"), std::string::npos);
@@ -56,7 +56,7 @@ TEST(IsolationTest, EnvironmentHasTheAppsOwnDirectories) {
 
 TEST(IsolationTest, EnvironmentIsCleanNotInherited) {
   ASSERT_EQ(setenv("BERTH_TEST_LEAK", "leak", 1), 0);
-  auto env = AsMap(AppEnvironment(Spec("web"), AppIdentity{}, Dirs()));
+  auto env = AsMap(AppEnvironment(BerthPaths{}, Spec("web"), AppIdentity{}, Dirs()));
   unsetenv("BERTH_TEST_LEAK");
   EXPECT_EQ(env.count("BERTH_TEST_LEAK"), 0u);
 }
@@ -64,14 +64,25 @@ TEST(IsolationTest, EnvironmentIsCleanNotInherited) {
 TEST(IsolationTest, EnvironmentHasPortWhenSet) {
   AppSpec spec = Spec("web");
   spec.port = 8080;
-  auto env = AsMap(AppEnvironment(spec, AppIdentity{}, Dirs()));
+  auto env = AsMap(AppEnvironment(BerthPaths{}, spec, AppIdentity{}, Dirs()));
   EXPECT_EQ(env["PORT"], "8080");
+}
+
+TEST(IsolationTest, EnvironmentHasTheHostToBind) {
+  EXPECT_EQ(AsMap(AppEnvironment(BerthPaths{}, Spec("web"), AppIdentity{}, Dirs()))["HOST"],
+            "127.0.0.1");
+  BerthPaths paths;
+  paths.app_host = "0.0.0.0";
+  AppSpec spec = Spec("web");
+  EXPECT_EQ(AsMap(AppEnvironment(paths, spec, AppIdentity{}, Dirs()))["HOST"], "0.0.0.0");
+  spec.env = {{"HOST", "::1"}};
+  EXPECT_EQ(AsMap(AppEnvironment(paths, spec, AppIdentity{}, Dirs()))["HOST"], "::1");
 }
 
 TEST(IsolationTest, EnvironmentHasUserWhenSwitching) {
   AppIdentity identity;
   identity.user = "svc_web";
-  auto env = AsMap(AppEnvironment(Spec("web"), identity, Dirs()));
+  auto env = AsMap(AppEnvironment(BerthPaths{}, Spec("web"), identity, Dirs()));
   EXPECT_EQ(env["USER"], "svc_web");
 }
 
@@ -79,7 +90,7 @@ TEST(IsolationTest, UserEnvAddsAndOverrides) {
   AppSpec spec = Spec("web");
   spec.port = 8080;
   spec.env = {{"GREETING", "hello"}, {"PATH", "/opt/bin"}, {"HOME", "/h"}, {"PORT", "9"}};
-  auto env = AsMap(AppEnvironment(spec, AppIdentity{}, Dirs()));
+  auto env = AsMap(AppEnvironment(BerthPaths{}, spec, AppIdentity{}, Dirs()));
   EXPECT_EQ(env["GREETING"], "hello");
   EXPECT_EQ(env["PATH"], "/opt/bin");
   EXPECT_EQ(env["HOME"], "/h");

@@ -386,11 +386,11 @@ TEST_F(ReleasePlanTest, AppPyRunsWithUvicorn) {
   Write("requirements.txt");
   Write("app.py");
   StartPlan plan = Start();
-  EXPECT_EQ(
-      (Argv{"/bin/sh", "-c", R"(exec uvicorn app:app --host 127.0.0.1 --port "${PORT:-8000}")"}),
-      plan.argv);
+  EXPECT_EQ((Argv{"/bin/sh", "-c",
+                  R"(exec uvicorn app:app --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}")"}),
+            plan.argv);
   EXPECT_TRUE(plan.shell);
-  EXPECT_EQ("uvicorn app:app --host 127.0.0.1 --port $PORT", plan.text);
+  EXPECT_EQ("uvicorn app:app --host $HOST --port $PORT", plan.text);
   EXPECT_EQ("app.py found", plan.reason);
 }
 
@@ -403,11 +403,11 @@ TEST_F(ReleasePlanTest, OtherwiseTheFilesAreServed) {
   Write("index.html", "<h1>hi</h1>");
   Write("requirements.txt");
   StartPlan plan = Start();
-  EXPECT_EQ(
-      (Argv{"/bin/sh", "-c", R"(exec python3 -m http.server "${PORT:-8000}" --bind 127.0.0.1)"}),
-      plan.argv);
+  EXPECT_EQ((Argv{"/bin/sh", "-c",
+                  R"(exec python3 -m http.server "${PORT:-8000}" --bind "${HOST:-127.0.0.1}")"}),
+            plan.argv);
   EXPECT_TRUE(plan.shell);
-  EXPECT_EQ("python3 -m http.server $PORT --bind 127.0.0.1", plan.text);
+  EXPECT_EQ("python3 -m http.server $PORT --bind $HOST", plan.text);
   EXPECT_EQ("no start command found: serving the files", plan.reason);
 }
 
