@@ -91,6 +91,25 @@ std::string field_text(const json& object, std::string_view key) {
   return value.dump();
 }
 
+namespace {
+
+// "api" and "file" as they come; a code source as "git URL#REF" or "tarball URL".
+std::string source_text(const json& app) {
+  const json& source = member(app, "source");
+  if (!source.is_object()) return field_text(app, "source");
+  if (const json& git = member(source, "git"); git.is_object()) {
+    std::string text = "git " + field_text(git, "url");
+    if (const json& ref = member(git, "ref"); ref.is_string() && !ref.get<std::string>().empty())
+      text += "#" + ref.get<std::string>();
+    return text;
+  }
+  if (const json& tarball = member(source, "tarball"); tarball.is_object())
+    return "tarball " + field_text(tarball, "url");
+  return source.dump();
+}
+
+}  // namespace
+
 std::vector<std::string> app_table_headers() {
   return {"NAME", "KIND", "STATE", "PID", "SINCE", "RESTARTS", "SOURCE"};
 }
@@ -110,7 +129,7 @@ std::vector<std::string> app_row(const json& app, TimePoint now) {
           field_text(status, "pid"),
           since,
           field_text(status, "restarts"),
-          field_text(app, "source")};
+          source_text(app)};
 }
 
 std::string event_line(const SseEvent& event) {

@@ -55,6 +55,19 @@ TEST(AppFormatTest, RendersAnAppRow) {
   EXPECT_EQ(app_row(app, now).size(), app_table_headers().size());
 }
 
+TEST(AppFormatTest, ShowsACodeSourceByItsUrl) {
+  auto now = std::chrono::system_clock::now();
+  json app = {{"name", "api"},
+              {"source", {{"git", {{"url", "https://git.example.com/a.git"}, {"ref", "main"}}}}}};
+  EXPECT_EQ(app_row(app, now).back(), "git https://git.example.com/a.git#main");
+  app["source"]["git"].erase("ref");
+  EXPECT_EQ(app_row(app, now).back(), "git https://git.example.com/a.git");
+  app["source"] = {{"tarball", {{"url", "https://example.com/a.tar.gz"}}}};
+  EXPECT_EQ(app_row(app, now).back(), "tarball https://example.com/a.tar.gz");
+  app["source"] = "file";
+  EXPECT_EQ(app_row(app, now).back(), "file");
+}
+
 TEST(AppFormatTest, RendersAnAppRowWithoutStatus) {
   EXPECT_EQ(app_row(json{{"name", "x"}}, std::chrono::system_clock::now()),
             (std::vector<std::string>{"x", "-", "-", "-", "-", "-", "-"}));
