@@ -382,10 +382,24 @@ Status DeploymentsRepository::SetRelease(int64_t id, std::string_view release) {
 }
 
 Status DeploymentsRepository::Finish(int64_t id, DeployOutcome outcome, std::string_view error,
-                                     std::string_view finished_at, int64_t duration_ms) {
+                                     std::string_view finished_at, int64_t duration_ms,
+                                     std::string_view last_log) {
   if (outcome == DeployOutcome::kRunning) {
     return Status::Invalid("a deployment cannot finish as running");
   }
+  if (last_log.empty()) {
+    return FinishRow(id, outcome, error, finished_at, duration_ms);
+  }
+  return db_->Transaction([&] {
+    if (Status s = AppendLog(id, last_log); !s.ok()) {
+      return s;
+    }
+    return FinishRow(id, outcome, error, finished_at, duration_ms);
+  });
+}
+
+Status DeploymentsRepository::FinishRow(int64_t id, DeployOutcome outcome, std::string_view error,
+                                        std::string_view finished_at, int64_t duration_ms) {
   Result<Statement*> result = Cached(finish_, kFinishSql);
   if (!result.ok()) {
     return result.status();

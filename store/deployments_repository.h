@@ -90,10 +90,11 @@ class DeploymentsRepository {
   // Records the release directory id of deployment `id`. NotFound if there is none.
   Status SetRelease(int64_t id, std::string_view release);
 
-  // Ends a running deployment. An empty `error` is stored as NULL. Invalid if `outcome` is
+  // Ends a running deployment, after appending `last_log` to its log in the same transaction
+  // (one commit, one sync). An empty `error` is stored as NULL. Invalid if `outcome` is
   // kRunning, NotFound if there is no deployment `id`, Conflict if it has already finished.
   Status Finish(int64_t id, DeployOutcome outcome, std::string_view error,
-                std::string_view finished_at, int64_t duration_ms);
+                std::string_view finished_at, int64_t duration_ms, std::string_view last_log = {});
 
   // Marks every deployment still "running" as failed with `error`, finished at `finished_at`
   // and no duration. berthd calls it at startup: those runs died with a previous daemon.
@@ -119,6 +120,8 @@ class DeploymentsRepository {
   Status Update(std::optional<Statement>& slot, std::string_view sql, int64_t id,
                 std::initializer_list<std::optional<std::string_view>> values);
   Status CutAndAppendLog(int64_t id, std::string_view text);
+  Status FinishRow(int64_t id, DeployOutcome outcome, std::string_view error,
+                   std::string_view finished_at, int64_t duration_ms);
   Result<std::string> ReadLog(int64_t id);
 
   Database* db_;

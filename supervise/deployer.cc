@@ -365,8 +365,10 @@ class Deployer::Job {
   void Finish(DeployOutcome outcome, const std::string& error, bool switched) {
     finished_ = true;
     step_timer_.Stop();
-    FlushLog();
-    context_->deployments->Finish(id_, outcome, error, Now(), MonotonicMs() - started_ms_);
+    flush_timer_.Stop();
+    context_->deployments->Finish(id_, outcome, error, Now(), MonotonicMs() - started_ms_,
+                                  pending_log_);
+    pending_log_.clear();
     if (outcome == DeployOutcome::kSucceeded)
       LogInfo("app " + spec_.name + ": deployment " + std::to_string(id_) + " serves release " +
               release_);

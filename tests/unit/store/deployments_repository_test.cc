@@ -194,6 +194,21 @@ TEST_F(DeploymentsRepositoryTest, FinishRefusesRunningTwiceAndMissing) {
   EXPECT_NE(missing.message().find(std::to_string(id + 100)), std::string::npos);
 }
 
+TEST_F(DeploymentsRepositoryTest, FinishAppendsTheLastLinesWithTheOutcomeOrNotAtAll) {
+  int64_t id = BeginOrDie(MakeNew("web"));
+  ASSERT_TRUE(repo_->AppendLog(id, "checking\n").ok());
+  ASSERT_TRUE(repo_->Finish(id, DeployOutcome::kSkipped, "", kT1, 3, "nothing to do\n").ok());
+  Deployment d = GetOrDie("web", id);
+  EXPECT_EQ(d.outcome, DeployOutcome::kSkipped);
+  EXPECT_EQ(d.log, "checking\nnothing to do\n");
+
+  Status again = repo_->Finish(id, DeployOutcome::kFailed, "late", kT1, 4, "late line\n");
+  EXPECT_EQ(again.code(), Status::Code::kConflict);
+  EXPECT_EQ(GetOrDie("web", id).log, "checking\nnothing to do\n") << "rolled back with it";
+  EXPECT_EQ(repo_->Finish(id + 100, DeployOutcome::kFailed, "", kT1, 2, "x\n").code(),
+            Status::Code::kNotFound);
+}
+
 TEST_F(DeploymentsRepositoryTest, WritesToAMissingDeploymentAreNotFound) {
   EXPECT_EQ(repo_->AppendLog(99, "x").code(), Status::Code::kNotFound);
   EXPECT_EQ(repo_->AppendLog(99, std::string(Repo::kLogCapBytes + 1, 'x')).code(),
