@@ -67,9 +67,9 @@ ENTRYPOINT ["/usr/bin/berthd"]
 FROM build-deps AS build
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build /build -j"$(nproc)" --target berthd berthctl berth-fetch \
+ && cmake --build /build -j"$(nproc)" --target berthd berthctl berth-fetch berth-fetch-tarball \
  && DESTDIR=/staging cmake --install /build --prefix /usr --strip
 
 FROM runtime-base
 COPY --from=build /staging/usr/bin/berthd /staging/usr/bin/berthctl /staging/usr/bin/berth-fetch \
-     /usr/bin/
+     /staging/usr/bin/berth-fetch-tarball /usr/bin/

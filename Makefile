@@ -51,20 +51,20 @@ test:
 bench:
 	$(call install_missing,$(BENCH_DEPS))
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BENCH_BUILD) -j$(JOBS) --target berthd berthctl
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target berthd berthctl berth-fetch
 	BERTHD=$(CURDIR)/$(BENCH_BUILD)/berthd bench/run
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)
 
-# `make install [PREFIX=/usr/local] [DESTDIR=]`: a Release build of berthd and berthctl in
-# $(BUILD), installed into $(DESTDIR)$(PREFIX)/bin, with berthd.service and berthd.socket in
-# $(DESTDIR)/lib/systemd/system when PREFIX is /usr, else $(DESTDIR)$(PREFIX)/lib/systemd/system
-# (docs/systemd.md).
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: a Release build of berthd, berthctl and the
+# fetchers (berth-fetch, berth-fetch-tarball) in $(BUILD), installed into
+# $(DESTDIR)$(PREFIX)/bin, with berthd.service and berthd.socket in $(DESTDIR)/lib/systemd/system
+# when PREFIX is /usr, else $(DESTDIR)$(PREFIX)/lib/systemd/system (docs/systemd.md).
 PREFIX ?= /usr/local
 
 .PHONY: install
 install: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD) -j$(JOBS) --target berthd berthctl
+	cmake --build $(BUILD) -j$(JOBS) --target berthd berthctl berth-fetch
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"

@@ -1,36 +1,45 @@
-// berth-fetch: fetches an app's source (git or tarball) into a release directory. berthd runs
-// it as the app's user; the job arrives as JSON on stdin, progress leaves on stdout.
-#include <curl/curl.h>
-#include <signal.h>
+// berth-fetch: fetches an app's source into a release directory. berthd runs it as the app's
+// user; the job arrives as JSON on stdin, progress leaves on stdout. Git jobs run here, with
+// libgit2 alone; tarball jobs go on to berth-fetch-tarball beside it, which loads libcurl and
+// libarchive, so that the redeploy of a git app pays for neither.
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <string>
 
-#include "supervise/fetch/fetch_job.h"
+#include "supervise/fetch/fetcher.h"
 #include "supervise/fetch/git_source.h"
-#include "supervise/fetch/output.h"
-#include "supervise/fetch/tarball_source.h"
 
 namespace {
 
-constexpr size_t kMaxJobBytes = 1 << 20;
+constexpr char kTarballFetcher[] = "berth-fetch-tarball";
 
-enum ExitCode { kSuccess = 0, kFetchFailed = 1, kBadJob = 2 };
-
-// Everything on stdin, or false when it is larger than a job can be.
-bool ReadJob(std::string* text) {
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) {
-    text->append(buffer, n);
-    if (text->size() > kMaxJobBytes) return false;
-  }
-  return true;
+// The directory this executable is in, with its trailing '/'.
+std::string OwnDirectory() {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return "";
+  std::string self(path, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/') + 1);
 }
 
-berth::Result<berth::FetchResult> Run(const berth::FetchJob& job, berth::Output& output) {
-  if (job.op == berth::FetchOp::kTarball) return berth::RunTarballJob(job, output);
-  return berth::RunGitJob(job, output);
+// Replaces this process with berth-fetch-tarball, the job on its stdin (a memory file: the
+// token never touches a disk). Returns only on failure.
+berth::Status HandToTarballFetcher(const std::string& text) {
+  std::string program = OwnDirectory() + kTarballFetcher;
+  int fd = memfd_create("berth-fetch-job", MFD_CLOEXEC);
+  if (fd < 0) return berth::Status::IOError(std::string("memfd_create: ") + strerror(errno));
+  bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                 lseek(fd, 0, SEEK_SET) == 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO;
+  if (!written)
+    return berth::Status::IOError(std::string("cannot pass the job on: ") + strerror(errno));
+  close(fd);
+  char* const argv[] = {const_cast<char*>(kTarballFetcher), nullptr};
+  execv(program.c_str(), argv);
+  return berth::Status::IOError("cannot run " + program + ": " + strerror(errno));
 }
 
 }  // namespace
@@ -44,31 +53,11 @@ extern "C" const char* __lsan_default_options() { return "print_suppressions=0";
 #endif
 
 int main(int argc, char** argv) {
-  berth::Output output(stdout, stderr);
-  if (argc > 1) {
-    output.Error(std::string("berth-fetch takes no arguments (got '") + argv[1] +
-                 "'); it reads one JSON job on stdin");
-    return kBadJob;
-  }
-  signal(SIGPIPE, SIG_IGN);
-  std::string text;
-  if (!ReadJob(&text)) {
-    output.Error("the job on stdin is larger than 1 MiB");
-    return kBadJob;
-  }
-  berth::Result<berth::FetchJob> job = berth::ParseFetchJob(text);
-  if (!job.ok()) {
-    output.Error(job.status().message());
-    return kBadJob;
-  }
-  output.AddSecret(job->token);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  berth::Result<berth::FetchResult> result = Run(*job, output);
-  curl_global_cleanup();
-  if (!result.ok()) {
-    output.Error(result.status().message());
-    return kFetchFailed;
-  }
-  output.Result(*result);
-  return kSuccess;
+  return berth::RunFetcher("berth-fetch", argc, argv,
+                           [](const berth::FetchJob& job, const std::string& text,
+                              berth::Output& output) -> berth::Result<berth::FetchResult> {
+                             if (job.op == berth::FetchOp::kTarball)
+                               return HandToTarballFetcher(text);
+                             return berth::RunGitJob(job, output);
+                           });
 }

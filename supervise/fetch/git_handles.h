@@ -39,11 +39,17 @@ using GitReferenceIteratorPtr =
 using GitCommitPtr = std::unique_ptr<git_commit, GitCommitDeleter>;
 using GitTreePtr = std::unique_ptr<git_tree, GitTreeDeleter>;
 
-// libgit2 is usable while one of these lives.
+// While true, libgit2's start does not see the system's CA bundle (git_tls.cc).
+void HideCaBundleFromInit(bool hide);
+
+// libgit2 is usable while one of these lives. `tls`: the URL may need TLS (http and https:
+// an http server may redirect to https). Without it, the start skips parsing the CA bundle.
 class GitLibrary {
  public:
-  GitLibrary() {
+  explicit GitLibrary(bool tls) {
+    HideCaBundleFromInit(!tls);
     git_libgit2_init();
+    HideCaBundleFromInit(false);
     // The fetch runs as the app's user and reads a local (file://) source that another user
     // may own. Only objects are read from it, never its hooks or config, so the owner check
     // git applies to repositories one works in does not protect anything here.

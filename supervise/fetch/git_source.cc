@@ -57,7 +57,7 @@ std::string Describe(const ResolvedRef& ref) {
 }  // namespace
 
 Result<FetchResult> RunGitJob(const FetchJob& job, Output& output) {
-  GitLibrary library;
+  GitLibrary library(IsHttpUrl(job.url));
   Result<SourceUrl> source = SplitUserinfo(job.url);
   if (!source.ok()) return source.status();
   output.AddSecret(source->password);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "store/status.h"
 
@@ -13,6 +14,9 @@ struct SourceUrl {
   std::string username;  // from the userinfo, percent-decoded; empty when there was none
   std::string password;
 };
+
+// http:// or https://, in any case.
+bool IsHttpUrl(std::string_view url);
 
 // Splits the userinfo off an http(s) URL. Other URLs (file://, ssh://, scp-like
 // `user@host:path`, plain paths) come back unchanged, with no credentials.

@@ -220,5 +220,39 @@ TEST_F(GitFetchTest, AnInvalidJobExitsWithTwo) {
   EXPECT_EQ(garbage.LastErrorLine(), "error: the job on stdin must be one JSON object");
 }
 
+// libgit2's start parses the system's CA bundle; berth-fetch lets it only when the URL may need
+// TLS. strace shows the bundle untouched for file:// and opened for http://.
+TEST_F(GitFetchTest, TheCaBundleIsReadOnlyForHttpUrls) {
+  auto bundle_touched = [&](const std::string& url) {
+    std::string trace = root_ / "trace";
+    json job = {{"op", "git-resolve"}, {"url", url}, {"repo_dir", "repo.git"}};
+    ProcessResult run = RunProcess({"/usr/bin/env", "ASAN_OPTIONS=detect_leaks=0", "strace", "-f",
+                                    "-qq", "-e", "trace=%file", "-o", trace, BERTH_FETCH_PATH},
+                                   app(), job.dump());
+    EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+    std::string calls = ReadFile(trace);
+    EXPECT_NE(calls.find("execve("), std::string::npos) << "strace traced nothing: " << run.err;
+    return calls.find("/etc/ssl/certs/ca-certificates.crt") != std::string::npos;
+  };
+  EXPECT_FALSE(bundle_touched(url()));
+  EXPECT_TRUE(bundle_touched("http://127.0.0.1:1/nothing-listens-here.git"));
+}
+
+// A redeploy's cost is mostly the fetcher's start: the git fetcher must not load the HTTP and
+// archive libraries, and the tarball fetcher takes tarball jobs only.
+TEST_F(GitFetchTest, TheGitFetcherLoadsNoHttpOrArchiveLibrary) {
+  ProcessResult ldd = RunProcess({"ldd", BERTH_FETCH_PATH}, app(), "");
+  ASSERT_EQ(ldd.exit_code, 0) << ldd.err;
+  EXPECT_NE(ldd.out.find("libgit2"), std::string::npos) << ldd.out;
+  EXPECT_EQ(ldd.out.find("libcurl"), std::string::npos) << ldd.out;
+  EXPECT_EQ(ldd.out.find("libarchive"), std::string::npos) << ldd.out;
+  ProcessResult git_job =
+      RunProcess({BERTH_FETCH_TARBALL_PATH}, app(),
+                 R"({"op":"git-resolve","url":"file:///nowhere.git","repo_dir":"repo.git"})");
+  EXPECT_EQ(git_job.exit_code, 1);
+  EXPECT_EQ(git_job.LastErrorLine(),
+            "error: berth-fetch-tarball runs tarball jobs only; give git jobs to berth-fetch");
+}
+
 }  // namespace
 }  // namespace berth::testing
