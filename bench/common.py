@@ -318,6 +318,43 @@ class BerthClient:
             self.conn = None
 
 
+class EventStream:
+    """GET /v1/events on a connection of its own; next() blocks until the next event."""
+
+    def __init__(self, client, timeout=60):
+        self.conn = http.client.HTTPConnection(client.host, client.port, timeout=timeout)
+        self.conn.request("GET", "/v1/events", headers={
+            "Authorization": f"Bearer {client.token}", "Accept": "text/event-stream"})
+        self.resp = self.conn.getresponse()
+        if self.resp.status != 200:
+            raise BenchError(f"GET /v1/events answered {self.resp.status}")
+
+    def next(self):
+        """(event type, parsed data) of the next event; raises when the stream ends."""
+        kind, data = "message", []
+        while True:
+            line = self.resp.readline()
+            if not line:
+                raise BenchError("the event stream ended")
+            line = line.rstrip(b"\r\n").decode("utf-8", "replace")
+            if line.startswith(":"):
+                continue
+            if not line:
+                if data:
+                    return kind, json.loads("\n".join(data))
+                kind = "message"
+                continue
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                kind = value
+            elif field == "data":
+                data.append(value)
+
+    def close(self):
+        self.conn.close()
+
+
 class Berthd:
     """berthd with a temp state dir, listening on 127.0.0.1:0; learns its port from
     <state>/run/listeners."""

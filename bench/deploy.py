@@ -135,9 +135,9 @@ def _summary(latencies):
 
 
 def redeploy_berth(binary, repo, workdir, rounds=REDEPLOYS):
-    """Deploys the history repo once, then `rounds` times: POST redeploy, poll the deployments
-    every 2 ms until that one is no longer running. Returns latencies in seconds and berth's
-    own duration_ms of each."""
+    """Deploys the history repo once, then `rounds` times: POST redeploy, read /v1/events until
+    that deployment's end is announced. Returns latencies in seconds and berth's own
+    duration_ms of each."""
     d = common.Berthd(binary, workdir)
     try:
         name = "noop"
@@ -149,20 +149,29 @@ def redeploy_berth(binary, repo, workdir, rounds=REDEPLOYS):
         common.wait_until(lambda: d.client.json("GET", f"/v1/apps/{name}")["status"]
                           .get("state") == "running", 10, f"{name} to run")
         latencies, durations = [], []
-        for i in range(rounds):
-            t0 = time.perf_counter()
-            app = d.client.control(name, "redeploy")
-            deployment_id = app["status"].get("deploying")
-            if not deployment_id:
-                raise common.BenchError(f"redeploy {i + 1}: the answer has no status.deploying")
-            done = common.wait_until(lambda: _finished(d.client, name, deployment_id), 30,
-                                     f"redeploy {i + 1} to finish", interval=POLL)
-            t1 = time.perf_counter()
-            if done["outcome"] != "skipped":
-                raise common.BenchError(f"redeploy {i + 1} of an unchanged repo ended "
-                                        f"{done['outcome']} ({done.get('error')}), not skipped")
-            latencies.append(t1 - t0)
-            durations.append(done["duration_ms"])
+        events = common.EventStream(d.client, timeout=30)
+        try:
+            for i in range(rounds):
+                t0 = time.perf_counter()
+                app = d.client.control(name, "redeploy")
+                deployment_id = app["status"].get("deploying")
+                if not deployment_id:
+                    raise common.BenchError(f"redeploy {i + 1}: the answer has no "
+                                            "status.deploying")
+                while True:
+                    kind, data = events.next()
+                    if (kind == "deploy" and data.get("id") == deployment_id
+                            and data.get("phase") != "started"):
+                        break
+                t1 = time.perf_counter()
+                done = _finished(d.client, name, deployment_id)  # untimed: what was recorded
+                if not done or done["outcome"] != "skipped" or data["phase"] != "skipped":
+                    raise common.BenchError(f"redeploy {i + 1} of an unchanged repo ended "
+                                            f"{data['phase']} ({data.get('error')}), not skipped")
+                latencies.append(t1 - t0)
+                durations.append(done["duration_ms"])
+        finally:
+            events.close()
         result = _summary(latencies)
         result["duration_ms_p50"] = common.percentile(durations, 50)
         result["duration_ms"] = durations
