@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of the container image: builds it on a local Debian 12 base, runs it with two
 # apps deployed from bare git repositories, and checks that both answer over their published
-# ports, that the container turns healthy, and that `docker stop` ends it with exit code 0.
+# ports, that the container turns healthy and berthctl inside it lists both running, that
+# `docker stop` ends it with exit code 0, and that a restart serves them again from the releases
+# it kept, without deploying again.
 #
 # Run as root from anywhere: tests/docker/image_test.sh. Needs docker.io and debootstrap (and
 # curl, git). Starts dockerd (vfs storage) when none answers and stops it at the end; builds the
@@ -338,6 +340,35 @@ wait_for_healthy() {
   phase_done "healthy"
 }
 
+# berthctl inside the container reaches the API on its loopback and sees both apps running.
+check_berthctl() {
+  phase "berthctl inside"
+  local listing
+  listing=$(docker exec "$CONTAINER" berthctl ls 2>&1) || fail "docker exec berthctl ls: $listing"
+  printf '%s\n' "$listing" | sed 's/^/    | /'
+  local name
+  for name in a b; do
+    printf '%s\n' "$listing" | grep -Eq "^service-$name +[a-z]+ +running" ||
+      fail "berthctl ls does not show app service-$name running"
+  done
+  phase_done "berthctl ls"
+}
+
+# docker start on the same container and volume: provisioning finds its apps already there and
+# both answer again.
+restart_container() {
+  phase "docker start again"
+  docker start "$CONTAINER" >/dev/null || fail "docker start failed"
+  wait_for_app "A (node), after restart" 8080 "node app a says hello"
+  wait_for_app "B (static), after restart" 9090 "static app b says hello"
+  # The releases in the volume serve again: no app was deployed a second time.
+  local deployed
+  deployed=$(docker logs "$CONTAINER" 2>&1 | grep -c 'serves release' || true)
+  [[ "$deployed" == 2 ]] ||
+    fail "after the restart the log shows $deployed deployments, not the first start's 2"
+  phase_done "restart, both answer"
+}
+
 stop_container() {
   phase "docker stop"
   docker stop -t "$STOP_TIMEOUT" "$CONTAINER" >/dev/null || fail "docker stop failed"
@@ -359,6 +390,9 @@ main() {
   make_repos
   run_container
   wait_for_healthy
+  check_berthctl
+  stop_container
+  restart_container
   stop_container
 }
 
