@@ -15,7 +15,7 @@ const std::set<std::string> kKnownFields = {
     "name",        "kind",         "command",         "directory",   "user",
     "env",         "port",         "autostart",       "restart",     "start_seconds",
     "stop_signal", "stop_timeout", "backoff",         "max_retries", "source",
-    "status",      "install",      "install_options", "defined_by"};
+    "status",      "install",      "install_options", "defined_by",  "priority"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -168,6 +168,10 @@ Status ParseNumbers(const json& j, AppSpec* spec) {
   if (Status s = ReadNumber(j, "max_retries", "max_retries", 0, 1000000, true, &retries); !s.ok())
     return s;
   spec->max_retries = static_cast<int>(retries);
+  double priority = spec->priority;
+  if (Status s = ReadNumber(j, "priority", "priority", 0, 999999, true, &priority); !s.ok())
+    return s;
+  spec->priority = static_cast<int>(priority);
   if (j.contains("autostart")) {
     if (!j.at("autostart").is_boolean())
       return Status::Invalid("autostart must be true or false", "autostart");
@@ -404,6 +408,7 @@ json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
   j["stop_timeout"] = Number(spec.stop_timeout);
   j["backoff"] = {{"initial_ms", spec.backoff.initial_ms}, {"max_ms", spec.backoff.max_ms}};
   j["max_retries"] = spec.max_retries;
+  j["priority"] = spec.priority;
   if (spec.source) {
     j["source"] = SourceToJson(*spec.source, reveal_secrets);
     j["install"] = InstallToJson(spec.install);

@@ -67,6 +67,9 @@ struct AppSpec {
   double stop_timeout = 10;
   Backoff backoff;
   int max_retries = 5;
+  // supervisord's order: lower starts first and stops last; apps of equal priority start and
+  // stop together.
+  int priority = 999;
   std::optional<SourceSpec> source;
   InstallSpec install;
 

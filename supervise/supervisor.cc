@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "reactor/clock.h"
@@ -76,8 +77,18 @@ Status Supervisor::Load() {
 
 void Supervisor::StartAutostartApps() {
   autostart_done_ = true;
-  for (auto& [name, app] : apps_)
-    if (app->spec().autostart) app->Start();
+  for (const auto& group : ByPriority(/*highest_first=*/false))
+    for (const std::string& name : group)
+      if (App* app = Find(name); app && app->spec().autostart) app->Start();
+}
+
+std::vector<std::vector<std::string>> Supervisor::ByPriority(bool highest_first) const {
+  std::map<int, std::vector<std::string>> groups;
+  for (const auto& [name, app] : apps_) groups[app->spec().priority].push_back(name);
+  std::vector<std::vector<std::string>> ordered;
+  for (auto& [priority, names] : groups) ordered.push_back(std::move(names));
+  if (highest_first) std::reverse(ordered.begin(), ordered.end());
+  return ordered;
 }
 
 App* Supervisor::Find(const std::string& name) const {
@@ -274,11 +285,24 @@ void Supervisor::RemoveFile(const std::string& name, std::function<void(Status)>
 }
 
 void Supervisor::StopAll(std::function<void()> done) {
-  auto remaining = std::make_shared<size_t>(apps_.size() + 1);
-  auto one_done = [remaining, done] {
-    if (--*remaining == 0) done();
+  StopGroups(ByPriority(/*highest_first=*/true), 0, std::move(done));
+}
+
+void Supervisor::StopGroups(std::vector<std::vector<std::string>> groups, size_t next,
+                            std::function<void()> done) {
+  if (next == groups.size()) return done();
+  // Each app of the group is stopped (within its stop_timeout) before the next group starts.
+  auto remaining = std::make_shared<size_t>(1);
+  auto shared = std::make_shared<std::vector<std::vector<std::string>>>(std::move(groups));
+  auto one_done = [this, remaining, shared, next, done] {
+    if (--*remaining == 0) StopGroups(std::move(*shared), next + 1, done);
   };
-  for (auto& [name, app] : apps_) app->Stop(one_done);
+  for (const std::string& name : (*shared)[next]) {
+    if (App* app = Find(name)) {
+      ++*remaining;
+      app->Stop(one_done);
+    }
+  }
   one_done();
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "store/apps_repository.h"
 #include "store/deployments_repository.h"
@@ -58,6 +59,12 @@ class Supervisor {
   void RemoveFile(const std::string& name, std::function<void(Status)> done);
 
  private:
+  // App names grouped by priority, lowest priority first unless `highest_first`; names in
+  // alphabetical order within a group.
+  std::vector<std::vector<std::string>> ByPriority(bool highest_first) const;
+  // Stops groups[next], then the groups after it; `done` runs after the last.
+  void StopGroups(std::vector<std::vector<std::string>> groups, size_t next,
+                  std::function<void()> done);
   Status CheckWritableByApi(const App* app) const;
   Status CheckPortFree(const AppSpec& spec) const;
   App* Add(AppSpec spec, const std::string& source);

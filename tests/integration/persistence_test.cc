@@ -1,5 +1,7 @@
 // Black-box tests of what survives berthd: acknowledged writes across kill -9, autostart after
 // a restart, and a clean SIGTERM shutdown that stops every app.
+#include <algorithm>
+
 #include "tests/integration/berthd_harness.h"
 
 namespace berth::testing {
@@ -76,6 +78,43 @@ TEST_F(PersistenceTest, SigtermStopsStubbornAppsAndExitsZero) {
   EXPECT_EQ(0, berthd().Stop());
   EXPECT_TRUE(WaitUntil([&] { return LiveProcessesInGroup(pid).empty(); }, seconds(5)))
       << LiveProcessesInGroup(pid).size() << " processes of group " << pid << " survived";
+}
+
+// supervisord's order: the highest priority stops first, and the next priority only once it
+// has stopped; the lowest starts first.
+TEST_F(PersistenceTest, AppsStopAndStartByPriority) {
+  // On TERM each app says so, takes a moment, and says it is done: were both stopped at once,
+  // the other's first line would come in between.
+  auto app = [](const std::string& name, int priority) {
+    return ProcessApp(name,
+                      Sh("trap 'echo term; sleep 0.3; echo done; exit 0' TERM; echo ready; "
+                         "sleep 1000 & wait"),
+                      {{"priority", priority}});
+  };
+  ASSERT_EQ(201, berthd().Post("/v1/apps", app("prio-last", 1)).status);
+  ASSERT_EQ(201, berthd().Post("/v1/apps", app("prio-first", 500)).status);
+  for (const char* name : {"prio-last", "prio-first"})
+    ASSERT_TRUE(berthd().WaitForLogLine(name, "ready")) << berthd().LastSeen();
+
+  ASSERT_EQ(0, berthd().Stop());
+  std::string log = berthd().StderrContents();
+  std::vector<size_t> at;
+  for (const char* line : {"prio-first[stdout]: term", "prio-first[stdout]: done",
+                           "prio-last[stdout]: term", "prio-last[stdout]: done"}) {
+    at.push_back(log.find(line));
+    ASSERT_NE(std::string::npos, at.back()) << line << " missing from:\n" << log;
+  }
+  EXPECT_TRUE(std::is_sorted(at.begin(), at.end())) << log;
+
+  ASSERT_TRUE(berthd().Restart());
+  for (const char* name : {"prio-last", "prio-first"})
+    ASSERT_TRUE(berthd().WaitForLogLine(name, "ready")) << berthd().LastSeen();
+  log = berthd().StderrContents();
+  size_t last_started = log.rfind("app prio-last: stopped -> starting");
+  size_t first_started = log.rfind("app prio-first: stopped -> starting");
+  ASSERT_NE(std::string::npos, last_started) << log;
+  ASSERT_NE(std::string::npos, first_started) << log;
+  EXPECT_LT(last_started, first_started) << "priority 1 starts before 500:\n" << log;
 }
 
 TEST_F(PersistenceTest, StateIsKeptAcrossCleanRestart) {

@@ -28,7 +28,8 @@ json FullExample() {
     "stop_signal": "TERM",
     "stop_timeout": 10,
     "backoff": {"initial_ms": 100, "max_ms": 30000},
-    "max_retries": 5
+    "max_retries": 5,
+    "priority": 10
   })");
 }
 
@@ -72,6 +73,7 @@ TEST(AppSpecTest, ParsesTheFullExampleOfTheApi) {
   EXPECT_EQ(spec.stop_timeout, 10);
   EXPECT_EQ(spec.backoff, (Backoff{100, 30000}));
   EXPECT_EQ(spec.max_retries, 5);
+  EXPECT_EQ(spec.priority, 10);
 }
 
 TEST(AppSpecTest, DefaultsForAMinimalDefinition) {
@@ -233,6 +235,10 @@ TEST(AppSpecTest, NumberAndBooleanFieldsAreChecked) {
   EXPECT_EQ(RejectedField(With(Minimal(), "stop_timeout", "10")), "stop_timeout");
   EXPECT_EQ(RejectedField(With(Minimal(), "max_retries", 1.5)), "max_retries");
   EXPECT_EQ(RejectedField(With(Minimal(), "max_retries", -1)), "max_retries");
+  EXPECT_EQ(ParseOrDie(Minimal()).priority, 999);
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "priority", 0)).priority, 0);
+  EXPECT_EQ(RejectedField(With(Minimal(), "priority", 2.5)), "priority");
+  EXPECT_EQ(RejectedField(With(Minimal(), "priority", 1000000)), "priority");
   EXPECT_EQ(RejectedField(With(Minimal(), "autostart", "yes")), "autostart");
   EXPECT_EQ(RejectedField(With(Minimal(), "autostart", 1)), "autostart");
 }
@@ -295,7 +301,7 @@ TEST(AppSpecTest, CanonicalJsonHasEveryField) {
   json j = AppSpecToJson(ParseOrDie(FullExample()));
   for (const char* key :
        {"name", "kind", "command", "directory", "user", "env", "port", "autostart", "restart",
-        "start_seconds", "stop_signal", "stop_timeout", "backoff", "max_retries"})
+        "start_seconds", "stop_signal", "stop_timeout", "backoff", "max_retries", "priority"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j, FullExample());
 }
@@ -331,6 +337,7 @@ TEST(AppSpecTest, ChangesHowItRuns) {
   EXPECT_FALSE(changed([](AppSpec& s) { s.stop_timeout = 3; }));
   EXPECT_FALSE(changed([](AppSpec& s) { s.backoff = {1, 2}; }));
   EXPECT_FALSE(changed([](AppSpec& s) { s.max_retries = 1; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.priority = 1; }));
 }
 
 }  // namespace
