@@ -3,7 +3,6 @@
 // when stderr is not a terminal.
 #pragma once
 
-#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -21,7 +20,26 @@ bool LogEnabled(LogLevel level);
 bool ParseLogTarget(std::string_view text, LogTarget* target);
 void SetLogTarget(LogTarget target);
 
-using SourceLocation = std::source_location;
+// Where a log call is, filled in at the call site like std::source_location (which clang 14,
+// Debian 12's, lacks); the function is its plain name, as systemd's CODE_FUNC has it.
+class SourceLocation {
+ public:
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                          int line = __builtin_LINE(),
+                                          const char* function = __builtin_FUNCTION()) {
+    return SourceLocation(file, line, function);
+  }
+  constexpr const char* file_name() const { return file_; }
+  constexpr int line() const { return line_; }
+  constexpr const char* function_name() const { return function_; }
+
+ private:
+  constexpr SourceLocation(const char* file, int line, const char* function)
+      : file_(file), line_(line), function_(function) {}
+  const char* file_;
+  int line_;
+  const char* function_;
+};
 
 void Log(LogLevel level, std::string_view message,
          SourceLocation where = SourceLocation::current());
