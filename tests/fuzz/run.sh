@@ -11,7 +11,8 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(fuzz_app_spec fuzz_line_splitter fuzz_sse_parser fuzz_router)
+  targets=(fuzz_app_spec fuzz_line_splitter fuzz_sse_parser fuzz_router fuzz_provision
+    fuzz_source_url)
 fi
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
