@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -34,9 +35,11 @@ berth::Status HandToTarballFetcher(const std::string& text) {
   if (fd < 0) return berth::Status::IOError(std::string("memfd_create: ") + strerror(errno));
   bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                  lseek(fd, 0, SEEK_SET) == 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO;
-  if (!written)
-    return berth::Status::IOError(std::string("cannot pass the job on: ") + strerror(errno));
+  int saved_errno = errno;
   close(fd);
+  if (!written)
+    return berth::Status::IOError(std::string("cannot pass the job on: ") + strerror(saved_errno));
+  std::fflush(nullptr);  // nothing written so far may be lost with this process image
   char* const argv[] = {const_cast<char*>(kTarballFetcher), nullptr};
   execv(program.c_str(), argv);
   return berth::Status::IOError("cannot run " + program + ": " + strerror(errno));
