@@ -1,5 +1,9 @@
-// `berthctl redeploy NAME [--force]`, `rollback NAME [RELEASE]` and
+// `berthctl redeploy NAME [--force] [--wait]`, `rollback NAME [RELEASE] [--wait]` and
 // `deployments NAME [ID] [--json]`: deploying an app with a source, and its record.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "cli/api_call.h"
 #include "cli/app_format.h"
 #include "cli/table.h"
@@ -7,13 +11,51 @@
 namespace berth::cli {
 namespace {
 
-// Posts a deploy command and prints the id of the deployment it began.
-ExitCode post_deploy(Context& ctx, const std::string& name, const nlohmann::json& body) {
+constexpr std::chrono::milliseconds kFirstPoll{50};
+constexpr std::chrono::milliseconds kLongestPoll{500};
+
+// Follows deployment `id` until it ends, printing its log as it grows, then one line with the
+// outcome. Fails when the deployment failed.
+ExitCode wait_for_deployment(Context& ctx, const std::string& name, const std::string& id) {
+  const std::string path = app_path(name, "/deployments/" + id + "?log=true");
+  size_t printed = 0;
+  std::chrono::milliseconds pause = kFirstPoll;
+  while (true) {
+    Reply reply = call(ctx, "GET", path);
+    if (!reply.ok()) return reply.exit;
+    std::optional<nlohmann::json> deployment = decode(ctx, reply.response);
+    if (!deployment) return ExitCode::kFailure;
+    const nlohmann::json& log = member(*deployment, "log");
+    if (log.is_string() && log.get_ref<const std::string&>().size() > printed) {
+      ctx.out << log.get_ref<const std::string&>().substr(printed);
+      printed = log.get_ref<const std::string&>().size();
+      ctx.out.flush();
+    }
+    std::string outcome = field_text(*deployment, "outcome");
+    if (outcome != "running") {
+      ctx.out << name << ": deployment " << id << ' ' << outcome;
+      if (member(*deployment, "error").is_string())
+        ctx.out << ": " << field_text(*deployment, "error");
+      ctx.out << '\n';
+      return outcome == "failed" ? ExitCode::kFailure : ExitCode::kOk;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, kLongestPoll);
+  }
+}
+
+// Posts a deploy command and prints the id of the deployment it began; with `wait`, follows
+// it to its end.
+ExitCode post_deploy(Context& ctx, const std::string& name, const nlohmann::json& body, bool wait) {
   Reply reply = call(ctx, "POST", app_path(name, "/control"), body.dump());
   if (!reply.ok()) return reply.exit;
   std::optional<nlohmann::json> app = decode(ctx, reply.response);
   if (!app) return ExitCode::kFailure;
   std::string id = field_text(member(*app, "status"), "deploying");
+  if (wait) {
+    ctx.out << name << ": deployment " << id << " started\n";
+    return wait_for_deployment(ctx, name, id);
+  }
   ctx.out << name << ": deployment " << id << " started (berthctl deployments " << name << " " << id
           << ")\n";
   return ExitCode::kOk;
@@ -21,13 +63,13 @@ ExitCode post_deploy(Context& ctx, const std::string& name, const nlohmann::json
 
 ExitCode run_redeploy(Context& ctx, const ParsedArgs& args) {
   return post_deploy(ctx, args.positionals[0],
-                     {{"command", "redeploy"}, {"force", args.has("force")}});
+                     {{"command", "redeploy"}, {"force", args.has("force")}}, args.has("wait"));
 }
 
 ExitCode run_rollback(Context& ctx, const ParsedArgs& args) {
   nlohmann::json body = {{"command", "rollback"}};
   if (args.positionals.size() > 1) body["release"] = args.positionals[1];
-  return post_deploy(ctx, args.positionals[0], body);
+  return post_deploy(ctx, args.positionals[0], body, args.has("wait"));
 }
 
 std::vector<std::string> deployment_row(const nlohmann::json& d) {
@@ -72,9 +114,11 @@ ExitCode run_deployments(Context& ctx, const ParsedArgs& args) {
 
 extern const Command kRedeployCommand = {
     .name = "redeploy",
-    .arguments = "NAME [--force]",
-    .summary = "fetch an app's source again; deploy if it changed (--force: always)",
-    .flags = {{.name = "force"}},
+    .arguments = "NAME [--force] [--wait]",
+    .summary =
+        "fetch an app's source again; deploy if it changed (--force: always; --wait: "
+        "follow its log to the end, fail if it fails)",
+    .flags = {{.name = "force"}, {.name = "wait"}},
     .min_positionals = 1,
     .max_positionals = 1,
     .run = run_redeploy,
@@ -82,8 +126,9 @@ extern const Command kRedeployCommand = {
 
 extern const Command kRollbackCommand = {
     .name = "rollback",
-    .arguments = "NAME [RELEASE]",
-    .summary = "serve an earlier release again (default: the one before)",
+    .arguments = "NAME [RELEASE] [--wait]",
+    .summary = "serve an earlier release again (default: the one before; --wait as redeploy)",
+    .flags = {{.name = "wait"}},
     .min_positionals = 1,
     .max_positionals = 2,
     .run = run_rollback,

@@ -211,6 +211,12 @@ TEST_F(DeployTest, BerthctlRedeploysRollsBackAndListsDeployments) {
   EXPECT_EQ(0, rollback.exit_code) << rollback.Describe();
   EXPECT_EQ("succeeded", WaitForDeployment(berthd(), "dep-ctl", 3).value("outcome", ""));
 
+  // After the rollback main is ahead again: --wait follows that deployment to its end.
+  CommandResult waited = ctl({"redeploy", "dep-ctl", "--wait"});
+  EXPECT_EQ(0, waited.exit_code) << waited.Describe();
+  EXPECT_NE(std::string::npos, waited.out.find("==> serving release 4\n")) << waited.out;
+  EXPECT_NE(std::string::npos, waited.out.find("dep-ctl: deployment 4 succeeded\n")) << waited.out;
+
   CommandResult list = ctl({"deployments", "dep-ctl"});
   EXPECT_EQ(0, list.exit_code) << list.Describe();
   EXPECT_NE(std::string::npos, list.out.find("rollback")) << list.out;

@@ -243,6 +243,31 @@ TEST_F(CommandsTest, HelpListsEveryCommand) {
   EXPECT_NE(out_.str().find("logs NAME [-n N] [-f]"), std::string::npos);
 }
 
+TEST_F(CommandsTest, RedeployWaitFollowsTheLogAndFailsWithTheDeployment) {
+  client_.answer(202, R"J({"name":"web","status":{"deploying":7}})J");
+  client_.answer(200, R"J({"id":7,"outcome":"running","error":null,"log":"==> fetching\n"})J");
+  client_.answer(200, R"J({"id":7,"outcome":"running","error":null,"log":"==> fetching\n"})J");
+  client_.answer(200,
+                 R"J({"id":7,"outcome":"failed","error":"npm ci failed (exit 1)",)J"
+                 R"J("log":"==> fetching\n==> npm ci\n==> failed: npm ci failed (exit 1)\n"})J");
+  EXPECT_EQ(run({"redeploy", "web", "--wait"}), ExitCode::kFailure);
+  EXPECT_EQ(out_.str(),
+            "web: deployment 7 started\n"
+            "==> fetching\n==> npm ci\n==> failed: npm ci failed (exit 1)\n"
+            "web: deployment 7 failed: npm ci failed (exit 1)\n");
+  ASSERT_EQ(client_.calls.size(), 4u);
+  EXPECT_EQ(client_.calls[0].method, "POST");
+  EXPECT_EQ(client_.calls[3].path, "/v1/apps/web/deployments/7?log=true");
+}
+
+TEST_F(CommandsTest, RollbackWaitEndsWithTheOutcome) {
+  client_.answer(202, R"({"name":"web","status":{"deploying":8}})");
+  client_.answer(200, R"({"id":8,"outcome":"succeeded","error":null,"log":"==> serving\n"})");
+  EXPECT_EQ(run({"rollback", "web", "3", "--wait"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "web: deployment 8 started\n==> serving\nweb: deployment 8 succeeded\n");
+  EXPECT_EQ(*client_.calls[0].body, R"({"command":"rollback","release":"3"})");
+}
+
 TEST_F(CommandsTest, GlobalFlagsWorkBeforeAndAfterTheCommand) {
   client_.answer(200, "[]");
   client_.answer(200, "[]");
