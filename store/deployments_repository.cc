@@ -398,6 +398,10 @@ Status DeploymentsRepository::Finish(int64_t id, DeployOutcome outcome, std::str
   });
 }
 
+Status DeploymentsRepository::Atomically(const std::function<Status()>& body) {
+  return db_->Transaction(body);
+}
+
 Status DeploymentsRepository::FinishRow(int64_t id, DeployOutcome outcome, std::string_view error,
                                         std::string_view finished_at, int64_t duration_ms) {
   Result<Statement*> result = Cached(finish_, kFinishSql);

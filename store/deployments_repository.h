@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -95,6 +96,9 @@ class DeploymentsRepository {
   // kRunning, NotFound if there is no deployment `id`, Conflict if it has already finished.
   Status Finish(int64_t id, DeployOutcome outcome, std::string_view error,
                 std::string_view finished_at, int64_t duration_ms, std::string_view last_log = {});
+
+  // Runs `body` (calls of this repository) in one transaction: one commit, all or nothing.
+  Status Atomically(const std::function<Status()>& body);
 
   // Marks every deployment still "running" as failed with `error`, finished at `finished_at`
   // and no duration. berthd calls it at startup: those runs died with a previous daemon.

@@ -183,6 +183,7 @@ class Deployer::Job {
   void OnFetched(int wait_status) {
     if (!StepSucceeded(wait_status, "fetch")) return;
     context_->deployments->SetRevision(id_, revision_, ref_);
+    revision_recorded_ = true;
     context_->deployments->SetRelease(id_, release_);
     if (!force_ && current_ && !revision_.empty() && revision_ == CurrentRevision()) {
       RemoveRelease();
@@ -213,6 +214,7 @@ class Deployer::Job {
     auto row = context_->deployments->Get(spec_.name, std::stoll(target), false);
     if (row.ok() && *row && (*row)->revision) revision_ = *(*row)->revision;
     context_->deployments->SetRevision(id_, revision_, "");
+    revision_recorded_ = true;
     context_->deployments->SetRelease(id_, target);
     release_ = target;
     SwitchTo(target);
@@ -366,8 +368,15 @@ class Deployer::Job {
     finished_ = true;
     step_timer_.Stop();
     flush_timer_.Stop();
-    context_->deployments->Finish(id_, outcome, error, Now(), MonotonicMs() - started_ms_,
-                                  pending_log_);
+    // A deployment that ended after resolving (skipped, or failed later) records the revision
+    // it found, with its outcome and last lines in one commit.
+    context_->deployments->Atomically([&] {
+      if (!revision_.empty() && !revision_recorded_) {
+        if (Status s = context_->deployments->SetRevision(id_, revision_, ref_); !s.ok()) return s;
+      }
+      return context_->deployments->Finish(id_, outcome, error, Now(), MonotonicMs() - started_ms_,
+                                           pending_log_);
+    });
     pending_log_.clear();
     if (outcome == DeployOutcome::kSucceeded)
       LogInfo("app " + spec_.name + ": deployment " + std::to_string(id_) + " serves release " +
@@ -390,6 +399,7 @@ class Deployer::Job {
   AppIdentity identity_;
   std::optional<Release> current_;
   std::string release_, dir_, workdir_, revision_, ref_;
+  bool revision_recorded_ = false;
   InstallPlan plan_;
   size_t step_ = 0;
   StepDone next_ = nullptr;

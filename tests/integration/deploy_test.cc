@@ -85,13 +85,16 @@ TEST_F(DeployTest, AGitAppRunsFromTheReleaseItWasDeployedTo) {
 }
 
 TEST_F(DeployTest, RedeployDoesNothingForTheSameCommitAndDeploysANewOne) {
-  repo_->Commit({{"run.sh", Script("1")}});
+  std::string sha1 = repo_->Commit({{"run.sh", Script("1")}});
   ASSERT_EQ(201, berthd().Put("/v1/apps/dep-re", GitApp()).status);
   auto first = berthd().WaitForState("dep-re", "running", kDeployTimeout);
   ASSERT_TRUE(first) << berthd().LastSeen();
 
   int64_t same = Control("dep-re", {{"command", "redeploy"}});
-  EXPECT_EQ("skipped", WaitForDeployment(berthd(), "dep-re", same).value("outcome", ""));
+  nlohmann::json skipped = WaitForDeployment(berthd(), "dep-re", same);
+  EXPECT_EQ("skipped", skipped.value("outcome", "")) << skipped;
+  EXPECT_EQ(sha1, skipped.value("revision", "")) << "a skipped deployment names what it found";
+  EXPECT_EQ("main", skipped.value("ref", "")) << skipped;
   EXPECT_EQ(AppPid(*first), AppPid(berthd().Get("/v1/apps/dep-re").json()));
 
   int64_t forced = Control("dep-re", {{"command", "redeploy"}, {"force", true}});
