@@ -24,87 +24,52 @@ StoredApp ReadApp(const Statement& stmt) {
 
 AppsRepository::AppsRepository(Database* db) : db_(db) {}
 
-Result<Statement*> AppsRepository::Cached(std::optional<Statement>& slot, std::string_view sql) {
-  if (!slot) {
-    Result<Statement> stmt = db_->Prepare(sql);
-    if (!stmt.ok()) {
-      return stmt.status();
-    }
-    slot.emplace(std::move(stmt).value());
-  }
-  return &*slot;
-}
-
 Result<std::vector<StoredApp>> AppsRepository::List() {
-  Result<Statement*> result = Cached(list_, kListSql);
-  if (!result.ok()) {
-    return result.status();
+  Result<Query> query = Query::Start(db_, list_, kListSql);
+  if (!query.ok()) {
+    return query.status();
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
   std::vector<StoredApp> apps;
   while (true) {
-    Result<bool> row = stmt->Step();
+    Result<bool> row = (*query)->Step();
     if (!row.ok()) {
       return row.status();
     }
     if (!*row) {
       return apps;
     }
-    apps.push_back(ReadApp(*stmt));
+    apps.push_back(ReadApp(**query));
   }
 }
 
 Result<std::optional<StoredApp>> AppsRepository::Get(const std::string& name) {
-  Result<Statement*> result = Cached(get_, kGetSql);
-  if (!result.ok()) {
-    return result.status();
+  Result<Query> query = Query::Start(db_, get_, kGetSql, {name});
+  if (!query.ok()) {
+    return query.status();
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  if (Status s = stmt->Bind(1, name); !s.ok()) {
-    return s;
-  }
-  Result<bool> row = stmt->Step();
+  Result<bool> row = (*query)->Step();
   if (!row.ok()) {
     return row.status();
   }
   if (!*row) {
     return std::optional<StoredApp>();
   }
-  return std::optional<StoredApp>(ReadApp(*stmt));
+  return std::optional<StoredApp>(ReadApp(**query));
 }
 
 Status AppsRepository::Put(const StoredApp& app) {
-  Result<Statement*> result = Cached(put_, kPutSql);
-  if (!result.ok()) {
-    return result.status();
-  }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  for (Status s : {stmt->Bind(1, app.name), stmt->Bind(2, app.spec_json),
-                   stmt->Bind(3, app.created_at), stmt->Bind(4, app.updated_at)}) {
-    if (!s.ok()) {
-      return s;
-    }
-  }
-  Result<bool> row = stmt->Step();
-  return row.ok() ? Status::Ok() : row.status();
+  Result<Query> query =
+      Query::Start(db_, put_, kPutSql, {app.name, app.spec_json, app.created_at, app.updated_at});
+  return query.ok() ? query->Run() : query.status();
 }
 
 Status AppsRepository::Remove(const std::string& name) {
-  Result<Statement*> result = Cached(remove_, kRemoveSql);
-  if (!result.ok()) {
-    return result.status();
+  Result<Query> query = Query::Start(db_, remove_, kRemoveSql, {name});
+  if (!query.ok()) {
+    return query.status();
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  if (Status s = stmt->Bind(1, name); !s.ok()) {
+  if (Status s = query->Run(); !s.ok()) {
     return s;
-  }
-  Result<bool> row = stmt->Step();
-  if (!row.ok()) {
-    return row.status();
   }
   if (db_->changes() == 0) {
     return Status::NotFound("no app named '" + name + "'");

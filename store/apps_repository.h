@@ -34,8 +34,6 @@ class AppsRepository {
   Status Remove(const std::string& name);
 
  private:
-  Result<Statement*> Cached(std::optional<Statement>& slot, std::string_view sql);
-
   Database* db_;
   std::optional<Statement> list_;
   std::optional<Statement> get_;

@@ -125,6 +125,34 @@ void Statement::Reset() {
   sqlite3_clear_bindings(stmt_.get());
 }
 
+Status SqlParam::BindTo(Statement* stmt, int idx) const {
+  return std::visit([&](auto value) { return stmt->Bind(idx, value); }, value_);
+}
+
+Result<Query> Query::Start(Database* db, std::optional<Statement>& slot, std::string_view sql,
+                           std::initializer_list<SqlParam> params) {
+  if (!slot) {
+    Result<Statement> prepared = db->Prepare(sql);
+    if (!prepared.ok()) {
+      return prepared.status();
+    }
+    slot.emplace(std::move(prepared).value());
+  }
+  Query query(&*slot);
+  int idx = 1;
+  for (const SqlParam& param : params) {
+    if (Status s = param.BindTo(query.stmt_, idx++); !s.ok()) {
+      return s;
+    }
+  }
+  return query;
+}
+
+Status Query::Run() {
+  Result<bool> row = stmt_->Step();
+  return row.ok() ? Status::Ok() : row.status();
+}
+
 // ---- Database ----
 
 void Database::Closer::operator()(sqlite3* db) const {

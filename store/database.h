@@ -5,9 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "store/status.h"
 
@@ -47,15 +51,50 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
 };
 
-// Resets a (cached) statement when leaving scope, so it never holds a read snapshot open.
-class ResetOnExit {
+// A statement parameter: NULL, an integer or text. An empty optional is NULL. Text is not
+// copied: it must outlive the binding call.
+class SqlParam {
  public:
-  explicit ResetOnExit(Statement* stmt) : stmt_(stmt) {}
-  ~ResetOnExit() { stmt_->Reset(); }
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
+  SqlParam(std::nullptr_t) {}                        // NOLINT: implicit by design
+  SqlParam(int64_t value) : value_(value) {}         // NOLINT
+  SqlParam(std::string_view text) : value_(text) {}  // NOLINT
+  SqlParam(const std::string& text) : value_(std::string_view(text)) {}  // NOLINT
+  SqlParam(const char* text) : value_(std::string_view(text)) {}         // NOLINT
+  SqlParam(const std::optional<std::string>& text) {                     // NOLINT
+    if (text) value_ = std::string_view(*text);
+  }
+  SqlParam(std::optional<std::string_view> text) {  // NOLINT
+    if (text) value_ = *text;
+  }
+
+  Status BindTo(Statement* stmt, int idx) const;
 
  private:
+  std::variant<std::nullptr_t, int64_t, std::string_view> value_;
+};
+
+class Database;
+
+// One use of a statement a repository keeps prepared in a slot of its own: Start prepares it
+// there on first use and binds `params` to ?1, ?2...; the Query resets it when it goes out of
+// scope, so that it never holds a read snapshot open.
+class Query {
+ public:
+  static Result<Query> Start(Database* db, std::optional<Statement>& slot, std::string_view sql,
+                             std::initializer_list<SqlParam> params = {});
+  Query(Query&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Query& operator=(Query&&) = delete;
+  ~Query() {
+    if (stmt_) stmt_->Reset();
+  }
+
+  Statement* operator->() const { return stmt_; }
+  Statement& operator*() const { return *stmt_; }
+  // Steps through a statement that returns no rows.
+  Status Run();
+
+ private:
+  explicit Query(Statement* stmt) : stmt_(stmt) {}
   Statement* stmt_;
 };
 

@@ -57,16 +57,6 @@ constexpr size_t kUtf8MaxTail = 3;
 
 Status NoDeployment(int64_t id) { return Status::NotFound("no deployment " + std::to_string(id)); }
 
-Status BindOptional(Statement* stmt, int idx, const std::optional<std::string>& value) {
-  return value ? stmt->Bind(idx, *value) : stmt->Bind(idx, nullptr);
-}
-
-// Steps a statement that returns no rows.
-Status Run(Statement* stmt) {
-  Result<bool> row = stmt->Step();
-  return row.ok() ? Status::Ok() : row.status();
-}
-
 std::optional<std::string> OptionalText(const Statement& stmt, int col) {
   if (stmt.ColumnIsNull(col)) {
     return std::nullopt;
@@ -230,43 +220,23 @@ std::optional<DeployOutcome> ParseDeployOutcome(std::string_view text) {
 
 DeploymentsRepository::DeploymentsRepository(Database* db) : db_(db) {}
 
-Result<Statement*> DeploymentsRepository::Cached(std::optional<Statement>& slot,
-                                                 std::string_view sql) {
-  if (!slot) {
-    Result<Statement> stmt = db_->Prepare(sql);
-    if (!stmt.ok()) {
-      return stmt.status();
-    }
-    slot.emplace(std::move(stmt).value());
-  }
-  return &*slot;
-}
-
 Result<int64_t> DeploymentsRepository::Begin(const NewDeployment& deployment) {
-  Result<Statement*> result = Cached(begin_, kBeginSql);
-  if (!result.ok()) {
-    return result.status();
+  Result<Query> query = Query::Start(db_, begin_, kBeginSql,
+                                     {deployment.app, deployment.trigger, deployment.started_at,
+                                      deployment.revision, deployment.ref, deployment.release});
+  if (!query.ok()) {
+    return query.status();
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  for (Status s :
-       {stmt->Bind(1, deployment.app), stmt->Bind(2, deployment.trigger),
-        stmt->Bind(3, deployment.started_at), BindOptional(stmt, 4, deployment.revision),
-        BindOptional(stmt, 5, deployment.ref), BindOptional(stmt, 6, deployment.release)}) {
-    if (!s.ok()) {
-      return s;
-    }
-  }
-  Result<bool> row = stmt->Step();
+  Result<bool> row = (*query)->Step();
   if (!row.ok()) {
     return row.status();
   }
   if (!*row) {
     return Status::Internal("inserting a deployment returned no id");
   }
-  int64_t id = stmt->ColumnInt64(0);
+  int64_t id = (*query)->ColumnInt64(0);
   // The insert commits when the statement completes.
-  if (Status s = Run(stmt); !s.ok()) {
+  if (Status s = query->Run(); !s.ok()) {
     return s;
   }
   return id;
@@ -277,20 +247,13 @@ Status DeploymentsRepository::AppendLog(int64_t id, std::string_view text) {
     return Status::Ok();
   }
   if (text.size() <= kLogCapBytes) {
-    Result<Statement*> result = Cached(append_log_, kAppendLogSql);
-    if (!result.ok()) {
-      return result.status();
+    Result<Query> query = Query::Start(
+        db_, append_log_, kAppendLogSql,
+        {id, text, static_cast<int64_t>(text.size()), static_cast<int64_t>(kLogCapBytes)});
+    if (!query.ok()) {
+      return query.status();
     }
-    Statement* stmt = *result;
-    ResetOnExit reset(stmt);
-    for (Status s :
-         {stmt->Bind(1, id), stmt->Bind(2, text), stmt->Bind(3, static_cast<int64_t>(text.size())),
-          stmt->Bind(4, static_cast<int64_t>(kLogCapBytes))}) {
-      if (!s.ok()) {
-        return s;
-      }
-    }
-    if (Status s = Run(stmt); !s.ok()) {
+    if (Status s = query->Run(); !s.ok()) {
       return s;
     }
     if (db_->changes() > 0) {
@@ -302,23 +265,18 @@ Status DeploymentsRepository::AppendLog(int64_t id, std::string_view text) {
 }
 
 Result<std::string> DeploymentsRepository::ReadLog(int64_t id) {
-  Result<Statement*> result = Cached(read_log_, kReadLogSql);
-  if (!result.ok()) {
-    return result.status();
+  Result<Query> query = Query::Start(db_, read_log_, kReadLogSql, {id});
+  if (!query.ok()) {
+    return query.status();
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  if (Status s = stmt->Bind(1, id); !s.ok()) {
-    return s;
-  }
-  Result<bool> row = stmt->Step();
+  Result<bool> row = (*query)->Step();
   if (!row.ok()) {
     return row.status();
   }
   if (!*row) {
     return NoDeployment(id);
   }
-  return stmt->ColumnText(0);
+  return (*query)->ColumnText(0);
 }
 
 Status DeploymentsRepository::CutAndAppendLog(int64_t id, std::string_view text) {
@@ -328,41 +286,17 @@ Status DeploymentsRepository::CutAndAppendLog(int64_t id, std::string_view text)
   }
   std::string kept =
       log->size() + text.size() > kLogCapBytes ? CutLog(*log, text) : *log + std::string(text);
-  Result<Statement*> result = Cached(write_log_, kWriteLogSql);
-  if (!result.ok()) {
-    return result.status();
-  }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  for (Status s : {stmt->Bind(1, id), stmt->Bind(2, kept)}) {
-    if (!s.ok()) {
-      return s;
-    }
-  }
-  return Run(stmt);
+  Result<Query> query = Query::Start(db_, write_log_, kWriteLogSql, {id, kept});
+  return query.ok() ? query->Run() : query.status();
 }
 
-Status DeploymentsRepository::Update(
-    std::optional<Statement>& slot, std::string_view sql, int64_t id,
-    std::initializer_list<std::optional<std::string_view>> values) {
-  Result<Statement*> result = Cached(slot, sql);
-  if (!result.ok()) {
-    return result.status();
+Status DeploymentsRepository::Update(std::optional<Statement>& slot, std::string_view sql,
+                                     std::initializer_list<SqlParam> params, int64_t id) {
+  Result<Query> query = Query::Start(db_, slot, sql, params);
+  if (!query.ok()) {
+    return query.status();
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  if (Status s = stmt->Bind(1, id); !s.ok()) {
-    return s;
-  }
-  int idx = 2;
-  for (const std::optional<std::string_view>& value : values) {
-    Status s = value ? stmt->Bind(idx, *value) : stmt->Bind(idx, nullptr);
-    if (!s.ok()) {
-      return s;
-    }
-    ++idx;
-  }
-  if (Status s = Run(stmt); !s.ok()) {
+  if (Status s = query->Run(); !s.ok()) {
     return s;
   }
   return db_->changes() > 0 ? Status::Ok() : NoDeployment(id);
@@ -374,11 +308,11 @@ Status DeploymentsRepository::SetRevision(int64_t id, std::string_view revision,
   if (!ref.empty()) {
     stored_ref = ref;
   }
-  return Update(set_revision_, kSetRevisionSql, id, {revision, stored_ref});
+  return Update(set_revision_, kSetRevisionSql, {id, revision, stored_ref}, id);
 }
 
 Status DeploymentsRepository::SetRelease(int64_t id, std::string_view release) {
-  return Update(set_release_, kSetReleaseSql, id, {release});
+  return Update(set_release_, kSetReleaseSql, {id, release}, id);
 }
 
 Status DeploymentsRepository::Finish(int64_t id, DeployOutcome outcome, std::string_view error,
@@ -404,33 +338,19 @@ Status DeploymentsRepository::Atomically(const std::function<Status()>& body) {
 
 Status DeploymentsRepository::FinishRow(int64_t id, DeployOutcome outcome, std::string_view error,
                                         std::string_view finished_at, int64_t duration_ms) {
-  Result<Statement*> result = Cached(finish_, kFinishSql);
-  if (!result.ok()) {
-    return result.status();
+  std::optional<std::string_view> stored_error;
+  if (!error.empty()) {
+    stored_error = error;
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  for (Status s : {stmt->Bind(1, id), stmt->Bind(2, to_string(outcome)),
-                   error.empty() ? stmt->Bind(3, nullptr) : stmt->Bind(3, error),
-                   stmt->Bind(4, finished_at), stmt->Bind(5, duration_ms)}) {
-    if (!s.ok()) {
-      return s;
-    }
-  }
-  if (Status s = Run(stmt); !s.ok()) {
-    return s;
-  }
-  if (db_->changes() > 0) {
-    return Status::Ok();
+  Status updated = Update(finish_, kFinishSql,
+                          {id, to_string(outcome), stored_error, finished_at, duration_ms}, id);
+  if (updated.code() != Status::Code::kNotFound) {
+    return updated;
   }
   // Nothing changed: tell a missing deployment from a finished one.
-  Result<Statement*> lookup = Cached(outcome_, kOutcomeSql);
+  Result<Query> lookup = Query::Start(db_, outcome_, kOutcomeSql, {id});
   if (!lookup.ok()) {
     return lookup.status();
-  }
-  ResetOnExit reset_lookup(*lookup);
-  if (Status s = (*lookup)->Bind(1, id); !s.ok()) {
-    return s;
   }
   Result<bool> row = (*lookup)->Step();
   if (!row.ok()) {
@@ -444,36 +364,19 @@ Status DeploymentsRepository::FinishRow(int64_t id, DeployOutcome outcome, std::
 }
 
 Status DeploymentsRepository::FailRunning(std::string_view error, std::string_view finished_at) {
-  Result<Statement*> result = Cached(fail_running_, kFailRunningSql);
-  if (!result.ok()) {
-    return result.status();
-  }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  for (Status s : {stmt->Bind(1, error), stmt->Bind(2, finished_at)}) {
-    if (!s.ok()) {
-      return s;
-    }
-  }
-  return Run(stmt);
+  Result<Query> query = Query::Start(db_, fail_running_, kFailRunningSql, {error, finished_at});
+  return query.ok() ? query->Run() : query.status();
 }
 
 Result<std::vector<Deployment>> DeploymentsRepository::ListForApp(const std::string& app,
                                                                   int64_t limit) {
-  Result<Statement*> result = Cached(list_, kListSql);
-  if (!result.ok()) {
-    return result.status();
-  }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  for (Status s : {stmt->Bind(1, app), stmt->Bind(2, limit)}) {
-    if (!s.ok()) {
-      return s;
-    }
+  Result<Query> query = Query::Start(db_, list_, kListSql, {app, limit});
+  if (!query.ok()) {
+    return query.status();
   }
   std::vector<Deployment> deployments;
   while (true) {
-    Result<std::optional<Deployment>> next = ReadOne(stmt);
+    Result<std::optional<Deployment>> next = ReadOne(&**query);
     if (!next.ok()) {
       return next.status();
     }
@@ -486,48 +389,24 @@ Result<std::vector<Deployment>> DeploymentsRepository::ListForApp(const std::str
 
 Result<std::optional<Deployment>> DeploymentsRepository::Get(const std::string& app, int64_t id,
                                                              bool with_log) {
-  Result<Statement*> result = Cached(get_, kGetSql);
-  if (!result.ok()) {
-    return result.status();
-  }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  for (Status s : {stmt->Bind(1, app), stmt->Bind(2, id), stmt->Bind(3, int64_t{with_log})}) {
-    if (!s.ok()) {
-      return s;
-    }
-  }
-  return ReadOne(stmt);
+  Result<Query> query = Query::Start(db_, get_, kGetSql, {app, id, int64_t{with_log}});
+  return query.ok() ? ReadOne(&**query) : query.status();
 }
 
 Result<std::optional<Deployment>> DeploymentsRepository::LastSucceeded(
     const std::string& app, std::optional<int64_t> before_id) {
-  Result<Statement*> result = Cached(last_succeeded_, kLastSucceededSql);
-  if (!result.ok()) {
-    return result.status();
-  }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
   int64_t before = before_id.value_or(std::numeric_limits<int64_t>::max());
-  for (Status s : {stmt->Bind(1, app), stmt->Bind(2, before)}) {
-    if (!s.ok()) {
-      return s;
-    }
-  }
-  return ReadOne(stmt);
+  Result<Query> query = Query::Start(db_, last_succeeded_, kLastSucceededSql, {app, before});
+  return query.ok() ? ReadOne(&**query) : query.status();
 }
 
 Result<DeployStats> DeploymentsRepository::Stats(const std::string& app) {
-  Result<Statement*> result = Cached(stats_, kStatsSql);
-  if (!result.ok()) {
-    return result.status();
+  Result<Query> query = Query::Start(db_, stats_, kStatsSql, {app});
+  if (!query.ok()) {
+    return query.status();
   }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  if (Status s = stmt->Bind(1, app); !s.ok()) {
-    return s;
-  }
-  Result<bool> row = stmt->Step();
+  Statement& stmt = **query;
+  Result<bool> row = stmt.Step();
   if (!row.ok()) {
     return row.status();
   }
@@ -535,29 +414,21 @@ Result<DeployStats> DeploymentsRepository::Stats(const std::string& app) {
   if (!*row) {  // an aggregate always returns a row; stay safe anyway
     return stats;
   }
-  stats.processed = stmt->ColumnInt64(0);
-  stats.failed = stmt->ColumnInt64(1);
-  if (!stmt->ColumnIsNull(2)) {
-    Result<DeployOutcome> outcome = ReadOutcome(*stmt, 4, stmt->ColumnInt64(2));
+  stats.processed = stmt.ColumnInt64(0);
+  stats.failed = stmt.ColumnInt64(1);
+  if (!stmt.ColumnIsNull(2)) {
+    Result<DeployOutcome> outcome = ReadOutcome(stmt, 4, stmt.ColumnInt64(2));
     if (!outcome.ok()) {
       return outcome.status();
     }
-    stats.last = DeployStats::LastRun{stmt->ColumnText(3), *outcome};
+    stats.last = DeployStats::LastRun{stmt.ColumnText(3), *outcome};
   }
   return stats;
 }
 
 Status DeploymentsRepository::RemoveForApp(const std::string& app) {
-  Result<Statement*> result = Cached(remove_, kRemoveSql);
-  if (!result.ok()) {
-    return result.status();
-  }
-  Statement* stmt = *result;
-  ResetOnExit reset(stmt);
-  if (Status s = stmt->Bind(1, app); !s.ok()) {
-    return s;
-  }
-  return Run(stmt);
+  Result<Query> query = Query::Start(db_, remove_, kRemoveSql, {app});
+  return query.ok() ? query->Run() : query.status();
 }
 
 }  // namespace berth

@@ -120,9 +120,9 @@ class DeploymentsRepository {
   Status RemoveForApp(const std::string& app);
 
  private:
-  Result<Statement*> Cached(std::optional<Statement>& slot, std::string_view sql);
-  Status Update(std::optional<Statement>& slot, std::string_view sql, int64_t id,
-                std::initializer_list<std::optional<std::string_view>> values);
+  // Runs an UPDATE of deployment `id`; NotFound when it changed no row.
+  Status Update(std::optional<Statement>& slot, std::string_view sql,
+                std::initializer_list<SqlParam> params, int64_t id);
   Status CutAndAppendLog(int64_t id, std::string_view text);
   Status FinishRow(int64_t id, DeployOutcome outcome, std::string_view error,
                    std::string_view finished_at, int64_t duration_ms);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 namespace berth {
@@ -204,6 +205,36 @@ TEST_F(TransactionTest, StatementBindsEveryType) {
   stmt->Reset();
   ASSERT_TRUE(stmt->Step().ok());
   EXPECT_TRUE(stmt->ColumnIsNull(0));  // Reset clears bindings
+}
+
+TEST_F(TransactionTest, QueryPreparesOnceBindsInOrderAndResetsAfterUse) {
+  std::optional<Statement> slot;
+  std::optional<std::string> absent;
+  {
+    Result<Query> query = Query::Start(db_.get(), slot, "SELECT ?1, ?2, ?3, ?4",
+                                       {"text", int64_t{7}, absent, std::string("kept")});
+    ASSERT_TRUE(query.ok()) << query.status().message();
+    Result<bool> row = (*query)->Step();
+    ASSERT_TRUE(row.ok() && *row);
+    EXPECT_EQ((*query)->ColumnText(0), "text");
+    EXPECT_EQ((*query)->ColumnInt64(1), 7);
+    EXPECT_TRUE((*query)->ColumnIsNull(2));  // an empty optional is NULL
+    EXPECT_EQ((*query)->ColumnText(3), "kept");
+  }
+  ASSERT_TRUE(slot.has_value());
+  Statement* prepared = &*slot;
+  // Reset when the Query ended: the statement runs again from its start, without bindings.
+  ASSERT_TRUE(prepared->Step().ok());
+  EXPECT_TRUE(prepared->ColumnIsNull(0));
+  prepared->Reset();
+  Result<Query> again = Query::Start(db_.get(), slot, "not even SQL: already prepared", {"x"});
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(&**again, prepared);
+
+  std::optional<Statement> broken;
+  Result<Query> bad = Query::Start(db_.get(), broken, "SELEC 1");
+  EXPECT_EQ(bad.status().code(), Status::Code::kIOError);
+  EXPECT_FALSE(broken.has_value());
 }
 
 }  // namespace
