@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "reactor/clock.h"
+#include "reactor/log.h"
 
 namespace berth {
 namespace {
@@ -197,13 +199,20 @@ std::vector<std::string> AppEnvironment(const BerthPaths& paths, const AppSpec& 
   return out;
 }
 
+bool SaysLockIsBusy(const std::string& output) {
+  return output.find("cannot lock ") != std::string::npos ||
+         output.find("unable to lock ") != std::string::npos ||
+         output.find("try again later") != std::string::npos;
+}
+
 void AdminCommands::Run(std::vector<std::string> argv, std::function<void(Status)> done) {
   queue_.push_back({std::move(argv), std::move(done)});
-  if (!current_) StartNext();
+  if (!current_ && !retry_timer_.pending()) StartNext();
 }
 
 void AdminCommands::StartNext() {
   while (!queue_.empty() && !current_) {
+    if (queue_.front().first_try_ms < 0) queue_.front().first_try_ms = MonotonicMs();
     SpawnOptions options;
     options.argv = queue_.front().argv;
     options.env = {std::string("PATH=") + kDefaultPath, "LC_ALL=C"};
@@ -228,11 +237,22 @@ void AdminCommands::StartNext() {
 
 void AdminCommands::OnFinished(int wait_status) {
   UserCache().clear();  // the command may have added or removed a user
-  auto job = std::move(queue_.front());
-  queue_.pop_front();
   // The child calls us from its own callback: free it on the next loop turn.
   loop_->Defer([child = std::shared_ptr<ChildProcess>(std::move(current_))] {});
   while (!output_.empty() && output_.back() == '\n') output_.pop_back();
+  Job& front = queue_.front();
+  if (ExitCodeOf(wait_status) != 0 && SaysLockIsBusy(output_) &&
+      MonotonicMs() - front.first_try_ms < lock_wait_ms_) {
+    // Someone else is editing the user database: the job stays first and runs again soon.
+    LogInfo(front.argv[0] + ": the user database is locked by another program (" +
+            output_.substr(output_.rfind('\n') + 1) + "); trying again in " +
+            std::to_string(front.retry_ms) + " ms");
+    retry_timer_.Start(front.retry_ms);
+    front.retry_ms = std::min(front.retry_ms * 2, kLongestRetryMs);
+    return;
+  }
+  auto job = std::move(front);
+  queue_.pop_front();
   if (ExitCodeOf(wait_status) == 0) {
     job.done(Status::Ok());
   } else {

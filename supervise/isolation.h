@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "reactor/child_process.h"
+#include "reactor/event_loop.h"
 #include "supervise/app_spec.h"
 
 namespace berth {
@@ -66,10 +68,20 @@ void EnsureAppUser(AdminCommands* admin, const BerthPaths& paths, const AppSpec&
                    std::function<void(Result<AppIdentity>)> done);
 
 // Runs administrative commands (useradd, userdel, rm -rf) one at a time, in children, so that
-// two never fight over /etc/passwd's lock and the loop never waits on them.
+// two of berth's own never fight over /etc/passwd's lock and the loop never waits on them.
+// A command refused because another program holds the lock (an admin's useradd, a package's
+// adduser) is run again after a short wait, for up to a minute, as a person would.
 class AdminCommands {
  public:
-  AdminCommands(EventLoop* loop, ChildReaper* reaper) : loop_(loop), reaper_(reaper) {}
+  static constexpr long kLockWaitMs = 60 * 1000;
+  static constexpr long kFirstRetryMs = 50;
+  static constexpr long kLongestRetryMs = 2000;
+
+  AdminCommands(EventLoop* loop, ChildReaper* reaper, long lock_wait_ms = kLockWaitMs)
+      : loop_(loop),
+        reaper_(reaper),
+        lock_wait_ms_(lock_wait_ms),
+        retry_timer_(loop, [this] { StartNext(); }) {}
   // `done` gets Ok, or an error quoting the command's output.
   void Run(std::vector<std::string> argv, std::function<void(Status)> done);
 
@@ -77,15 +89,23 @@ class AdminCommands {
   struct Job {
     std::vector<std::string> argv;
     std::function<void(Status)> done;
+    int64_t first_try_ms = -1;
+    long retry_ms = kFirstRetryMs;
   };
   void StartNext();
   void OnFinished(int wait_status);
 
   EventLoop* loop_;
   ChildReaper* reaper_;
+  long lock_wait_ms_;
   std::deque<Job> queue_;
   std::unique_ptr<ChildProcess> current_;
   std::string output_;
+  Timer retry_timer_;  // pending while the front job waits for a lock held by someone else
 };
+
+// True when a shadow tool's output says it gave up because another program held the lock of
+// /etc/passwd, /etc/shadow, /etc/group or /etc/gshadow ("cannot lock ...; try again later.").
+bool SaysLockIsBusy(const std::string& output);
 
 }  // namespace berth

@@ -242,7 +242,7 @@ void BerthdProcess::RemoveCreatedUsers() {
     while (std::getline(in, field, ':')) fields.push_back(field);
     if (fields.size() >= 6 && fields[5].rfind(root_dir_, 0) == 0) users.push_back(fields[0]);
   }
-  for (const std::string& user : users) RunCommand({"/usr/sbin/userdel", user});
+  for (const std::string& user : users) RunUserTool({"/usr/sbin/userdel", user});
 }
 
 HttpResponse BerthdProcess::Request(const std::string& method, const std::string& path,

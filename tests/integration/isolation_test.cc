@@ -120,7 +120,7 @@ TEST_F(IsolationTest, TwoAppsGetDifferentUsers) {
 }
 
 TEST_F(IsolationTest, AGroupLeftBehindBecomesTheUsersGroup) {
-  CommandResult group = RunCommand({"/usr/sbin/groupadd", "--system", "svc_iso_leftover"});
+  CommandResult group = RunUserTool({"/usr/sbin/groupadd", "--system", "svc_iso_leftover"});
   ASSERT_EQ(0, group.exit_code) << group.Describe();
   ASSERT_EQ(201,
             berthd().Post("/v1/apps", ProcessApp("iso-leftover", Sh("exec sleep 1000"))).status);
@@ -133,7 +133,46 @@ TEST_F(IsolationTest, AGroupLeftBehindBecomesTheUsersGroup) {
       EXPECT_EQ(static_cast<long>(user->gid), id);
   }
   // The harness removes the users berth made; the group goes with it or here.
-  RunCommand({"/usr/sbin/groupdel", "svc_iso_leftover"});
+  RunUserTool({"/usr/sbin/groupdel", "svc_iso_leftover"});
+}
+
+// Holds /etc/passwd's lock the way the shadow tools take it: /etc/passwd.lock, made by link()
+// so that nobody else's is overwritten, naming a live process (this one).
+class PasswdLock {
+ public:
+  PasswdLock() : temp_("/etc/passwd." + std::to_string(getpid())) {
+    WriteFile(temp_, std::to_string(getpid()));
+    held_ = WaitUntil([&] { return link(temp_.c_str(), kLock) == 0; }, milliseconds(30000));
+  }
+  ~PasswdLock() { Release(); }
+  bool held() const { return held_; }
+  void Release() {
+    if (held_) unlink(kLock);
+    held_ = false;
+    unlink(temp_.c_str());
+  }
+
+ private:
+  static constexpr const char* kLock = "/etc/passwd.lock";
+  std::string temp_;
+  bool held_ = false;
+};
+
+// useradd gives up at once when another program holds the lock ("cannot lock /etc/passwd;
+// try again later"): berthd tries again until the lock is free rather than failing the app.
+TEST_F(IsolationTest, AUserDatabaseLockedByAnotherProgramIsWaitedFor) {
+  PasswdLock lock;
+  ASSERT_TRUE(lock.held());
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("iso-locked", Sh("exec sleep 1000"))).status);
+  EXPECT_TRUE(WaitUntil([&] {
+    return berthd().StderrContents().find(
+               "useradd: the user database is locked by another program") != std::string::npos;
+  })) << berthd().StderrContents();
+  EXPECT_EQ("starting", AppState(berthd().Get("/v1/apps/iso-locked").json()));
+  lock.Release();
+  auto running = berthd().WaitForState("iso-locked", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_TRUE(LookUpUser("svc_iso_locked"));
 }
 
 TEST_F(IsolationTest, RootOnlyWhenWritten) {

@@ -177,6 +177,18 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector
   return result;
 }
 
+CommandResult RunUserTool(const std::vector<std::string>& argv) {
+  CommandResult result;
+  WaitUntil(
+      [&] {
+        result = RunCommand(argv);
+        return result.exit_code == 0 || (result.err.find("cannot lock") == std::string::npos &&
+                                         result.err.find("unable to lock") == std::string::npos);
+      },
+      milliseconds(30000), milliseconds(50));
+  return result;
+}
+
 bool ProcessAlive(pid_t pid) {
   if (pid <= 0) return false;
   std::vector<std::string> fields = StatFields(pid);

@@ -56,6 +56,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env = {},
                          milliseconds timeout = milliseconds(20000));
 
+// RunCommand for a shadow tool (useradd, userdel, groupadd, groupdel): run again while it
+// says another program holds the user database's lock, for up to 30 s.
+CommandResult RunUserTool(const std::vector<std::string>& argv);
+
 // Forks and execs argv (argv[0] a path) with stdin from /dev/null and stdout/stderr on the
 // given fds; the child is killed when the test process dies. Returns the pid or -1.
 pid_t SpawnChild(std::vector<std::string> argv, std::vector<std::string> env, int out_fd,

@@ -9,8 +9,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "reactor/child_reaper.h"
+#include "reactor/event_loop.h"
+#include "tests/unit/run_loop.h"
 
 namespace berth {
 namespace {
@@ -191,6 +198,82 @@ TEST_F(PrepareDirsTest, NamedDirectoryThatIsAFileIsInvalid) {
   Status status = PrepareDirs(paths_, spec, AppIdentity{}, DirsFor(paths_, spec));
   EXPECT_EQ(status.code(), Status::Code::kInvalid);
   EXPECT_EQ(status.field(), "directory");
+}
+
+// A command that says what useradd says when another program holds /etc/passwd's lock, the
+// first `busy_runs` times it runs (counted in `counter`), then prints "ok".
+std::vector<std::string> BusyThenOk(const std::string& counter, int busy_runs) {
+  return {"/bin/sh", "-c",
+          "n=$(cat " + counter + " 2>/dev/null || echo 0); echo $((n + 1)) > " + counter +
+              "; if [ $n -lt " + std::to_string(busy_runs) +
+              " ]; then echo 'useradd: lock /etc/passwd.lock already used by PID 1' >&2; "
+              "echo 'useradd: cannot lock /etc/passwd; try again later.' >&2; exit 1; fi"};
+}
+
+class AdminCommandsTest : public PrepareDirsTest {
+ protected:
+  int Runs(const std::string& counter) {
+    std::ifstream in(counter);
+    int n = 0;
+    in >> n;
+    return n;
+  }
+  EventLoop loop_;
+  ChildReaper reaper_{&loop_};
+};
+
+TEST_F(AdminCommandsTest, ACommandRefusedForABusyLockRunsAgainUntilItIsFree) {
+  AdminCommands admin(&loop_, &reaper_);
+  std::string counter = (root_ / "runs").string();
+  std::vector<std::string> order;
+  std::optional<Status> first, second;
+  admin.Run(BusyThenOk(counter, 3), [&](Status s) {
+    order.push_back("first");
+    first = s;
+  });
+  admin.Run({"/bin/true"}, [&](Status s) {
+    order.push_back("second");
+    second = s;
+  });
+  ASSERT_TRUE(RunUntil(
+      &loop_, [&] { return second.has_value(); }, 10000));
+  EXPECT_TRUE(first->ok()) << first->message();
+  EXPECT_EQ(Runs(counter), 4);
+  EXPECT_EQ(order, (std::vector<std::string>{"first", "second"}))
+      << "a waiting job keeps its place";
+}
+
+TEST_F(AdminCommandsTest, OtherFailuresAreReportedAtOnce) {
+  AdminCommands admin(&loop_, &reaper_);
+  std::optional<Status> done;
+  admin.Run({"/bin/sh", "-c", "echo 'useradd: user svc_x exists' >&2; exit 9"},
+            [&](Status s) { done = s; });
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return done.has_value(); }));
+  EXPECT_FALSE(done->ok());
+  EXPECT_NE(done->message().find("exited with code 9: useradd: user svc_x exists"),
+            std::string::npos)
+      << done->message();
+}
+
+TEST_F(AdminCommandsTest, ALockThatStaysBusyFailsAfterTheWait) {
+  AdminCommands admin(&loop_, &reaper_, /*lock_wait_ms=*/300);
+  std::string counter = (root_ / "runs").string();
+  std::optional<Status> done;
+  admin.Run(BusyThenOk(counter, 1000), [&](Status s) { done = s; });
+  ASSERT_TRUE(RunUntil(
+      &loop_, [&] { return done.has_value(); }, 10000));
+  EXPECT_FALSE(done->ok());
+  EXPECT_NE(done->message().find("cannot lock /etc/passwd; try again later."), std::string::npos)
+      << done->message();
+  EXPECT_GT(Runs(counter), 1);
+}
+
+TEST(IsolationTest, BusyLockMessagesOfTheShadowTools) {
+  EXPECT_TRUE(SaysLockIsBusy("useradd: cannot lock /etc/passwd; try again later."));
+  EXPECT_TRUE(SaysLockIsBusy("userdel: cannot lock /etc/group; try again later."));
+  EXPECT_TRUE(SaysLockIsBusy("groupadd: unable to lock group file"));
+  EXPECT_FALSE(SaysLockIsBusy("useradd: user 'svc_web' already exists"));
+  EXPECT_FALSE(SaysLockIsBusy(""));
 }
 
 }  // namespace
