@@ -25,8 +25,7 @@ inline int64_t NewestDeploymentId(BerthdProcess& berthd, const std::string& app)
 }
 
 // Waits until deployment `id` of `app` is no longer running; returns it.
-inline nlohmann::json WaitForDeployment(BerthdProcess& berthd, const std::string& app,
-                                        int64_t id) {
+inline nlohmann::json WaitForDeployment(BerthdProcess& berthd, const std::string& app, int64_t id) {
   nlohmann::json found;
   WaitUntil(
       [&] {

@@ -8,7 +8,6 @@
 namespace berth::testing {
 namespace {
 
-
 std::string Script(const std::string& what) {
   return "echo \"" + what + " on port $PORT\"\nexec sleep 1000\n";
 }
