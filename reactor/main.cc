@@ -238,6 +238,12 @@ int Run(const Options& options) {
   SignalWatcher sigint(&loop, SIGINT, shutdown);
   SignalWatcher sighup(&loop, SIGHUP, reload);
   loop.Run();
+  // Leaving: the watchers' teardown gives these signals back their default action, and one
+  // more SIGTERM from an impatient admin must not turn a clean exit into a death by signal.
+  sigset_t leaving;
+  sigemptyset(&leaving);
+  for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&leaving, signo);
+  sigprocmask(SIG_BLOCK, &leaving, nullptr);
   return 0;
 }
 

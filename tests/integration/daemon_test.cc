@@ -1,5 +1,7 @@
 // Black-box tests of berthd's command line: listeners (TCP and unix socket), the listeners file
 // and clear failures for addresses it cannot use.
+#include <signal.h>
+
 #include "tests/integration/berthd_harness.h"
 
 namespace berth::testing {
@@ -54,6 +56,24 @@ TEST(DaemonTest, StopWithoutAppsExitsZeroQuickly) {
   auto start = Clock::now();
   EXPECT_EQ(0, berthd.Stop());
   EXPECT_LT(Clock::now() - start, seconds(2));
+}
+
+// An impatient admin (or a second `docker stop`) may send SIGTERM again while berthd is
+// already leaving: the exit stays a clean 0, not a death by signal.
+TEST(DaemonTest, MoreSigtermsWhileExitingStillExitZero) {
+  BerthdProcess berthd;
+  ASSERT_TRUE(berthd.Start());
+  ASSERT_EQ(0, kill(berthd.pid(), SIGTERM));
+  ASSERT_TRUE(WaitUntil([&] {
+    return berthd.StderrContents().find("every app stopped; exiting") != std::string::npos;
+  })) << berthd.StderrContents();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        kill(berthd.pid(), SIGTERM);
+        return !ProcessAlive(berthd.pid());
+      },
+      seconds(10), milliseconds(1)));
+  EXPECT_EQ(0, berthd.Stop());
 }
 
 }  // namespace
