@@ -19,15 +19,20 @@ namespace {
 constexpr size_t kMaxUserName = 32;  // what useradd accepts
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// mkdir -p with `mode` for the directories it creates.
+// mkdir -p giving the directories it creates exactly `mode`: berthd's umask (077) must not
+// make a parent that the app's user cannot pass through.
 Status MakeDirs(const std::string& path, mode_t mode) {
+  auto make = [mode](const std::string& dir) {
+    if (mkdir(dir.c_str(), mode) != 0) return errno == EEXIST ? 0 : errno;
+    return chmod(dir.c_str(), mode) == 0 ? 0 : errno;
+  };
   // Usually only the last part is missing, or nothing: try that first.
-  if (mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return Status::Ok();
+  if (make(path) == 0) return Status::Ok();
   for (size_t pos = 1; pos <= path.size(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string prefix = path.substr(0, pos);
-    if (mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST)
-      return Status::IOError("cannot create directory " + prefix + ": " + strerror(errno));
+    if (int error = make(prefix); error != 0)
+      return Status::IOError("cannot create directory " + prefix + ": " + strerror(error));
   }
   return Status::Ok();
 }
@@ -66,7 +71,7 @@ AppDirs DirsFor(const BerthPaths& paths, const AppSpec& spec) {
   std::string run = paths.runtime_dir + "/apps/" + spec.name;
   std::string home =
       spec.directory.empty() ? paths.state_dir + "/apps/" + spec.name : spec.directory;
-  return {home, run + "/tmp", run + "/cache"};
+  return {home, run + "/tmp", run + "/cache", run};
 }
 
 AppIdentity IdentityFor(const BerthPaths& paths, const AppSpec& spec) {
@@ -181,6 +186,10 @@ Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdenti
     }
   }
   (void)paths;
+  // Root's and passable (an earlier version left it 0700), so the app reaches its tmp and
+  // cache, which only it can enter.
+  if (!dirs.run.empty())
+    if (Status s = OwnedDir(dirs.run, 0711, AppIdentity{}); !s.ok()) return s;
   if (Status s = OwnedDir(dirs.tmp, 0700, identity); !s.ok()) return s;
   return OwnedDir(dirs.cache, 0700, identity);
 }

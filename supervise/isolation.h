@@ -39,6 +39,7 @@ struct AppDirs {
   std::string home;  // the working directory
   std::string tmp;
   std::string cache;
+  std::string run;  // <runtime>/apps/<name>, holding tmp and cache
 };
 
 // svc_<name> with dashes turned into underscores; a name too long for a user name (over 32)

@@ -104,6 +104,47 @@ TEST_F(IsolationTest, AppRunsAsItsOwnSystemUserWithPrivateDirs) {
   EXPECT_FALSE(EnvFromLogs(*logs, "HOME").empty());
 }
 
+TEST_F(IsolationTest, AppWritesToItsOwnTmpAndCacheAndNoOtherAppCanEnterThem) {
+  // From inside, as the app's user: mktemp in $TMPDIR, a file under $XDG_CACHE_HOME.
+  ASSERT_EQ(201, berthd()
+                     .Post("/v1/apps", ProcessApp("iso-tmp-own",
+                                                  Sh("f=$(mktemp) && echo \"made $f\"; "
+                                                     "mkdir -p \"$XDG_CACHE_HOME/c\" && "
+                                                     "touch \"$XDG_CACHE_HOME/c/f\" && "
+                                                     "echo cache written; exec sleep 1000")))
+                     .status);
+  auto made = berthd().WaitForLogLine("iso-tmp-own", "cache written");
+  ASSERT_TRUE(made) << berthd().LastSeen();
+  std::string run = berthd().state_dir() + "/run/apps/iso-tmp-own";
+  bool made_in_tmp = false;
+  for (const std::string& line : LogLines(*made))
+    made_in_tmp |= line.rfind("made " + run + "/tmp/", 0) == 0;
+  EXPECT_TRUE(made_in_tmp) << made->dump();
+
+  // Another app's user gets into neither.
+  std::string peek = "for d in " + run + "/tmp " + run +
+                     "/cache; do if ls \"$d\" >/dev/null 2>&1; then echo \"entered $d\"; "
+                     "else echo \"refused $d\"; fi; done; exec sleep 1000";
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("iso-tmp-peek", Sh(peek))).status);
+  auto peeked = berthd().WaitForLogLine("iso-tmp-peek", "/cache");
+  ASSERT_TRUE(peeked) << berthd().LastSeen();
+  for (const std::string& line : LogLines(*peeked))
+    EXPECT_EQ(0u, line.rfind("refused ", 0)) << line;
+}
+
+TEST_F(IsolationTest, ANamedDirectoryWhoseParentsAreMissingIsReachable) {
+  // The parents berth creates must let the app's user pass, whatever berthd's umask.
+  std::string dir = berthd().root_dir() + "/srv/deep/web";
+  ASSERT_EQ(201, berthd()
+                     .Post("/v1/apps", ProcessApp("iso-deep-dir",
+                                                  Sh("touch here && echo \"wrote in $(pwd)\"; "
+                                                     "exec sleep 1000"),
+                                                  {{"directory", dir}}))
+                     .status);
+  auto logs = berthd().WaitForLogLine("iso-deep-dir", "wrote in " + dir);
+  EXPECT_TRUE(logs) << berthd().LastSeen();
+}
+
 TEST_F(IsolationTest, TwoAppsGetDifferentUsers) {
   for (const char* name : {"iso-first", "iso-second"}) {
     ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp(name, Sh("exec sleep 1000"))).status);
