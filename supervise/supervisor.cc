@@ -119,6 +119,18 @@ Status Supervisor::CheckPortFree(const AppSpec& spec) const {
   return Status::Ok();
 }
 
+Status Supervisor::CheckUserExists(const AppSpec& spec) const {
+  AppIdentity identity = IdentityFor(paths_, spec);
+  if (identity.default_user) return Status::Ok();  // berth creates svc_<name> itself
+  Status found = LookupIdentity(&identity);
+  if (found.code() == Status::Code::kNotFound)
+    return Status::Invalid("user '" + spec.user +
+                               "' does not exist; create it first, or leave out \"user\" to run "
+                               "the app as its own system user",
+                           "user");
+  return found;
+}
+
 Result<SecretBox*> Supervisor::Secrets() {
   if (!secrets_) {
     auto box = SecretBox::Open(paths_.state_dir + "/secret.key");
@@ -183,6 +195,7 @@ Result<App*> Supervisor::Create(AppSpec spec) {
     return Status::Invalid("source.git.token must be the token itself, not \"***\"",
                            "source.git.token");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
   return Add(std::move(spec), "api");
 }
@@ -196,6 +209,7 @@ Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
   if (IsBeingRemoved(spec.name))
     return Status::Conflict("app '" + spec.name + "' is being deleted");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
   bus_.Publish(ConfigEvent{spec.name, "replaced", WallClockMs()});
   app->Replace(std::move(spec));
@@ -270,6 +284,7 @@ Result<App*> Supervisor::ApplyFile(AppSpec spec) {
   if (app && IsBeingRemoved(spec.name))
     return Status::Conflict("app '" + spec.name + "' is being deleted");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (!app) return Add(std::move(spec), "file");
   app->SetConfigError("");
   if (app->spec() == spec) return app;

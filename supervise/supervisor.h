@@ -67,6 +67,8 @@ class Supervisor {
                   std::function<void()> done);
   Status CheckWritableByApi(const App* app) const;
   Status CheckPortFree(const AppSpec& spec) const;
+  // A `user` the spec names must exist (and, when berthd is not root, be berthd's own).
+  Status CheckUserExists(const AppSpec& spec) const;
   App* Add(AppSpec spec, const std::string& source);
   void Forget(const std::string& name, bool purge, std::function<void(Status)> done);
   Status Persist(const AppSpec& spec);

@@ -96,6 +96,21 @@ TEST_F(ErrorsTest, UnknownRestartPolicyIs422) {
   EXPECT_TRUE(IsApiError(berthd().Post("/v1/apps", spec), 422, "invalid", "restart"));
 }
 
+TEST_F(ErrorsTest, ANamedUserThatDoesNotExistIs422) {
+  nlohmann::json app = IdleApp("err-user");
+  app["user"] = "no_such_user_b";
+  HttpResponse created = berthd().Post("/v1/apps", app);
+  EXPECT_TRUE(IsApiError(created, 422, "invalid", "user"));
+  EXPECT_NE(std::string::npos, created.body.find("no_such_user_b")) << created.body;
+  EXPECT_TRUE(IsApiError(berthd().Put("/v1/apps/err-user", app), 422, "invalid", "user"));
+  EXPECT_EQ(404, berthd().Get("/v1/apps/err-user").status);
+
+  ASSERT_EQ(201, berthd().Post("/v1/apps", IdleApp("err-user")).status);
+  EXPECT_TRUE(IsApiError(berthd().Patch("/v1/apps/err-user", {{"user", "no_such_user_b"}}), 422,
+                         "invalid", "user"));
+  EXPECT_NE("no_such_user_b", berthd().Get("/v1/apps/err-user").json().value("user", ""));
+}
+
 TEST_F(ErrorsTest, MissingOrEmptyCommandIs422) {
   nlohmann::json missing = IdleApp("err-cmd");
   missing.erase("command");
