@@ -13,6 +13,8 @@ namespace {
 
 // evhttp's own hard limit; between max_body_bytes and this we answer 413 ourselves, in JSON.
 constexpr size_t kHardBodyLimit = 8 << 20;
+// How long a shutdown waits for stream clients to be sent their last events.
+constexpr long kStreamsGraceMs = 2000;
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -37,7 +39,8 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
       supervisor_(supervisor),
       options_(std::move(options)),
       auth_(options_.admin_token),
-      http_(evhttp_new(loop->base())) {
+      http_(evhttp_new(loop->base())),
+      streams_grace_(loop, [this] { OnStreamsClosed(); }) {
   evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                               EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
                                               EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
@@ -76,6 +79,27 @@ void Api::DropStream(SseStream* stream) {
 }
 
 void Api::CloseStreams() { streams_.clear(); }
+
+void Api::CloseStreams(std::function<void()> done) {
+  streams_closed_ = std::move(done);
+  auto open = std::make_shared<size_t>(streams_.size() + 1);
+  // Connections may outlive the Api (evhttp frees them last): they must not call back then.
+  auto one_closed = [this, open, alive = std::weak_ptr<const int>(alive_)] {
+    if (--*open == 0 && !alive.expired()) OnStreamsClosed();
+  };
+  for (auto& [raw, stream] : streams_) stream->End(one_closed);
+  streams_.clear();
+  streams_grace_.Start(kStreamsGraceMs);
+  one_closed();
+}
+
+void Api::OnStreamsClosed() {
+  streams_grace_.Stop();
+  if (auto done = std::move(streams_closed_)) {
+    streams_closed_ = nullptr;
+    done();
+  }
+}
 
 void Api::OnRequest(evhttp_request* request, void* self) {
   auto* api = static_cast<Api*>(self);

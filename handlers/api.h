@@ -40,13 +40,17 @@ class Api {
   // SSE streams live here until their client goes; then they are freed on the next turn.
   SseStream* AddStream(std::unique_ptr<SseStream> stream);
   void DropStream(SseStream* stream);
-  // Ends every stream (at shutdown).
+  // Ends every stream at once.
   void CloseStreams();
+  // Ends every stream (at shutdown) and calls `done` once their clients have been sent all
+  // that was written to them (the last `stopped` events), or after a short grace period.
+  void CloseStreams(std::function<void()> done);
 
  private:
   static void OnRequest(evhttp_request* request, void* self);
   void Dispatch(const std::shared_ptr<Exchange>& exchange);
   bool CheckBody(Exchange& exchange);
+  void OnStreamsClosed();
 
   EventLoop* loop_;
   Supervisor* supervisor_;
@@ -58,6 +62,8 @@ class Api {
   // Exchanges hold a weak reference: once the Api is gone they no longer touch evhttp.
   std::shared_ptr<const int> alive_ = std::make_shared<const int>(0);
   std::map<SseStream*, std::unique_ptr<SseStream>> streams_;
+  Timer streams_grace_;
+  std::function<void()> streams_closed_;
 };
 
 // Route tables, one per resource file.

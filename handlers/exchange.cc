@@ -184,6 +184,25 @@ void Exchange::SendChunk(std::string_view data) {
   evbuffer_free(chunk);
 }
 
+void Exchange::EndStreamThenClose(std::function<void()> closed) {
+  if (!streaming_ || !open()) return closed();
+  // The connection's close callback owns `closed` from here: evhttp calls it exactly once, as
+  // it frees the connection (after the last byte was written, or when the client went away).
+  auto* owned = new std::function<void()>(std::move(closed));
+  evhttp_connection_set_closecb(
+      evhttp_request_get_connection(request_),
+      [](evhttp_connection*, void* arg) {
+        std::unique_ptr<std::function<void()>> done(static_cast<std::function<void()>*>(arg));
+        (*done)();
+      },
+      owned);
+  watching_close_ = false;
+  streaming_ = false;
+  evhttp_add_header(evhttp_request_get_output_headers(request_), "Connection", "close");
+  evhttp_send_reply_end(request_);
+  request_ = nullptr;
+}
+
 void Exchange::set_on_close(std::function<void()> on_close) {
   on_close_ = std::move(on_close);
   if (watching_close_ || !open()) return;

@@ -63,6 +63,9 @@ class Exchange {
   // Streaming (SSE): sends the status line and headers, then chunks.
   void StartStream(const char* content_type);
   void SendChunk(std::string_view data);
+  // Ends a stream and has evhttp close the connection once the client has been sent everything;
+  // `closed` runs when the connection is gone (at once when it already is).
+  void EndStreamThenClose(std::function<void()> closed);
   // Called once if the client goes away before the exchange completed.
   void set_on_close(std::function<void()> on_close);
   // The request parsed; false when the query is malformed (a 400 was sent).

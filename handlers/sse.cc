@@ -48,6 +48,12 @@ void SseStream::Send(std::optional<uint64_t> id, std::string_view event, std::st
   Write(text);
 }
 
+void SseStream::End(std::function<void()> closed) {
+  dropped_ = true;
+  keepalive_.Stop();
+  exchange_->EndStreamThenClose(std::move(closed));
+}
+
 void SseStream::SendKeepAlive() { Write(":\n\n"); }
 
 void SseStream::Write(std::string_view text) {

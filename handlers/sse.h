@@ -25,6 +25,9 @@ class SseStream {
 
   void set_on_end(std::function<void()> on_end) { on_end_ = std::move(on_end); }
   void Send(std::optional<uint64_t> id, std::string_view event, std::string_view data);
+  // Sends nothing more and ends the stream once the client has what was sent; `closed` runs
+  // when its connection is gone.
+  void End(std::function<void()> closed);
 
  private:
   void Write(std::string_view text);

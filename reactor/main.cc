@@ -223,8 +223,7 @@ int Run(const Options& options) {
     LogInfo("berthd: stopping every app");
     supervisor.StopAll([&] {
       LogInfo("berthd: every app stopped; exiting");
-      api.CloseStreams();
-      loop.Exit();
+      api.CloseStreams([&] { loop.Exit(); });
     });
   };
   auto reload = [&] {

@@ -56,6 +56,32 @@ TEST_F(EventsTest, StopAndStartArePublished) {
   EXPECT_EQ(AppPid(app), start_data.value("pid", 0L)) << "events and GET read the same state";
 }
 
+TEST_F(EventsTest, AtShutdownSubscribersGetEveryStoppedEventBeforeTheStreamEnds) {
+  const std::vector<std::string> names = {"ev-down-a", "ev-down-b", "ev-down-c"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    ASSERT_EQ(201, berthd()
+                       .Post("/v1/apps", ProcessApp(names[i], Sh("exec sleep 1000"),
+                                                    {{"priority", static_cast<int>(i)}}))
+                       .status);
+  }
+  for (const std::string& name : names)
+    ASSERT_TRUE(berthd().WaitForState(name, "running")) << berthd().LastSeen();
+  auto first = berthd().OpenSse("/v1/events");
+  auto second = berthd().OpenSse("/v1/events");
+  ASSERT_EQ(200, first->WaitForStatus());
+  ASSERT_EQ(200, second->WaitForStatus());
+
+  ASSERT_EQ(0, berthd().Stop());
+  for (SseClient* stream : {first.get(), second.get()}) {
+    // The last app stopped ("ev-down-a", lowest priority) is in the stream, and the stream
+    // ended cleanly rather than being cut.
+    for (const std::string& name : names)
+      EXPECT_TRUE(stream->WaitForEvent(Transition(name, "stopped"), milliseconds(5000)))
+          << name << ": " << stream->RawBody();
+    EXPECT_TRUE(stream->Finished());
+  }
+}
+
 TEST_F(EventsTest, CrashIsPublishedWithExitCode) {
   auto stream = berthd().OpenSse("/v1/events");
   ASSERT_EQ(200, stream->WaitForStatus()) << stream->RawBody();
