@@ -11,12 +11,12 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "handlers/api.h"
+#include "reactor/atomic_file.h"
 #include "reactor/child_reaper.h"
 #include "reactor/event_loop.h"
 #include "reactor/listeners.h"
@@ -73,13 +73,11 @@ Result<BerthPaths> PreparePaths(const Options& options) {
 
 // Writes the bound addresses to <run>/listeners, atomically, for tools and tests.
 void WriteListenersFile(const std::string& runtime_dir, const std::vector<std::string>& bound) {
-  std::string path = runtime_dir + "/listeners", tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& address : bound) out << address << "\n";
-  }
-  chmod(tmp.c_str(), 0644);
-  rename(tmp.c_str(), path.c_str());
+  std::string contents;
+  for (const auto& address : bound) contents += address + "\n";
+  Status s =
+      WriteFileAtomically(runtime_dir + "/listeners", contents, 0644, Durability::kProcessCrash);
+  if (!s.ok()) LogWarn(s.message());
 }
 
 // The API's sockets: those systemd passed under the name "api", else the --listen addresses.
