@@ -22,6 +22,7 @@
 #include "reactor/listeners.h"
 #include "reactor/log.h"
 #include "reactor/options.h"
+#include "reactor/state_dir_lock.h"
 #include "reactor/systemd.h"
 #include "store/database.h"
 #include "supervise/apps_directory.h"
@@ -186,6 +187,8 @@ int Run(const Options& options) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   auto paths = PreparePaths(options);
   if (!paths.ok()) return Fail(paths.status().message());
+  auto lock = StateDirLock::Acquire(paths->state_dir);
+  if (!lock.ok()) return Fail(lock.status().message());
   auto db = Database::Open(paths->state_dir + "/berth.db");
   if (!db.ok()) return Fail(db.status().message());
   auto token = LoadAdminToken(paths->state_dir);
