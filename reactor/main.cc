@@ -26,6 +26,7 @@
 #include "reactor/systemd.h"
 #include "store/database.h"
 #include "supervise/apps_directory.h"
+#include "supervise/leftover_groups.h"
 #include "supervise/provision.h"
 #include "supervise/supervisor.h"
 
@@ -189,6 +190,7 @@ int Run(const Options& options) {
   if (!paths.ok()) return Fail(paths.status().message());
   auto lock = StateDirLock::Acquire(paths->state_dir);
   if (!lock.ok()) return Fail(lock.status().message());
+  EndLeftoverGroups(ProcessGroupLedger::PathIn(paths->runtime_dir));
   auto db = Database::Open(paths->state_dir + "/berth.db");
   if (!db.ok()) return Fail(db.status().message());
   auto token = LoadAdminToken(paths->state_dir);
