@@ -2,15 +2,15 @@
 // comparison keep libcrypto (and its megabytes of resident memory) out of berthd.
 #include "handlers/auth.h"
 
-#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include "reactor/atomic_file.h"
 
 namespace berth {
 namespace {
@@ -39,15 +39,8 @@ Result<std::string> GenerateToken(const std::string& path) {
   static const char kHex[] = "0123456789abcdef";
   std::string token;
   for (unsigned char b : bytes) token += {kHex[b >> 4], kHex[b & 15]};
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + strerror(errno));
-  std::string line = token + "\n";
-  bool ok =
-      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
-  close(fd);
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::IOError("cannot write " + path + ": " + strerror(errno));
+  Status written = WriteFileAtomically(path, token + "\n", 0600, Durability::kPowerLoss);
+  if (!written.ok()) return written;
   return token;
 }
 

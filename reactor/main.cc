@@ -11,20 +11,22 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "handlers/api.h"
+#include "reactor/atomic_file.h"
 #include "reactor/child_reaper.h"
 #include "reactor/event_loop.h"
 #include "reactor/listeners.h"
 #include "reactor/log.h"
 #include "reactor/options.h"
+#include "reactor/state_dir_lock.h"
 #include "reactor/systemd.h"
 #include "store/database.h"
 #include "supervise/apps_directory.h"
+#include "supervise/leftover_groups.h"
 #include "supervise/provision.h"
 #include "supervise/supervisor.h"
 
@@ -73,13 +75,11 @@ Result<BerthPaths> PreparePaths(const Options& options) {
 
 // Writes the bound addresses to <run>/listeners, atomically, for tools and tests.
 void WriteListenersFile(const std::string& runtime_dir, const std::vector<std::string>& bound) {
-  std::string path = runtime_dir + "/listeners", tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& address : bound) out << address << "\n";
-  }
-  chmod(tmp.c_str(), 0644);
-  rename(tmp.c_str(), path.c_str());
+  std::string contents;
+  for (const auto& address : bound) contents += address + "\n";
+  Status s =
+      WriteFileAtomically(runtime_dir + "/listeners", contents, 0644, Durability::kProcessCrash);
+  if (!s.ok()) LogWarn(s.message());
 }
 
 // The API's sockets: those systemd passed under the name "api", else the --listen addresses.
@@ -188,6 +188,9 @@ int Run(const Options& options) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   auto paths = PreparePaths(options);
   if (!paths.ok()) return Fail(paths.status().message());
+  auto lock = StateDirLock::Acquire(paths->state_dir);
+  if (!lock.ok()) return Fail(lock.status().message());
+  EndLeftoverGroups(ProcessGroupLedger::PathIn(paths->runtime_dir));
   auto db = Database::Open(paths->state_dir + "/berth.db");
   if (!db.ok()) return Fail(db.status().message());
   auto token = LoadAdminToken(paths->state_dir);

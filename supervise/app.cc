@@ -45,7 +45,8 @@ App::App(AppContext* context, AppSpec spec, std::string source)
     OnLines(stream, lines);
   };
   runtime_ = std::make_unique<ProcessRuntime>(
-      ProcessContext{context->loop, context->reaper, context->admin, context->paths},
+      ProcessContext{context->loop, context->reaper, context->admin, context->paths,
+                     context->groups},
       std::move(events));
   runtime_->Prepare(spec_);
   EnsureDeployer();

@@ -18,11 +18,13 @@
 #include "supervise/event_bus.h"
 #include "supervise/isolation.h"
 #include "supervise/log_ring.h"
+#include "supervise/process_group_ledger.h"
 #include "supervise/runtime.h"
 
 namespace berth {
 
-// What every app shares: the loop, the reaper, the admin command queue, paths and the bus.
+// What every app shares: the loop, the reaper, the admin command queue, paths, the bus and the
+// ledger of process groups.
 struct AppContext {
   EventLoop* loop;
   ChildReaper* reaper;
@@ -30,6 +32,7 @@ struct AppContext {
   const BerthPaths* paths;
   EventBus* bus;
   DeployContext* deploy;  // for apps with a source
+  ProcessGroupLedger* groups;
 };
 
 class App {

@@ -59,6 +59,7 @@ void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
   }
   child_ = std::move(child).value();
   group_ = child_->pid();
+  context_.groups->Add(spec.name, group_, StopSignalNumber(spec.stop_signal), spec.stop_timeout);
   // A crash leaves nothing of the group behind; a stop gives members until its timeout.
   child_->set_on_exit([this] {
     if (!stopping_) kill(-group_, SIGKILL);
@@ -114,6 +115,7 @@ void ProcessRuntime::Finish() {
   awaiting_group_ = false;
   stopping_ = false;
   stop_timer_.Stop();
+  context_.groups->Remove(group_);
   // We are inside the child's callback: release it on the next loop turn.
   context_.loop->Defer([child = std::shared_ptr<ChildProcess>(std::move(child_))] {});
   events_.finished(wait_status_);

@@ -6,6 +6,7 @@
 
 #include "reactor/child_process.h"
 #include "supervise/isolation.h"
+#include "supervise/process_group_ledger.h"
 #include "supervise/runtime.h"
 
 namespace berth {
@@ -15,6 +16,7 @@ struct ProcessContext {
   ChildReaper* reaper;
   AdminCommands* admin;
   const BerthPaths* paths;
+  ProcessGroupLedger* groups;  // where each started group is recorded until it ends
 };
 
 class ProcessRuntime : public Runtime {

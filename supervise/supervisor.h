@@ -15,6 +15,7 @@
 #include "store/deployments_repository.h"
 #include "store/secret_box.h"
 #include "supervise/app.h"
+#include "supervise/process_group_ledger.h"
 
 namespace berth {
 
@@ -89,6 +90,7 @@ class Supervisor {
   AdminCommands admin_;
   EventBus bus_;
   DeployContext deploy_context_;
+  ProcessGroupLedger groups_;
   AppContext context_;
   std::map<std::string, std::unique_ptr<App>> apps_;
   std::set<std::string> removing_;

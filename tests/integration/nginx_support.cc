@@ -84,21 +84,6 @@ std::string RandomHex(size_t digits) {
   return out;
 }
 
-// A port nobody listens on right now: bound on 127.0.0.1:0, read, closed. nginx may lose it to
-// someone else before it binds; the caller retries then.
-int FreeTcpPort() {
-  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return 0;
-  socklen_t length = sizeof address;
-  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  return ntohs(address.sin_port);
-}
-
 bool IsSocket(const std::string& path) {
   struct stat info {};
   return stat(path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode);

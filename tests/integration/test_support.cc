@@ -1,10 +1,13 @@
 // Process, /proc and file helpers for black-box tests.
 #include "tests/integration/test_support.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -231,6 +234,19 @@ std::string ProcessCwd(pid_t pid) {
   std::string link = "/proc/" + std::to_string(pid) + "/cwd";
   ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
   return n < 0 ? "" : std::string(buf, n);
+}
+
+int FreeTcpPort() {
+  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return 0;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return 0;
+  socklen_t length = sizeof address;
+  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+  return ntohs(address.sin_port);
 }
 
 bool IsRoot() { return geteuid() == 0; }

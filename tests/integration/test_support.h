@@ -84,6 +84,10 @@ std::map<std::string, std::string> ProcessEnv(pid_t pid);
 // Target of /proc/<pid>/cwd.
 std::string ProcessCwd(pid_t pid);
 
+// A port nobody listens on right now: bound on 127.0.0.1:0, read, closed. Someone else may
+// take it before the caller's program binds it; a caller that can, retries then.
+int FreeTcpPort();
+
 // True when the tests run as root (isolation needs it).
 bool IsRoot();
 // Replaces `path` with `contents`; false on any error.

@@ -1,0 +1,50 @@
+// Tests of reading /proc: a process's group, start time and user, whatever its name holds.
+#include "reactor/proc_stat.h"
+
+#include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace berth {
+namespace {
+
+TEST(ProcStatTest, ReadsThisProcess) {
+  auto self = ReadProcStat(getpid());
+  ASSERT_TRUE(self);
+  EXPECT_EQ(getpid(), self->pid);
+  EXPECT_EQ(getpgrp(), self->pgid);
+  EXPECT_EQ(getuid(), self->uid);
+  EXPECT_GT(self->start_ticks, 0u);
+  EXPECT_NE('Z', self->state);
+}
+
+// The name sits in parentheses in /proc/<pid>/stat and may hold spaces and parentheses too.
+TEST(ProcStatTest, ANameWithParenthesesAndSpacesDoesNotShiftTheFields) {
+  auto before = ReadProcStat(getpid());
+  ASSERT_TRUE(before);
+  char name[17] = {};
+  prctl(PR_GET_NAME, name);
+  prctl(PR_SET_NAME, "a) 1 2 (b");
+  auto renamed = ReadProcStat(getpid());
+  prctl(PR_SET_NAME, name);
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(before->pgid, renamed->pgid);
+  EXPECT_EQ(before->start_ticks, renamed->start_ticks);
+}
+
+TEST(ProcStatTest, FindsTheMembersOfAGroup) {
+  std::vector<ProcStat> members = ProcessesInGroup(getpgrp());
+  EXPECT_TRUE(std::any_of(members.begin(), members.end(),
+                          [](const ProcStat& process) { return process.pid == getpid(); }));
+  for (const ProcStat& process : members) EXPECT_EQ(getpgrp(), process.pgid);
+}
+
+TEST(ProcStatTest, AMissingProcessHasNoStatAndTheBootHasAnId) {
+  EXPECT_FALSE(ReadProcStat(0));
+  EXPECT_EQ(36u, BootId().size()) << BootId();
+}
+
+}  // namespace
+}  // namespace berth
