@@ -19,6 +19,7 @@ LogLevel g_level = LogLevel::kInfo;
 LogTarget g_target = LogTarget::kStderr;
 int g_prefix = -1;  // -1: not decided yet
 bool g_forward = true;
+constexpr size_t kMaxPending = 64 * 1024;
 
 bool WantPrefix() {
   if (g_prefix < 0) g_prefix = isatty(STDERR_FILENO) ? 0 : 1;
@@ -146,6 +147,8 @@ void AppLineWriter::Add(bool is_stderr, std::string_view line) {
   pending_ += prefixes_[is_stderr ? 1 : 0];
   pending_ += line;
   pending_ += '\n';
+  // A big burst goes out in pieces: the buffer of each app stays small (its capacity is kept).
+  if (pending_.size() >= kMaxPending) Flush();
 }
 
 void AppLineWriter::Flush() {
