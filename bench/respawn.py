@@ -37,7 +37,9 @@ def berth(binary, workdir, rounds=ROUNDS):
     try:
         d.client.put_app("respawn", {"kind": "process", "command": SLEEP, "autostart": True,
                                      "restart": "always", "start_seconds": 0, "user": "root",
-                                     "max_retries": 1000000})
+                                     "max_retries": 1000000,
+                                     # 50 kills in a row: like supervisord's, no start limit.
+                                     "start_limit": {"interval_seconds": 0}})
 
         def is_running(pid):
             st = d.client.json("GET", "/v1/apps/respawn")["status"]

@@ -18,6 +18,8 @@ namespace {
 LogLevel g_level = LogLevel::kInfo;
 LogTarget g_target = LogTarget::kStderr;
 int g_prefix = -1;  // -1: not decided yet
+bool g_forward = true;
+constexpr size_t kMaxPending = 64 * 1024;
 
 bool WantPrefix() {
   if (g_prefix < 0) g_prefix = isatty(STDERR_FILENO) ? 0 : 1;
@@ -111,6 +113,8 @@ bool ParseLogTarget(std::string_view text, LogTarget* target) {
 
 void SetLogTarget(LogTarget target) { g_target = target; }
 
+void SetLogForward(bool forward) { g_forward = forward; }
+
 void Log(LogLevel level, std::string_view message, SourceLocation where) {
   if (!LogEnabled(level)) return;
   char priority = PriorityDigit(level);
@@ -132,6 +136,7 @@ AppLineWriter::AppLineWriter(std::string_view app) : app_(app) {
 }
 
 void AppLineWriter::Add(bool is_stderr, std::string_view line) {
+  if (!g_forward || !LogEnabled(is_stderr ? LogLevel::kError : LogLevel::kInfo)) return;
   if (g_target == LogTarget::kJournal) {
     std::string text = "MESSAGE=" + std::string(line);
     std::string app = "BERTH_APP=" + app_, ident = "SYSLOG_IDENTIFIER=" + app_;
@@ -142,6 +147,8 @@ void AppLineWriter::Add(bool is_stderr, std::string_view line) {
   pending_ += prefixes_[is_stderr ? 1 : 0];
   pending_ += line;
   pending_ += '\n';
+  // A big burst goes out in pieces: the buffer of each app stays small (its capacity is kept).
+  if (pending_.size() >= kMaxPending) Flush();
 }
 
 void AppLineWriter::Flush() {

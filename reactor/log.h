@@ -56,9 +56,13 @@ inline void LogError(std::string_view m, SourceLocation where = SourceLocation::
   Log(LogLevel::kError, m, where);
 }
 
-// Collects one app's output lines and writes them in one go, so a burst of output costs one
-// write. stderr lines are logged at error priority, stdout lines at info. In the journal each
-// line is an entry with BERTH_APP and BERTH_STREAM.
+// Whether apps' output lines go to berthd's log at all (--log-forward); on by default.
+void SetLogForward(bool forward);
+
+// Collects one app's output lines and writes them in pieces of up to 64 KiB, so a burst of
+// output costs few writes. stderr lines are logged at error priority, stdout lines at info,
+// each only when the log level lets that priority through and forwarding is on. In the journal
+// each line is an entry with BERTH_APP and BERTH_STREAM.
 class AppLineWriter {
  public:
   explicit AppLineWriter(std::string_view app);

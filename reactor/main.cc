@@ -181,8 +181,13 @@ int Run(const Options& options) {
                  "auto, journal or stderr\n";
     return 2;
   }
+  if (options.log_forward != "yes" && options.log_forward != "no") {
+    std::cerr << "berthd: --log-forward must be yes or no\n";
+    return 2;
+  }
   SetLogLevel(level);
   SetLogTarget(target);
+  SetLogForward(options.log_forward == "yes");
   umask(077);
   IgnoreSignal(SIGPIPE);
   prctl(PR_SET_CHILD_SUBREAPER, 1);

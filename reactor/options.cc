@@ -43,6 +43,8 @@ void ApplyEnvironment(Options* options) {
     options->log_level = Env("BERTH_LOG_LEVEL");
   if (!Env("BERTH_LOG_TARGET").empty() && options->log_target == "auto")
     options->log_target = Env("BERTH_LOG_TARGET");
+  if (!Env("BERTH_LOG_FORWARD").empty() && options->log_forward == "yes")
+    options->log_forward = Env("BERTH_LOG_FORWARD");
   if (options->app_host.empty()) options->app_host = Env("BERTH_APP_HOST");
   if (options->app_host.empty()) options->app_host = "127.0.0.1";
 }
@@ -52,13 +54,16 @@ void ApplyEnvironment(Options* options) {
 const char* const kUsage =
     "usage: berthd [--state-dir DIR] [--config-dir DIR] [--listen ADDR]... "
     "[--log-level debug|info|warn|error] [--log-target auto|journal|stderr]\n"
-    "       [--app-host ADDR]\n"
+    "       [--app-host ADDR] [--log-forward yes|no]\n"
     "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
     "  unix:<runtime dir>/api.sock). Under socket activation berthd serves the sockets named\n"
     "  \"api\" and binds nothing itself. Each flag also reads BERTH_STATE_DIR, BERTH_CONFIG_DIR,\n"
-    "  BERTH_LISTEN (comma-separated), BERTH_LOG_LEVEL, BERTH_LOG_TARGET and BERTH_APP_HOST.\n"
+    "  BERTH_LISTEN (comma-separated), BERTH_LOG_LEVEL, BERTH_LOG_TARGET, BERTH_APP_HOST and\n"
+    "  BERTH_LOG_FORWARD.\n"
     "  --app-host is the IP address apps are told to bind, as $HOST (default 127.0.0.1; 0.0.0.0\n"
-    "  in a container, whose ports are published from outside).\n";
+    "  in a container, whose ports are published from outside).\n"
+    "  --log-forward no keeps apps' output out of berthd's log (default yes: stdout lines at\n"
+    "  info, stderr lines at error, each when --log-level lets it through).\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   for (int i = 1; i < argc; ++i) {
@@ -69,7 +74,8 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--help" || arg == "-h") return std::cout << kUsage, exit(0), true;
     if (arg == "--version") return std::cout << "berthd " << BERTH_VERSION << "\n", exit(0), true;
     bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
-                 arg == "--log-level" || arg == "--log-target" || arg == "--app-host";
+                 arg == "--log-level" || arg == "--log-target" || arg == "--app-host" ||
+                 arg == "--log-forward";
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -81,6 +87,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--log-level") options->log_level = value;
     if (arg == "--log-target") options->log_target = value;
     if (arg == "--app-host") options->app_host = value;
+    if (arg == "--log-forward") options->log_forward = value;
   }
   ApplyEnvironment(options);
   return true;

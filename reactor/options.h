@@ -14,6 +14,7 @@ struct Options {
   std::vector<std::string> listen;
   std::string log_level = "info";
   std::string log_target = "auto";
+  std::string log_forward = "yes";  // apps' output lines into berthd's log: yes or no
   std::string app_host;  // HOST given to apps: the address they should bind
 };
 

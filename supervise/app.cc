@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "reactor/clock.h"
 #include "supervise/process_runtime.h"
@@ -36,6 +37,7 @@ App::App(AppContext* context, AppSpec spec, std::string source)
                        ++restarts_;
                        Launch();
                      }),
+      logs_(spec_.log_ring),
       log_writer_(spec_.name) {
   Runtime::Events events;
   events.started = [this](pid_t pid) { OnStarted(pid); };
@@ -68,6 +70,7 @@ bool App::Transition(AppState to) {
   AppState from = state_;
   state_ = to;
   since_ms_ = WallClockMs();
+  if (from == AppState::kBackoff) start_limited_until_ms_ = 0;
   LogInfo("app " + spec_.name + ": " + to_string(from) + " -> " + to_string(to) +
           (pid_ ? " (pid " + std::to_string(pid_) + ")" : ""));
   bool ended = to == AppState::kExited || to == AppState::kFailed || to == AppState::kBackoff ||
@@ -98,6 +101,7 @@ void App::Start() {
 
 void App::Launch() {
   if (!Transition(AppState::kStarting)) return;
+  start_limiter_.Record(spec_.start_limit, MonotonicMs());
   if (deployer_ && !deployer_->Current(spec_)) {
     awaiting_release_ = true;
     if (!deployer_->running()) {
@@ -204,10 +208,8 @@ void App::OnFinished(int wait_status) {
       Transition(AppState::kExited);
       pid_ = 0;
       if (spec_.restart == RestartPolicy::kAlways ||
-          (spec_.restart == RestartPolicy::kOnFailure && !clean)) {
-        ++restarts_;
-        Launch();
-      }
+          (spec_.restart == RestartPolicy::kOnFailure && !clean))
+        ScheduleRestart(0);
       return;
     default:
       LogError("app " + spec_.name + ": process ended in state " + to_string(state_));
@@ -226,8 +228,31 @@ void App::HandleStartFailure(bool clean_exit) {
     Transition(AppState::kFailed);
     return;
   }
+  ScheduleRestart(BackoffDelayMs(spec_.backoff, failures_));
+}
+
+void App::ScheduleRestart(long delay_ms) {
+  int64_t now = MonotonicMs();
+  long held_ms = static_cast<long>(start_limiter_.NextStartMs(spec_.start_limit, now) - now);
+  if (held_ms > delay_ms) {
+    start_limited_until_ms_ = WallClockMs() + held_ms;
+    LogWarn("app " + spec_.name + ": " + StartLimitMessage());
+  }
+  long wait = std::max(delay_ms, held_ms);
+  if (wait <= 0) {
+    ++restarts_;
+    return Launch();
+  }
   Transition(AppState::kBackoff);
-  backoff_timer_.Start(BackoffDelayMs(spec_.backoff, failures_));
+  backoff_timer_.Start(wait);
+}
+
+std::string App::StartLimitMessage() const {
+  std::ostringstream message;
+  message << "started " << spec_.start_limit.burst << " times in "
+          << spec_.start_limit.interval_seconds << " s (start_limit); next start at "
+          << FormatRfc3339(start_limited_until_ms_);
+  return message.str();
 }
 
 void App::Stop(std::function<void()> on_stopped) {
@@ -290,6 +315,7 @@ void App::Replace(AppSpec spec) {
   bool restart = ChangesHowItRuns(spec_, spec);
   spec_ = std::move(spec);
   ++spec_version_;
+  logs_.SetLimits(spec_.log_ring);
   runtime_->Prepare(spec_);
   if (!spec_.source) deployer_.reset();
   EnsureDeployer();
@@ -305,8 +331,10 @@ void App::Replace(AppSpec spec) {
 void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines) {
   // One timestamp per read: reading the clock per line costs more than the rest.
   int64_t ts_ms = WallClockMs();
-  for (std::string_view line : lines) log_writer_.Add(stream == LogStream::kStderr, line);
-  log_writer_.Flush();
+  if (spec_.log_forward) {
+    for (std::string_view line : lines) log_writer_.Add(stream == LogStream::kStderr, line);
+    log_writer_.Flush();
+  }
   uint64_t first = logs_.AppendMany(ts_ms, stream, lines);
   if (!context_->bus->HasLogSubscribers()) return;
   for (size_t i = 0; i < lines.size(); ++i)
@@ -320,9 +348,14 @@ nlohmann::json App::StatusJson() const {
                            {"since", FormatRfc3339(since_ms_)},
                            {"restarts", restarts_},
                            {"exit_code", OrNull(exit_code_)},
-                           {"last_error", !config_error_.empty() ? nlohmann::json(config_error_)
-                                          : last_error_.empty()  ? nlohmann::json(nullptr)
-                                                                 : nlohmann::json(last_error_)}};
+                           {"last_error", nullptr},
+                           {"start_limited_until", nullptr}};
+  if (start_limited_until_ms_) {
+    status["last_error"] = StartLimitMessage();
+    status["start_limited_until"] = FormatRfc3339(start_limited_until_ms_);
+  }
+  if (!last_error_.empty() && !start_limited_until_ms_) status["last_error"] = last_error_;
+  if (!config_error_.empty()) status["last_error"] = config_error_;
   if (spec_.source) {
     auto or_null = [](const std::string& s) {
       return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
@@ -345,7 +378,8 @@ nlohmann::json App::ToJson() const {
 
 App::Fingerprint App::CurrentFingerprint() const {
   return {spec_version_, state_,        since_ms_,       pid_,     restarts_,  exit_code_,
-          last_error_,   config_error_, launch_command_, release_, deploying()};
+          last_error_,   config_error_, launch_command_, release_, deploying(),
+          start_limited_until_ms_};
 }
 
 const std::string& App::JsonText() const {

@@ -20,6 +20,7 @@
 #include "supervise/log_ring.h"
 #include "supervise/process_group_ledger.h"
 #include "supervise/runtime.h"
+#include "supervise/start_limiter.h"
 
 namespace berth {
 
@@ -89,6 +90,11 @@ class App {
   void OnLines(LogStream stream, const std::vector<std::string_view>& lines);
   void OnStartWindowPassed();
   void HandleStartFailure(bool clean_exit);
+  // An automatic restart after at least `delay_ms` (at once for 0), later when the start limit
+  // holds it back; waits in backoff.
+  void ScheduleRestart(long delay_ms);
+  // What status.last_error says while the start limit holds the app back.
+  std::string StartLimitMessage() const;
   void BeginStop();
   void OnStopped();
 
@@ -105,6 +111,7 @@ class App {
     std::string launch_command;
     std::string release;
     std::optional<int64_t> deploying;
+    int64_t start_limited_until_ms;
     bool operator==(const Fingerprint&) const = default;
   };
   Fingerprint CurrentFingerprint() const;
@@ -132,6 +139,8 @@ class App {
   int64_t last_start_ms_ = 0;
   int64_t running_since_mono_ = 0;
   bool restart_after_stop_ = false;
+  StartLimiter start_limiter_;
+  int64_t start_limited_until_ms_ = 0;  // wall clock; set while the start limit holds it
   std::vector<std::function<void()>> stop_waiters_;
   Timer start_timer_;
   Timer backoff_timer_;

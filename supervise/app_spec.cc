@@ -15,7 +15,8 @@ const std::set<std::string> kKnownFields = {
     "name",        "kind",         "command",         "directory",   "user",
     "env",         "port",         "autostart",       "restart",     "start_seconds",
     "stop_signal", "stop_timeout", "backoff",         "max_retries", "source",
-    "status",      "install",      "install_options", "defined_by",  "priority"};
+    "status",      "install",      "install_options", "defined_by",  "priority",
+    "start_limit", "log_forward",  "log_ring"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -180,14 +181,27 @@ Status ParseNumbers(const json& j, AppSpec* spec) {
   return Status::Ok();
 }
 
+// Checks that `key`, when present, is an object with only the `allowed` fields; `shape` is
+// how the message shows it. Sets `*present`.
+Status ReadObject(const json& j, const std::string& key, const std::set<std::string>& allowed,
+                  const std::string& shape, bool* present) {
+  *present = j.contains(key) && !j.at(key).is_null();
+  if (!*present) return Status::Ok();
+  const json& o = j.at(key);
+  if (!o.is_object()) return Status::Invalid(key + " must be an object " + shape, key);
+  for (const auto& [field, value] : o.items())
+    if (!allowed.count(field))
+      return Status::Invalid(key + " has no field '" + field + "'", key + "." + field);
+  return Status::Ok();
+}
+
 Status ParseBackoff(const json& j, AppSpec* spec) {
-  if (!j.contains("backoff")) return Status::Ok();
+  bool present;
+  if (Status s = ReadObject(j, "backoff", {"initial_ms", "max_ms"}, "{initial_ms, max_ms}",
+                            &present);
+      !s.ok() || !present)
+    return s;
   const json& b = j.at("backoff");
-  if (!b.is_object())
-    return Status::Invalid("backoff must be an object {initial_ms, max_ms}", "backoff");
-  for (const auto& [key, value] : b.items())
-    if (key != "initial_ms" && key != "max_ms")
-      return Status::Invalid("backoff has no field '" + key + "'", "backoff." + key);
   double initial = spec->backoff.initial_ms, max = spec->backoff.max_ms;
   if (Status s = ReadNumber(b, "initial_ms", "backoff.initial_ms", 1, 3600000, true, &initial);
       !s.ok())
@@ -197,6 +211,44 @@ Status ParseBackoff(const json& j, AppSpec* spec) {
   if (max < initial)
     return Status::Invalid("backoff.max_ms must not be below backoff.initial_ms", "backoff.max_ms");
   spec->backoff = {static_cast<int>(initial), static_cast<int>(max)};
+  return Status::Ok();
+}
+
+Status ParseStartLimit(const json& j, AppSpec* spec) {
+  bool present;
+  if (Status s = ReadObject(j, "start_limit", {"burst", "interval_seconds"},
+                            "{burst, interval_seconds}", &present);
+      !s.ok() || !present)
+    return s;
+  const json& l = j.at("start_limit");
+  double burst = spec->start_limit.burst;
+  if (Status s = ReadNumber(l, "burst", "start_limit.burst", 1, 10000, true, &burst); !s.ok())
+    return s;
+  spec->start_limit.burst = static_cast<int>(burst);
+  return ReadNumber(l, "interval_seconds", "start_limit.interval_seconds", 0, 86400, false,
+                    &spec->start_limit.interval_seconds);
+}
+
+Status ParseLogging(const json& j, AppSpec* spec) {
+  if (j.contains("log_forward") && !j.at("log_forward").is_null()) {
+    if (!j.at("log_forward").is_boolean())
+      return Status::Invalid("log_forward must be true or false", "log_forward");
+    spec->log_forward = j.at("log_forward").get<bool>();
+  }
+  bool present;
+  if (Status s = ReadObject(j, "log_ring", {"lines", "bytes"}, "{lines, bytes}", &present);
+      !s.ok() || !present)
+    return s;
+  const json& r = j.at("log_ring");
+  double lines = static_cast<double>(spec->log_ring.lines);
+  double bytes = static_cast<double>(spec->log_ring.bytes);
+  if (Status s = ReadNumber(r, "lines", "log_ring.lines", 1, 1000000, true, &lines); !s.ok())
+    return s;
+  // At least one whole line (16 KiB), at most 1 GiB.
+  if (Status s = ReadNumber(r, "bytes", "log_ring.bytes", 16384, 1073741824, true, &bytes);
+      !s.ok())
+    return s;
+  spec->log_ring = {static_cast<size_t>(lines), static_cast<size_t>(bytes)};
   return Status::Ok();
 }
 
@@ -386,7 +438,8 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
   if (!IsValidAppName(name))
     return Status::Invalid("name must match ^[a-z][a-z0-9-]{0,31}$ (got \"" + name + "\")", "name");
   for (auto* parse : {&ParseEnums, &ParseSource, &ParseCommand, &ParsePaths, &ParseEnv,
-                      &ParseNumbers, &ParseBackoff, &ParseInstall})
+                      &ParseNumbers, &ParseBackoff, &ParseStartLimit, &ParseLogging,
+                      &ParseInstall})
     if (Status s = parse(j, &spec); !s.ok()) return s;
   return spec;
 }
@@ -408,6 +461,10 @@ json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
   j["stop_timeout"] = Number(spec.stop_timeout);
   j["backoff"] = {{"initial_ms", spec.backoff.initial_ms}, {"max_ms", spec.backoff.max_ms}};
   j["max_retries"] = spec.max_retries;
+  j["start_limit"] = {{"burst", spec.start_limit.burst},
+                      {"interval_seconds", Number(spec.start_limit.interval_seconds)}};
+  j["log_forward"] = spec.log_forward;
+  j["log_ring"] = {{"lines", spec.log_ring.lines}, {"bytes", spec.log_ring.bytes}};
   j["priority"] = spec.priority;
   if (spec.source) {
     j["source"] = SourceToJson(*spec.source, reveal_secrets);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "store/status.h"
+#include "supervise/log_ring.h"
+#include "supervise/start_limiter.h"
 
 namespace berth {
 
@@ -67,6 +69,9 @@ struct AppSpec {
   double stop_timeout = 10;
   Backoff backoff;
   int max_retries = 5;
+  StartLimit start_limit;   // for every start but one asked for through the API
+  bool log_forward = true;  // output lines also go to berthd's log
+  LogRingLimits log_ring;
   // supervisord's order: lower starts first and stops last; apps of equal priority start and
   // stop together.
   int priority = 999;

@@ -27,9 +27,11 @@ bool IsLegalTransition(AppState from, AppState to) {
   using S = AppState;
   switch (from) {
     case S::kStopped:
-    case S::kExited:
     case S::kFailed:
       return to == S::kStarting;
+    case S::kExited:
+      // Backoff: the start limit holds the restart back.
+      return to == S::kStarting || to == S::kBackoff;
     case S::kStarting:
       return to == S::kRunning || to == S::kBackoff || to == S::kStopping || to == S::kStopped ||
              to == S::kExited || to == S::kFailed;

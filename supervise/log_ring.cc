@@ -9,38 +9,47 @@ const char* to_string(LogStream stream) {
   return stream == LogStream::kStdout ? "stdout" : "stderr";
 }
 
-LogRing::LogRing(size_t capacity) : capacity_(capacity) {}
+LogRing::LogRing(LogRingLimits limits) : limits_(limits) {}
+
+void LogRing::MakeRoom(size_t incoming) {
+  while (!entries_.empty() &&
+         (entries_.size() >= limits_.lines || bytes_ + incoming > limits_.bytes)) {
+    bytes_ -= entries_.front().line.size();
+    entries_.pop_front();
+  }
+}
 
 const LogEntry& LogRing::Append(int64_t ts_ms, LogStream stream, std::string_view line) {
-  size_t index;
-  if (size_ < capacity_) {
-    // Still filling: the oldest is at 0, so append.
-    index = size_++;
-    entries_.emplace_back();
-  } else {
-    index = head_;
-    head_ = (head_ + 1) % entries_.size();
-  }
-  LogEntry& entry = entries_[index];
+  MakeRoom(line.size());
+  // A fresh string per line: reusing a slot would keep its largest line's capacity.
+  LogEntry& entry = entries_.emplace_back();
   entry.seq = next_seq_++;
   entry.ts_ms = ts_ms;
   entry.stream = stream;
   entry.line.assign(line.data(), line.size());
+  bytes_ += line.size();
   return entry;
+}
+
+void LogRing::SetLimits(LogRingLimits limits) {
+  limits_ = limits;
+  while (entries_.size() > limits_.lines || (entries_.size() > 1 && bytes_ > limits_.bytes)) {
+    bytes_ -= entries_.front().line.size();
+    entries_.pop_front();
+  }
 }
 
 void LogRing::ForEachSince(uint64_t after_seq, size_t limit,
                            const std::function<void(const LogEntry&)>& visit) const {
   // Entries hold consecutive seqs, so the first wanted one is found by arithmetic.
-  if (size_ == 0) return;
-  uint64_t first_seq = next_seq_ - size_;
+  if (entries_.empty()) return;
+  uint64_t first_seq = entries_.front().seq;
   if (after_seq >= last_seq()) return;
   uint64_t from = std::max(first_seq, after_seq + 1);
   if (from >= next_seq_) return;
   uint64_t count = next_seq_ - from;
   if (count > limit) from = next_seq_ - limit;
-  for (uint64_t seq = from; seq < next_seq_; ++seq)
-    visit(entries_[(head_ + (seq - first_seq)) % entries_.size()]);
+  for (uint64_t seq = from; seq < next_seq_; ++seq) visit(entries_[seq - first_seq]);
 }
 
 void LineSplitter::Feed(std::string_view chunk, const std::function<void(std::string_view)>& emit) {
@@ -96,7 +105,14 @@ uint64_t LogRing::AppendMany(int64_t ts_ms, LogStream stream,
                              const std::vector<std::string_view>& lines) {
   uint64_t first = next_seq_;
   // Lines that would fall out of the ring within this same batch are counted, not copied.
-  size_t skip = lines.size() > capacity_ ? lines.size() - capacity_ : 0;
+  size_t keep = 0, bytes = 0;
+  while (keep < lines.size() && keep < limits_.lines) {
+    size_t size = lines[lines.size() - 1 - keep].size();
+    if (keep > 0 && bytes + size > limits_.bytes) break;
+    bytes += size;
+    ++keep;
+  }
+  size_t skip = lines.size() - keep;
   next_seq_ += skip;
   for (size_t i = skip; i < lines.size(); ++i) Append(ts_ms, stream, lines[i]);
   return first;

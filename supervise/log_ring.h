@@ -1,8 +1,11 @@
-// LogRing: the last lines an app wrote (1,000 by default), each with a sequence number that
-// grows for the life of the daemon; and LineSplitter, which cuts a byte stream into lines.
+// LogRing: the last lines an app wrote (1,000 lines and 1 MiB by default), each with a sequence
+// number that grows for the life of the daemon; and LineSplitter, which cuts a byte stream into
+// lines.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -20,26 +23,41 @@ struct LogEntry {
   std::string line;
 };
 
+// How much a ring holds: the oldest lines fall out once either is exceeded. The newest line is
+// always kept, whatever its size.
+struct LogRingLimits {
+  size_t lines = 1000;
+  size_t bytes = 1024 * 1024;  // of line text
+  bool operator==(const LogRingLimits&) const = default;
+};
+
 class LogRing {
  public:
-  explicit LogRing(size_t capacity = 1000);
+  explicit LogRing(LogRingLimits limits = {});
+  explicit LogRing(size_t lines) : LogRing(LogRingLimits{.lines = lines}) {}
 
-  // Appends a line; the oldest falls out once the ring is full. Returns the stored entry.
+  // Appends a line; the oldest fall out once the ring is full. Returns the stored entry.
   const LogEntry& Append(int64_t ts_ms, LogStream stream, std::string_view line);
-  // Appends a batch; returns the seq of its first line. Only the last `capacity` lines are
-  // stored, but every line gets its seq.
+  // Appends a batch; returns the seq of its first line. Only the lines that fit are stored,
+  // but every line gets its seq.
   uint64_t AppendMany(int64_t ts_ms, LogStream stream, const std::vector<std::string_view>& lines);
+  // New limits; the oldest lines fall out until the ring fits them.
+  void SetLimits(LogRingLimits limits);
   // Calls `visit` for the entries with seq > after_seq, oldest first, at most the last `limit`.
   void ForEachSince(uint64_t after_seq, size_t limit,
                     const std::function<void(const LogEntry&)>& visit) const;
-  size_t size() const { return size_; }
+  size_t size() const { return entries_.size(); }
+  // The bytes of line text held.
+  size_t bytes() const { return bytes_; }
   uint64_t last_seq() const { return next_seq_ - 1; }
 
  private:
-  size_t capacity_;
-  std::vector<LogEntry> entries_;  // grows to capacity_, then circular and reused
-  size_t head_ = 0;                // index of the oldest entry
-  size_t size_ = 0;
+  // Drops the oldest lines until `incoming` more bytes and one more line fit (or none is left).
+  void MakeRoom(size_t incoming);
+
+  LogRingLimits limits_;
+  std::deque<LogEntry> entries_;  // consecutive seqs, oldest first
+  size_t bytes_ = 0;
   uint64_t next_seq_ = 1;
 };
 

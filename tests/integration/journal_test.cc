@@ -1,7 +1,7 @@
 // Black-box tests of berthd logging to a real systemd-journald (started by the test when none
 // runs), read back with `journalctl -o json`: daemon lines with priority and code location, app
 // lines with BERTH_APP/BERTH_STREAM, the journal chosen by itself when systemd's
-// $JOURNAL_STREAM names its stderr, and --log-level.
+// $JOURNAL_STREAM names its stderr, and --log-level (for app lines too).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -123,11 +123,15 @@ TEST_F(JournalTest, LogLevelFiltersTheDaemonsOwnLines) {
   ASSERT_TRUE(berthd.Start());
   std::string pid = "_PID=" + std::to_string(berthd.pid());
   ASSERT_EQ(201, berthd
-                     .Post("/v1/apps", ProcessApp("jr-quiet", Sh("echo jr-quiet-line; exec "
+                     .Post("/v1/apps", ProcessApp("jr-quiet", Sh("echo jr-quiet-line; echo "
+                                                                 "jr-quiet-err >&2; exec "
                                                                  "sleep 1000")))
                      .status);
-  // App lines are not daemon messages: they still arrive.
-  ASSERT_TRUE(WaitForEntry({pid, "BERTH_APP=jr-quiet"}, "jr-quiet-line"));
+  // App lines obey the level too: stderr lines (error) arrive, stdout lines (info) do not.
+  ASSERT_TRUE(WaitForEntry({pid, "BERTH_APP=jr-quiet"}, "jr-quiet-err"));
+  ASSERT_TRUE(berthd.WaitForLogLine("jr-quiet", "jr-quiet-line"));
+  for (const nlohmann::json& entry : JournalEntries({pid, "BERTH_APP=jr-quiet"}))
+    EXPECT_EQ("3", Field(entry, "PRIORITY")) << entry.dump();
   for (const nlohmann::json& entry : JournalEntries({pid, "SYSLOG_IDENTIFIER=berthd"}))
     EXPECT_LE(Field(entry, "PRIORITY"), "4") << entry.dump();
 }

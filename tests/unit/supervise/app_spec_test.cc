@@ -29,7 +29,10 @@ json FullExample() {
     "stop_timeout": 10,
     "backoff": {"initial_ms": 100, "max_ms": 30000},
     "max_retries": 5,
-    "priority": 10
+    "priority": 10,
+    "start_limit": {"burst": 10, "interval_seconds": 10},
+    "log_forward": true,
+    "log_ring": {"lines": 1000, "bytes": 1048576}
   })");
 }
 
@@ -224,6 +227,39 @@ TEST(AppSpecTest, BackoffFieldsAreChecked) {
   EXPECT_EQ(RejectedField(With(Minimal(), "backoff", 100)), "backoff");
 }
 
+TEST(AppSpecTest, StartLimitDefaultsAndFields) {
+  EXPECT_EQ(ParseOrDie(Minimal()).start_limit, (StartLimit{10, 10}));
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "start_limit", {{"burst", 3}})).start_limit,
+            (StartLimit{3, 10}));
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "start_limit", {{"interval_seconds", 0.5}})).start_limit,
+            (StartLimit{10, 0.5}));
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "start_limit", {{"interval_seconds", 0}})).start_limit,
+            (StartLimit{10, 0}));
+  EXPECT_EQ(RejectedField(With(Minimal(), "start_limit", {{"burst", 0}})), "start_limit.burst");
+  EXPECT_EQ(RejectedField(With(Minimal(), "start_limit", {{"burst", 1.5}})), "start_limit.burst");
+  EXPECT_EQ(RejectedField(With(Minimal(), "start_limit", {{"interval_seconds", -1}})),
+            "start_limit.interval_seconds");
+  EXPECT_EQ(RejectedField(With(Minimal(), "start_limit", {{"intervall", 1}})),
+            "start_limit.intervall");
+  EXPECT_EQ(RejectedField(With(Minimal(), "start_limit", 10)), "start_limit");
+}
+
+TEST(AppSpecTest, LogForwardAndLogRingFields) {
+  AppSpec spec = ParseOrDie(Minimal());
+  EXPECT_TRUE(spec.log_forward);
+  EXPECT_EQ(spec.log_ring, (LogRingLimits{1000, 1048576}));
+  EXPECT_FALSE(ParseOrDie(With(Minimal(), "log_forward", false)).log_forward);
+  EXPECT_EQ(RejectedField(With(Minimal(), "log_forward", "no")), "log_forward");
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "log_ring", {{"bytes", 65536}})).log_ring,
+            (LogRingLimits{1000, 65536}));
+  EXPECT_EQ(ParseOrDie(With(Minimal(), "log_ring", {{"lines", 50}})).log_ring,
+            (LogRingLimits{50, 1048576}));
+  EXPECT_EQ(RejectedField(With(Minimal(), "log_ring", {{"lines", 0}})), "log_ring.lines");
+  EXPECT_EQ(RejectedField(With(Minimal(), "log_ring", {{"bytes", 100}})), "log_ring.bytes");
+  EXPECT_EQ(RejectedField(With(Minimal(), "log_ring", {{"size", 100}})), "log_ring.size");
+  EXPECT_EQ(RejectedField(With(Minimal(), "log_ring", "1M")), "log_ring");
+}
+
 TEST(AppSpecTest, NumberAndBooleanFieldsAreChecked) {
   AppSpec spec = ParseOrDie(json::parse(
       R"({"command":"x","start_seconds":0.5,"stop_timeout":0,"max_retries":0,"autostart":false})"));
@@ -297,11 +333,19 @@ TEST(AppSpecTest, RoundTripOfNonDefaultValues) {
 // be accepted back, as a PUT body, a merge patch base or a stored row.
 TEST(AppSpecTest, RoundTripOfAnAppWithoutAPort) { ExpectRoundTrip(ParseOrDie(Minimal())); }
 
+TEST(AppSpecTest, RoundTripOfLimits) {
+  ExpectRoundTrip(ParseOrDie(json::parse(R"({
+    "command": "x", "start_limit": {"burst": 2, "interval_seconds": 2.5}, "log_forward": false,
+    "log_ring": {"lines": 7, "bytes": 20000}
+  })")));
+}
+
 TEST(AppSpecTest, CanonicalJsonHasEveryField) {
   json j = AppSpecToJson(ParseOrDie(FullExample()));
   for (const char* key :
        {"name", "kind", "command", "directory", "user", "env", "port", "autostart", "restart",
-        "start_seconds", "stop_signal", "stop_timeout", "backoff", "max_retries", "priority"})
+        "start_seconds", "stop_signal", "stop_timeout", "backoff", "max_retries", "priority",
+        "start_limit", "log_forward", "log_ring"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j, FullExample());
 }
@@ -338,6 +382,9 @@ TEST(AppSpecTest, ChangesHowItRuns) {
   EXPECT_FALSE(changed([](AppSpec& s) { s.backoff = {1, 2}; }));
   EXPECT_FALSE(changed([](AppSpec& s) { s.max_retries = 1; }));
   EXPECT_FALSE(changed([](AppSpec& s) { s.priority = 1; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.start_limit = {1, 1}; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.log_forward = false; }));
+  EXPECT_FALSE(changed([](AppSpec& s) { s.log_ring = {10, 20000}; }));
 }
 
 }  // namespace

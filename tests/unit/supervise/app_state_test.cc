@@ -34,7 +34,7 @@ TEST(AppStateTest, LegalTransitions) {
       {S::kStarting, S::kRunning}, {S::kStarting, S::kBackoff}, {S::kStarting, S::kStopping},
       {S::kStarting, S::kFailed},  {S::kStarting, S::kExited},  {S::kRunning, S::kExited},
       {S::kRunning, S::kStopping}, {S::kBackoff, S::kStarting}, {S::kBackoff, S::kStopped},
-      {S::kStopping, S::kStopped},
+      {S::kStopping, S::kStopped}, {S::kExited, S::kBackoff},
   };
   for (const auto& [from, to] : legal)
     EXPECT_TRUE(IsLegalTransition(from, to)) << to_string(from) << " -> " << to_string(to);

@@ -1,5 +1,6 @@
-// Tests of LogRing (capacity, sequence numbers, ForEachSince) and LineSplitter (cutting a byte
-// stream into lines across chunks, long lines, the partial last line).
+// Tests of LogRing (capacity in lines and bytes, sequence numbers, ForEachSince) and
+// LineSplitter (cutting a byte stream into lines across chunks, long lines, the partial last
+// line).
 #include "supervise/log_ring.h"
 
 #include <gtest/gtest.h>
@@ -133,6 +134,63 @@ TEST(LogRingTest, ForEachSinceLimitAfterWrapping) {
   for (int i = 0; i < 11; ++i) ring.Append(i, LogStream::kStdout, std::to_string(i + 1));
   EXPECT_EQ(LinesSince(ring, 0, 2), (std::vector<std::string>{"10", "11"}));
   EXPECT_EQ(LinesSince(ring, 8, 100), (std::vector<std::string>{"9", "10", "11"}));
+}
+
+TEST(LogRingBytesTest, OldestLinesFallOutPastTheByteCap) {
+  LogRing ring(LogRingLimits{.lines = 1000, .bytes = 10});
+  for (int i = 1; i <= 6; ++i) ring.Append(i, LogStream::kStdout, "ab" + std::to_string(i));
+  // Three-byte lines: three fit in ten bytes.
+  EXPECT_EQ(ring.size(), 3u);
+  EXPECT_EQ(ring.bytes(), 9u);
+  EXPECT_EQ(ring.last_seq(), 6u);
+  EXPECT_EQ(SeqsSince(ring, 0, 1000), (std::vector<uint64_t>{4, 5, 6}));
+  EXPECT_EQ(LinesSince(ring, 0, 2), (std::vector<std::string>{"ab5", "ab6"}));
+  EXPECT_EQ(SeqsSince(ring, 4, 1000), (std::vector<uint64_t>{5, 6}));
+}
+
+TEST(LogRingBytesTest, ALineOverTheCapIsKeptAlone) {
+  LogRing ring(LogRingLimits{.lines = 10, .bytes = 4});
+  ring.Append(1, LogStream::kStdout, "ab");
+  ring.Append(2, LogStream::kStdout, "abcdefgh");
+  EXPECT_EQ(LinesSince(ring, 0, 10), (std::vector<std::string>{"abcdefgh"}));
+  ring.Append(3, LogStream::kStdout, "c");
+  EXPECT_EQ(LinesSince(ring, 0, 10), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(SeqsSince(ring, 0, 10), (std::vector<uint64_t>{3}));
+}
+
+TEST(LogRingBytesTest, AppendManyKeepsTheNewestLinesThatFit) {
+  LogRing ring(LogRingLimits{.lines = 100, .bytes = 16 * 1024 * 3});
+  std::string big(16 * 1024, 'x');
+  std::vector<std::string_view> lines(10, big);
+  EXPECT_EQ(ring.AppendMany(1, LogStream::kStdout, lines), 1u);
+  EXPECT_EQ(ring.size(), 3u);
+  EXPECT_EQ(ring.bytes(), big.size() * 3);
+  EXPECT_EQ(SeqsSince(ring, 0, 100), (std::vector<uint64_t>{8, 9, 10}));
+  std::vector<std::string_view> small = {"a", "b"};
+  EXPECT_EQ(ring.AppendMany(2, LogStream::kStdout, small), 11u);
+  EXPECT_EQ(SeqsSince(ring, 0, 100), (std::vector<uint64_t>{9, 10, 11, 12}));
+  EXPECT_LE(ring.bytes(), 16u * 1024 * 3);
+}
+
+TEST(LogRingBytesTest, DefaultCapIsOneMebibyte) {
+  LogRing ring;
+  std::string line(16 * 1024, 'y');
+  for (int i = 0; i < 1000; ++i) ring.Append(i, LogStream::kStdout, line);
+  EXPECT_EQ(ring.size(), 64u);
+  EXPECT_EQ(ring.bytes(), 1024u * 1024);
+  EXPECT_EQ(ring.last_seq(), 1000u);
+  EXPECT_EQ(SeqsSince(ring, 0, 100).front(), 937u);
+}
+
+TEST(LogRingBytesTest, SmallerLimitsDropTheOldest) {
+  LogRing ring(10);
+  for (int i = 1; i <= 8; ++i) ring.Append(i, LogStream::kStdout, "abcd");
+  ring.SetLimits(LogRingLimits{.lines = 5, .bytes = 12});
+  EXPECT_EQ(SeqsSince(ring, 0, 100), (std::vector<uint64_t>{6, 7, 8}));
+  ring.SetLimits(LogRingLimits{.lines = 2, .bytes = 1000});
+  EXPECT_EQ(SeqsSince(ring, 0, 100), (std::vector<uint64_t>{7, 8}));
+  ring.Append(9, LogStream::kStdout, "e");
+  EXPECT_EQ(SeqsSince(ring, 0, 100), (std::vector<uint64_t>{8, 9}));
 }
 
 TEST(LogStreamTest, Names) {
