@@ -38,7 +38,12 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# What `make run` and `make install` build: the daemon, its client and the fetchers, not the tests.
+PROGRAMS = berthd berthctl berth-fetch berth-fetch-tarball
+
+run: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target $(PROGRAMS)
 	examples/run-demo.sh $(BUILD)
 
 # One build with warnings as errors and ASan+UBSan, then every test.
@@ -67,5 +72,5 @@ PREFIX ?= /usr/local
 .PHONY: install
 install: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD) -j$(JOBS) --target berthd berthctl berth-fetch
+	cmake --build $(BUILD) -j$(JOBS) --target $(PROGRAMS)
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
