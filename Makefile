@@ -12,6 +12,8 @@ BUILD_DEPS = cmake g++ make pkg-config curl ca-certificates passwd procps \
 TEST_DEPS  = $(BUILD_DEPS) systemd git python3 python3-venv nodejs nginx-light fcgiwrap openssl bzip2 xz-utils \
              strace docker.io debootstrap
 BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light
+# The README's example apps serve with python3 -m http.server.
+RUN_DEPS   = $(BUILD_DEPS) python3
 
 .PHONY: all build run test bench deps deps-extra clean
 
@@ -38,7 +40,13 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# What `make run` and `make install` build: the daemon, its client and the fetchers, not the tests.
+PROGRAMS = berthd berthctl berth-fetch berth-fetch-tarball
+
+run:
+	$(call install_missing,$(RUN_DEPS))
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target $(PROGRAMS)
 	examples/run-demo.sh $(BUILD)
 
 # One build with warnings as errors and ASan+UBSan, then every test.
@@ -67,5 +75,5 @@ PREFIX ?= /usr/local
 .PHONY: install
 install: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BUILD) -j$(JOBS) --target berthd berthctl berth-fetch
+	cmake --build $(BUILD) -j$(JOBS) --target $(PROGRAMS)
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"

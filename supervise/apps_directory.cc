@@ -66,12 +66,18 @@ AppsDirectory::AppsDirectory(EventLoop* loop, Supervisor* supervisor, std::strin
 void AppsDirectory::Scan() {
   if (mkdir(dir_.c_str(), 0755) == 0) LogInfo("created " + dir_ + " for app definition files");
   if (Status s = watcher_.Watch(dir_); !s.ok()) {
-    // No directory, no file apps; SIGHUP tries again.
-    if (!watch_error_logged_) LogInfo("no app definition files: " + s.message());
+    // Nothing to watch, not even an ancestor; SIGHUP tries again.
+    if (!watch_error_logged_) LogError("app definition files are not watched: " + s.message());
     watch_error_logged_ = true;
   } else {
     watch_error_logged_ = false;
+    if (!watcher_.watching())
+      LogInfo("no " + dir_ + " yet; its app definition files are applied once it appears");
   }
+  SyncAll();
+}
+
+void AppsDirectory::SyncAll() {
   std::set<std::string> names;
   if (std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir_.c_str()), &closedir); d) {
     while (dirent* entry = readdir(d.get())) {
@@ -87,7 +93,7 @@ void AppsDirectory::Scan() {
 void AppsDirectory::OnChange(const std::string& file) {
   if (file.empty()) {
     LogInfo("rescanning " + dir_);
-    loop_->Defer([this] { Scan(); });
+    loop_->Defer([this] { SyncAll(); });
     return;
   }
   std::string name = AppNameForFile(file);

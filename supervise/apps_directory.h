@@ -1,7 +1,7 @@
 // AppsDirectory: apps defined by files, <config>/apps.d/<name>.json (the body of
-// PUT /v1/apps/<name>, comments allowed), watched with inotify. A file that does not parse or
-// validate leaves its app on its last good definition; the error goes to the log, to an event
-// and to the app's status.last_error.
+// PUT /v1/apps/<name>, comments allowed), watched with inotify, also while the directory or its
+// parents do not exist yet. A file that does not parse or validate leaves its app on its last
+// good definition; the error goes to the log, to an event and to the app's status.last_error.
 #pragma once
 
 #include <set>
@@ -17,12 +17,15 @@ class AppsDirectory {
  public:
   AppsDirectory(EventLoop* loop, Supervisor* supervisor, std::string dir);
 
-  // Reads every file, drops the file apps whose file is gone, and (re)starts watching the
-  // directory, creating it when its parent exists. At start and on SIGHUP.
+  // Creates the directory when its parent exists, (re)starts watching it (or, while it is
+  // missing, its nearest existing ancestor until it appears), and syncs every file. At start and
+  // on SIGHUP.
   void Scan();
   const std::string& dir() const { return dir_; }
 
  private:
+  // Reads every file and drops the file apps whose file is gone.
+  void SyncAll();
   void OnChange(const std::string& file);
   void ApplyPending();
   // Brings the app `name` in line with its file: created, replaced, left alone or removed.

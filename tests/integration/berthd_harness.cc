@@ -81,9 +81,10 @@ BerthdProcess::BerthdProcess(Options options) : options_(std::move(options)) {
   // Apps run as their own users and must be able to reach <state>/apps/<name>.
   chmod(root_dir_.c_str(), 0755);
   state_dir_ = root_dir_ + "/state";
-  config_dir_ = root_dir_ + "/config";
+  config_dir_ =
+      root_dir_ + "/" + (options_.config_subdir.empty() ? "config" : options_.config_subdir);
   mkdir(state_dir_.c_str(), 0755);
-  mkdir(config_dir_.c_str(), 0755);
+  if (options_.config_subdir.empty()) mkdir(config_dir_.c_str(), 0755);
   stderr_path_ = root_dir_ + "/berthd.stderr";
   token_ = RandomHex(24);
 }

@@ -41,6 +41,9 @@ class BerthdProcess {
   struct Options {
     std::vector<std::string> extra_env;   // "K=V" added to berthd's environment
     std::vector<std::string> extra_args;  // appended to the command line
+    // The config dir's path under the temp root, e.g. "etc/berth", left for the test to make;
+    // unset: "config", made empty.
+    std::string config_subdir;
   };
 
   BerthdProcess();

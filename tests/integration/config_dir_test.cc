@@ -1,6 +1,7 @@
 // Black-box tests of apps defined by files in <config>/apps.d: loaded at start, kept in step with
 // the directory through inotify (create, edit, atomic rename, delete), refused with a visible
-// error when broken, read-only through the API but controllable, rescanned on SIGHUP.
+// error when broken, read-only through the API but controllable, watched also while the config
+// dir is missing, rescanned on SIGHUP.
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -233,20 +234,68 @@ TEST(ConfigDirTest, AnApiAppKeepsItsNameAgainstAFile) {
   EXPECT_EQ("", LastError(app));
 }
 
+// A berthd whose config dir and its parent do not exist: <root>/etc/berth.
+BerthdProcess::Options MissingConfigDir() {
+  BerthdProcess::Options options;
+  options.config_subdir = "etc/berth";
+  return options;
+}
+
+bool Shell(const std::string& script) {
+  CommandResult result = RunCommand({"/bin/sh", "-c", script});
+  EXPECT_EQ(0, result.exit_code) << script << ": " << result.Describe();
+  return result.exit_code == 0;
+}
+
+TEST(ConfigDirTest, AConfigDirMadeAfterStartIsWatchedAndMadeAgainAfterRemoval) {
+  BerthdProcess berthd(MissingConfigDir());
+  ASSERT_TRUE(berthd.Start());
+  std::string apps = AppsDir(berthd);
+  std::string file = AppFile(berthd, "cfg-later");
+  std::string write = "mkdir -p " + apps + " && cat > " + file + " <<'JSON'\n" +
+                      SleepApp("cfg-later").dump() + "\nJSON\n";
+
+  ASSERT_TRUE(Shell(write));
+  auto running = berthd.WaitForState("cfg-later", "running");
+  ASSERT_TRUE(running) << berthd.LastSeen();
+  EXPECT_EQ("file", running->value("source", ""));
+
+  ASSERT_TRUE(Shell("rm -rf " + berthd.config_dir()));
+  EXPECT_TRUE(WaitUntil([&] { return berthd.Get("/v1/apps/cfg-later").status == 404; }));
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(static_cast<pid_t>(AppPid(*running))); }));
+
+  ASSERT_TRUE(Shell("rm -rf " + berthd.root_dir() + "/etc && " + write));
+  EXPECT_TRUE(berthd.WaitForState("cfg-later", "running")) << berthd.LastSeen();
+}
+
+TEST(ConfigDirTest, AConfigDirMovedIntoPlaceIsApplied) {
+  BerthdProcess berthd(MissingConfigDir());
+  ASSERT_TRUE(berthd.Start());
+  std::string prepared = berthd.root_dir() + "/prepared";
+  ASSERT_TRUE(Shell("mkdir -p " + prepared + "/apps.d"));
+  ASSERT_TRUE(WriteFile(prepared + "/apps.d/cfg-moved.json", SleepApp("cfg-moved").dump()));
+
+  ASSERT_TRUE(
+      Shell("mkdir " + berthd.root_dir() + "/etc && mv " + prepared + " " + berthd.config_dir()));
+  EXPECT_TRUE(berthd.WaitForState("cfg-moved", "running")) << berthd.LastSeen();
+}
+
 TEST(ConfigDirTest, SighupRescansTheDirectory) {
   BerthdProcess berthd;
-  // No config directory at start: nothing to watch until it exists and berthd is told.
-  ASSERT_EQ(0, rmdir(berthd.config_dir().c_str()));
+  // A file linked to one elsewhere: edits of the target are no event in apps.d.
+  std::string target = berthd.root_dir() + "/cfg-hup.json";
+  ASSERT_TRUE(WriteFile(target, SleepApp("cfg-hup").dump()));
+  ASSERT_EQ(0, mkdir(AppsDir(berthd).c_str(), 0755));
+  ASSERT_EQ(0, symlink(target.c_str(), AppFile(berthd, "cfg-hup").c_str()));
   ASSERT_TRUE(berthd.Start());
-  ASSERT_EQ(0, mkdir(berthd.config_dir().c_str(), 0755));
-  ASSERT_TRUE(WriteAppFile(berthd, "cfg-hup", SleepApp("cfg-hup").dump()));
-  ASSERT_EQ(404, berthd.Get("/v1/apps/cfg-hup").status);
+  auto first = berthd.WaitForState("cfg-hup", "running");
+  ASSERT_TRUE(first) << berthd.LastSeen();
 
+  ASSERT_TRUE(WriteFile(target, SleepApp("cfg-hup", {{"env", {{"EDITION", "2"}}}}).dump()));
   ASSERT_EQ(0, kill(berthd.pid(), SIGHUP));
-  ASSERT_TRUE(berthd.WaitForState("cfg-hup", "running")) << berthd.LastSeen();
-  // ... and watches it from then on.
-  ASSERT_TRUE(WriteAppFile(berthd, "cfg-hup2", SleepApp("cfg-hup2").dump()));
-  EXPECT_TRUE(berthd.WaitForState("cfg-hup2", "running")) << berthd.LastSeen();
+  auto second = berthd.WaitForNewPid("cfg-hup", AppPid(*first));
+  ASSERT_TRUE(second) << berthd.LastSeen();
+  EXPECT_EQ("2", (*second)["env"].value("EDITION", ""));
 }
 
 TEST(ConfigDirTest, FilesThatAreNotDefinitionsAreIgnored) {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# README.md's berthctl and "Apps from files" examples, taken from README.md as they are written,
+# run against a real berthd laid out as `make run` lays it out: ./build/berthctl, state in ./.berth.
+# The config dir (/etc/berth in the README) and the port (7070) are a temp dir and a free port.
+# Usage: readme_test.sh BERTHD BERTHCTL
+set -euo pipefail
+berthd=$1 berthctl=$2
+readme="$(cd "$(dirname "$0")/../.." && pwd)/README.md"
+examples="$(dirname "$readme")/examples"
+root=$(mktemp -d /tmp/berth-readme-XXXXXX)
+chmod 755 "$root"  # apps run as their own users and must reach their dirs in .berth
+clone=$root/clone config=$root/etc/berth
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
+  for user in svc_hello svc_web; do  # the users berthd made for this test's apps
+    case $(getent passwd "$user" | cut -d: -f6) in "$root"/*) userdel "$user" || true ;; esac
+  done
+  rm -rf "$root"
+}
+trap cleanup EXIT
+fail() { printf 'FAIL: %s\n--- berthd:\n%s\n' "$1" "$(tail -40 "$root/berthd.log")"; exit 1; }
+# The first ```sh block after the heading $1.
+block() { awk -v h="$1" '$0 == h {f=1} f && /^```sh/ {g=1; next} g && /^```/ {exit} g' "$readme"; }
+
+mkdir -p "$clone/build" "$clone/.berth"
+ln -s "$berthctl" "$clone/build/berthctl"
+ln -s "$examples" "$clone/examples"
+cd "$clone"
+env -u BERTH_STATE_DIR -u BERTH_CONFIG_DIR -u BERTH_URL -u BERTH_TOKEN \
+  "$berthd" --state-dir "$clone/.berth" --config-dir "$config" --listen 127.0.0.1:0 \
+  --listen "unix:$clone/.berth/run/api.sock" >"$root/berthd.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -s .berth/run/listeners ] && break; sleep 0.1; done
+port=$(grep -o '127.0.0.1:[0-9]*' .berth/run/listeners | head -1 || true)
+[ -n "$port" ] || fail "berthd did not start"
+
+# berthctl: every line, in order; `-f` and `events` follow forever, so logs run without -f and
+# events not at all; health is asked (for 10 s at most) until the restarted app runs again.
+wait_health='for _ in $(seq 100); do berthctl health >/dev/null \&\& break; sleep 0.1; done; '
+script=$(block '## berthctl' | sed -E "s/ -f$//; /^berthctl events/d; s|^berthctl health|$wait_health&|")
+[[ $script == *'berthctl ls'* ]] || fail "no berthctl block in README.md"
+env -u BERTH_STATE_DIR -u BERTH_URL -u BERTH_TOKEN bash -euo pipefail -c "$script" ||
+  fail "README's berthctl lines failed"
+
+# Apps from files: the tour's variables, then the block; its last curl shows the file app.
+tour=$(block '## A tour with curl' | head -3 | sed "s|127.0.0.1:7070|$port|")
+files=$(block '## Apps from files' | sed "s|/etc/berth|$config|g; s|127.0.0.1:7070|$port|g")
+[[ $files == *'mkdir -p'* ]] || fail "no apps.d block in README.md"
+bash -euo pipefail -c "$tour"$'\n'"$files" >/dev/null 2>&1 || fail "README's apps.d lines failed"
+show="$tour"$'\n'"$(grep '^curl' <<<"$files" | tail -1)"
+for _ in $(seq 100); do
+  [[ $(bash -c "$show" 2>/dev/null) == *'"source":"file"'* ]] && break
+  sleep 0.1
+done
+[[ $(bash -c "$show" 2>&1) == *'"source":"file"'* ]] || fail "no app from apps.d: $(bash -c "$show" 2>&1)"
+echo "README's berthctl and apps.d examples work"
