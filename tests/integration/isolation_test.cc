@@ -202,6 +202,11 @@ class PasswdLock {
 // useradd gives up at once when another program holds the lock ("cannot lock /etc/passwd;
 // try again later"): berthd tries again until the lock is free rather than failing the app.
 TEST_F(IsolationTest, AUserDatabaseLockedByAnotherProgramIsWaitedFor) {
+  // The user must be created now: one left by an interrupted run would skip useradd.
+  if (LookUpUser("svc_iso_locked")) {
+    CommandResult removed = RunUserTool({"/usr/sbin/userdel", "svc_iso_locked"});
+    ASSERT_EQ(0, removed.exit_code) << removed.Describe();
+  }
   PasswdLock lock;
   ASSERT_TRUE(lock.held());
   ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("iso-locked", Sh("exec sleep 1000"))).status);
