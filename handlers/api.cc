@@ -11,7 +11,8 @@
 namespace berth {
 namespace {
 
-// evhttp's own hard limit; between max_body_bytes and this we answer 413 ourselves, in JSON.
+// Bodies between max_body_bytes and this are read, then refused with 413; a larger one is
+// refused as its head arrives (ApiConnection), unread. evhttp's limit is a backstop.
 constexpr size_t kHardBodyLimit = 8 << 20;
 
 std::string Join(const std::vector<std::string>& items) {
@@ -37,14 +38,21 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
       supervisor_(supervisor),
       options_(std::move(options)),
       auth_(options_.admin_token),
-      http_(evhttp_new(loop->base())) {
+      http_(evhttp_new(loop->base())),
+      throttle_(loop) {
   evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                               EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
                                               EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
-  evhttp_set_max_body_size(http_.get(), kHardBodyLimit);
+  evhttp_set_max_body_size(http_.get(), 2 * kHardBodyLimit);
   evhttp_set_max_headers_size(http_.get(), 64 * 1024);
   evhttp_set_timeout(http_.get(), options_.idle_timeout_seconds);
   evhttp_set_gencb(http_.get(), &Api::OnRequest, this);
+  ConnectionLimits limits{.max_connections = options_.max_connections,
+                          .request = {.header_timeout = std::chrono::seconds(
+                                          options_.header_timeout_seconds),
+                                      .max_body_bytes = options_.max_body_bytes,
+                                      .hard_body_bytes = kHardBodyLimit}};
+  connections_ = std::make_unique<ApiConnections>(loop, http_.get(), limits);
   AddUpRoutes(&router_);
   AddAppRoutes(&router_);
   AddControlRoutes(&router_);
@@ -57,8 +65,9 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
 Api::~Api() { CloseStreams(); }
 
 Status Api::Serve(int listen_fd) {
-  if (!evhttp_accept_socket_with_handle(http_.get(), listen_fd))
-    return Status::IOError("cannot serve HTTP on fd " + std::to_string(listen_fd));
+  evhttp_bound_socket* bound = evhttp_accept_socket_with_handle(http_.get(), listen_fd);
+  if (!bound) return Status::IOError("cannot serve HTTP on fd " + std::to_string(listen_fd));
+  throttle_.Watch(evhttp_bound_socket_get_listener(bound));
   return Status::Ok();
 }
 
@@ -79,7 +88,9 @@ void Api::CloseStreams() { streams_.clear(); }
 
 void Api::OnRequest(evhttp_request* request, void* self) {
   auto* api = static_cast<Api*>(self);
-  auto exchange = std::make_shared<Exchange>(request, &api->metrics_, api->alive_);
+  api->connections_->RequestRead(request);
+  auto exchange =
+      std::make_shared<Exchange>(request, &api->metrics_, api->connections_.get(), api->alive_);
   try {
     api->Dispatch(exchange);
   } catch (const std::exception& error) {
@@ -119,8 +130,7 @@ bool Api::CheckBody(Exchange& exchange) {
   std::string_view body = exchange.body();
   if (body.size() > options_.max_body_bytes) {
     exchange.ReplyError(413, "too_large",
-                        "the body is " + std::to_string(body.size()) + " bytes; the limit is " +
-                            std::to_string(options_.max_body_bytes));
+                        BodyTooLargeMessage(body.size(), options_.max_body_bytes));
     return false;
   }
   if (!IsJsonContentType(exchange.header("Content-Type"))) {

@@ -3,6 +3,7 @@
 
 #include <event2/buffer.h>
 
+#include "handlers/api_connections.h"
 #include "handlers/metrics.h"
 
 namespace berth {
@@ -59,9 +60,15 @@ std::string DumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Exchange::Exchange(evhttp_request* request, Metrics* metrics, std::weak_ptr<const int> server)
+std::string BodyTooLargeMessage(uint64_t size, uint64_t limit) {
+  return "the body is " + std::to_string(size) + " bytes; the limit is " + std::to_string(limit);
+}
+
+Exchange::Exchange(evhttp_request* request, Metrics* metrics, ApiConnections* connections,
+                   std::weak_ptr<const int> server)
     : request_(request),
       metrics_(metrics),
+      connections_(connections),
       server_(std::move(server)),
       started_(std::chrono::steady_clock::now()),
       method_(MethodName(evhttp_request_get_command(request))) {}
@@ -74,7 +81,7 @@ Exchange::~Exchange() {
   }
   if (streaming_) {
     // End the stream properly.
-    evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
+    WatchClose(false);
     evhttp_send_reply_end(request_);
   } else {
     // A handler forgot to answer: never leave a client hanging.
@@ -187,23 +194,25 @@ void Exchange::SendChunk(std::string_view data) {
 void Exchange::set_on_close(std::function<void()> on_close) {
   on_close_ = std::move(on_close);
   if (watching_close_ || !open()) return;
-  watching_close_ = true;
-  evhttp_connection_set_closecb(evhttp_request_get_connection(request_),
-                                &Exchange::OnConnectionClose, this);
+  WatchClose(true);
 }
 
-void Exchange::OnConnectionClose(evhttp_connection*, void* self) {
-  auto* exchange = static_cast<Exchange*>(self);
-  exchange->closed_ = true;
-  exchange->watching_close_ = false;
-  if (exchange->on_close_) exchange->on_close_();
+// REQUIRES: open().
+void Exchange::WatchClose(bool watch) {
+  watching_close_ = watch;
+  std::function<void()> on_close;
+  if (watch) on_close = [this] { OnConnectionClose(); };
+  connections_->SetOnClose(evhttp_request_get_connection(request_), std::move(on_close));
+}
+
+void Exchange::OnConnectionClose() {
+  closed_ = true;
+  watching_close_ = false;
+  if (on_close_) on_close_();
 }
 
 void Exchange::Finish(int status) {
-  if (watching_close_ && open()) {
-    evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
-    watching_close_ = false;
-  }
+  if (watching_close_ && open()) WatchClose(false);
   if (metrics_) metrics_->ObserveRequest(status, std::chrono::steady_clock::now() - started_);
 }
 

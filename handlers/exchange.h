@@ -18,16 +18,21 @@
 
 namespace berth {
 
+class ApiConnections;
 class Metrics;
 
 // Compact JSON; invalid UTF-8 (app output) becomes U+FFFD instead of an error.
 std::string DumpJson(const nlohmann::json& json);
 
+// The message of a 413 answer.
+std::string BodyTooLargeMessage(uint64_t size, uint64_t limit);
+
 class Exchange {
  public:
-  // `server` lives as long as the server that owns evhttp and `metrics`: an exchange that
-  // outlives it (held by work still pending at shutdown) touches neither.
-  Exchange(evhttp_request* request, Metrics* metrics, std::weak_ptr<const int> server);
+  // `server` lives as long as the server that owns evhttp, `metrics` and `connections`: an
+  // exchange that outlives it (held by work still pending at shutdown) touches none of them.
+  Exchange(evhttp_request* request, Metrics* metrics, ApiConnections* connections,
+           std::weak_ptr<const int> server);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -69,12 +74,14 @@ class Exchange {
   bool ParseUrl();
 
  private:
-  static void OnConnectionClose(evhttp_connection*, void* self);
+  void OnConnectionClose();
+  void WatchClose(bool watch);
   void Finish(int status);
   void Release();
 
   evhttp_request* request_;
   Metrics* metrics_;
+  ApiConnections* connections_;
   std::weak_ptr<const int> server_;
   std::chrono::steady_clock::time_point started_;
   std::string method_;

@@ -41,6 +41,7 @@ class BerthdProcess {
   struct Options {
     std::vector<std::string> extra_env;   // "K=V" added to berthd's environment
     std::vector<std::string> extra_args;  // appended to the command line
+    std::optional<rlimit> open_files;     // berthd's RLIMIT_NOFILE; unset: ours
   };
 
   BerthdProcess();
