@@ -3,6 +3,7 @@
 
 #include <event2/buffer.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "handlers/sse.h"
@@ -14,6 +15,7 @@ namespace {
 // Bodies between max_body_bytes and this are read, then refused with 413; a larger one is
 // refused as its head arrives (ApiConnection), unread. evhttp's limit is a backstop.
 constexpr size_t kHardBodyLimit = 8 << 20;
+const std::string kGet = "GET";
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -103,7 +105,11 @@ void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
   if (!exchange->ParseUrl()) return;
   std::map<std::string, std::string> params;
   std::vector<std::string> allowed;
-  const Route* route = router_.Match(exchange->method(), exchange->path(), &params, &allowed);
+  // HEAD is GET without the body, on every GET route.
+  const std::string& method = exchange->head() ? kGet : exchange->method();
+  const Route* route = router_.Match(method, exchange->path(), &params, &allowed);
+  if (auto get = std::find(allowed.begin(), allowed.end(), kGet); get != allowed.end())
+    allowed.insert(get + 1, "HEAD");
   bool is_public = route && route->public_route;
   if (!is_public && !auth_.Check(exchange->header("Authorization"))) {
     exchange->AddHeader("WWW-Authenticate", "Bearer");

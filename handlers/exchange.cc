@@ -141,10 +141,14 @@ void Exchange::Release() {
 void Exchange::ReplyText(int status, std::string_view content_type, std::string_view body) {
   if (!request_) return;
   if (!open()) return Release();
-  evhttp_add_header(evhttp_request_get_output_headers(request_), "Content-Type",
-                    std::string(content_type).c_str());
-  evbuffer* output = evhttp_request_get_output_buffer(request_);
-  evbuffer_add(output, body.data(), body.size());
+  evkeyvalq* headers = evhttp_request_get_output_headers(request_);
+  evhttp_add_header(headers, "Content-Type", std::string(content_type).c_str());
+  if (head()) {
+    // evhttp would send the body of a HEAD answer: only say how long it is.
+    evhttp_add_header(headers, "Content-Length", std::to_string(body.size()).c_str());
+  } else {
+    evbuffer_add(evhttp_request_get_output_buffer(request_), body.data(), body.size());
+  }
   Finish(status);
   evhttp_send_reply(request_, status, nullptr, nullptr);
   request_ = nullptr;
@@ -171,16 +175,21 @@ void Exchange::ReplyStatus(const Status& status) {
   ReplyError(http_status, code, status.message(), status.field());
 }
 
-void Exchange::StartStream(const char* content_type) {
-  if (!open()) return;
+bool Exchange::StartStream(const char* content_type) {
+  if (!open()) return false;
   evkeyvalq* headers = evhttp_request_get_output_headers(request_);
   evhttp_add_header(headers, "Content-Type", content_type);
   evhttp_add_header(headers, "Cache-Control", "no-cache");
   evhttp_add_header(headers, "X-Accel-Buffering", "no");
+  if (head()) {
+    ReplyEmpty(200);
+    return false;
+  }
   if (metrics_) metrics_->ObserveRequest(200, std::chrono::steady_clock::now() - started_);
   evhttp_send_reply_start(request_, 200, "OK");
   streaming_ = true;
   if (!watching_close_) set_on_close(nullptr);
+  return true;
 }
 
 void Exchange::SendChunk(std::string_view data) {

@@ -44,6 +44,8 @@ class Exchange {
            evhttp_request_get_connection(request_);
   }
   const std::string& method() const { return method_; }
+  // HEAD: answered like GET, without the body.
+  bool head() const { return method_ == "HEAD"; }
   const std::string& path() const { return path_; }
   // A path parameter captured by the router, e.g. "name".
   const std::string& param(const std::string& key) const;
@@ -65,8 +67,9 @@ class Exchange {
   void ReplyStatus(const Status& status);
   void AddHeader(const char* name, const std::string& value);
 
-  // Streaming (SSE): sends the status line and headers, then chunks.
-  void StartStream(const char* content_type);
+  // Streaming (SSE): sends the status line and headers, then chunks. For HEAD the headers
+  // alone end the answer: false, and there is nothing to stream.
+  bool StartStream(const char* content_type);
   void SendChunk(std::string_view data);
   // Called once if the client goes away before the exchange completed.
   void set_on_close(std::function<void()> on_close);

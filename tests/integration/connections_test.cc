@@ -158,5 +158,32 @@ TEST_F(BodyLimitTest, SentBodyOverEightMebibytesGetsJson413) {
   EXPECT_EQ(200, berthd().Get("/up").status);
 }
 
+using HeadTest = BerthdTest;
+
+TEST_F(HeadTest, EveryGetRouteAnswersHeadWithoutABody) {
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("head-app", Sh("exec sleep 1000"))).status);
+  for (std::string path :
+       {"/up", "/metrics", "/v1/apps", "/v1/apps/head-app", "/v1/apps/head-app/logs",
+        "/v1/apps/head-app/stats", "/v1/apps/head-app/deployments", "/v1/apps/nope"}) {
+    HttpResponse get = berthd().Get(path);
+    HttpResponse head = berthd().Request("HEAD", path);
+    EXPECT_EQ(get.status, head.status) << path << ": " << head.Describe();
+    EXPECT_EQ(get.header("content-type"), head.header("content-type")) << path;
+    // The same length as GET's body (some bodies change from one request to the next).
+    EXPECT_FALSE(head.header("content-length").empty()) << path;
+    if (path == "/up" || path == "/v1/apps/nope") {
+      EXPECT_EQ(std::to_string(get.body.size()), head.header("content-length")) << path;
+    }
+    EXPECT_TRUE(head.body.empty()) << path;
+  }
+  for (std::string path : {"/v1/events", "/v1/apps/head-app/logs?follow=true"}) {
+    HttpResponse head = berthd().Request("HEAD", path);
+    EXPECT_EQ(200, head.status) << path << ": " << head.Describe();
+    EXPECT_EQ("text/event-stream", head.header("content-type")) << path;
+  }
+  HttpResponse post = berthd().Request("POST", "/up", "{}");
+  EXPECT_NE(std::string::npos, post.header("allow").find("HEAD")) << post.Describe();
+}
+
 }  // namespace
 }  // namespace berth::testing
