@@ -36,14 +36,14 @@ http {{
 """
 
 
-def run_wrk(url, headers=()):
+def run_wrk(url, headers=(), args=WRK_ARGS):
     wrk = shutil.which("wrk")
     if not wrk:
         raise common.BenchError("wrk is not installed")
-    argv = [wrk] + WRK_ARGS
+    argv = [wrk] + list(args)
     for h in headers:
         argv += ["-H", h]
-    out = subprocess.run(argv + [url], capture_output=True, text=True, timeout=30).stdout
+    out = subprocess.run(argv + [url], capture_output=True, text=True, timeout=60).stdout
     m = re.search(r"Requests/sec:\s*([0-9.]+)", out)
     if not m:
         raise common.BenchError(f"could not parse wrk output:\n{out}")

@@ -3,6 +3,7 @@
 
 #include <event2/buffer.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "handlers/sse.h"
@@ -11,10 +12,12 @@
 namespace berth {
 namespace {
 
-// evhttp's own hard limit; between max_body_bytes and this we answer 413 ourselves, in JSON.
+// Bodies between max_body_bytes and this are read, then refused with 413; a larger one is
+// refused as its head arrives (ApiConnection), unread. evhttp's limit is a backstop.
 constexpr size_t kHardBodyLimit = 8 << 20;
 // How long a shutdown waits for stream clients to be sent their last events.
 constexpr long kStreamsGraceMs = 2000;
+const std::string kGet = "GET";
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -40,14 +43,21 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
       options_(std::move(options)),
       auth_(options_.admin_token),
       http_(evhttp_new(loop->base())),
+      throttle_(loop),
       streams_grace_(loop, [this] { OnStreamsClosed(); }) {
   evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                               EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
                                               EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
-  evhttp_set_max_body_size(http_.get(), kHardBodyLimit);
+  evhttp_set_max_body_size(http_.get(), 2 * kHardBodyLimit);
   evhttp_set_max_headers_size(http_.get(), 64 * 1024);
   evhttp_set_timeout(http_.get(), options_.idle_timeout_seconds);
   evhttp_set_gencb(http_.get(), &Api::OnRequest, this);
+  ConnectionLimits limits{.max_connections = options_.max_connections,
+                          .request = {.header_timeout = std::chrono::seconds(
+                                          options_.header_timeout_seconds),
+                                      .max_body_bytes = options_.max_body_bytes,
+                                      .hard_body_bytes = kHardBodyLimit}};
+  connections_ = std::make_unique<ApiConnections>(loop, http_.get(), limits);
   AddUpRoutes(&router_);
   AddAppRoutes(&router_);
   AddControlRoutes(&router_);
@@ -60,8 +70,9 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
 Api::~Api() { CloseStreams(); }
 
 Status Api::Serve(int listen_fd) {
-  if (!evhttp_accept_socket_with_handle(http_.get(), listen_fd))
-    return Status::IOError("cannot serve HTTP on fd " + std::to_string(listen_fd));
+  evhttp_bound_socket* bound = evhttp_accept_socket_with_handle(http_.get(), listen_fd);
+  if (!bound) return Status::IOError("cannot serve HTTP on fd " + std::to_string(listen_fd));
+  throttle_.Watch(evhttp_bound_socket_get_listener(bound));
   return Status::Ok();
 }
 
@@ -103,7 +114,9 @@ void Api::OnStreamsClosed() {
 
 void Api::OnRequest(evhttp_request* request, void* self) {
   auto* api = static_cast<Api*>(self);
-  auto exchange = std::make_shared<Exchange>(request, &api->metrics_, api->alive_);
+  api->connections_->RequestRead(request);
+  auto exchange =
+      std::make_shared<Exchange>(request, &api->metrics_, api->connections_.get(), api->alive_);
   try {
     api->Dispatch(exchange);
   } catch (const std::exception& error) {
@@ -116,7 +129,11 @@ void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
   if (!exchange->ParseUrl()) return;
   std::map<std::string, std::string> params;
   std::vector<std::string> allowed;
-  const Route* route = router_.Match(exchange->method(), exchange->path(), &params, &allowed);
+  // HEAD is GET without the body, on every GET route.
+  const std::string& method = exchange->head() ? kGet : exchange->method();
+  const Route* route = router_.Match(method, exchange->path(), &params, &allowed);
+  if (auto get = std::find(allowed.begin(), allowed.end(), kGet); get != allowed.end())
+    allowed.insert(get + 1, "HEAD");
   bool is_public = route && route->public_route;
   if (!is_public && !auth_.Check(exchange->header("Authorization"))) {
     exchange->AddHeader("WWW-Authenticate", "Bearer");
@@ -143,8 +160,7 @@ bool Api::CheckBody(Exchange& exchange) {
   std::string_view body = exchange.body();
   if (body.size() > options_.max_body_bytes) {
     exchange.ReplyError(413, "too_large",
-                        "the body is " + std::to_string(body.size()) + " bytes; the limit is " +
-                            std::to_string(options_.max_body_bytes));
+                        BodyTooLargeMessage(body.size(), options_.max_body_bytes));
     return false;
   }
   if (!IsJsonContentType(exchange.header("Content-Type"))) {

@@ -6,10 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "handlers/api_connections.h"
 #include "handlers/auth.h"
 #include "handlers/exchange.h"
 #include "handlers/metrics.h"
 #include "handlers/router.h"
+#include "reactor/accept_throttle.h"
 #include "reactor/event_loop.h"
 #include "supervise/supervisor.h"
 
@@ -22,6 +24,8 @@ struct ApiOptions {
   bool metrics_public = false;
   size_t max_body_bytes = 1 << 20;
   int idle_timeout_seconds = 60;  // a silent client is dropped after this
+  int header_timeout_seconds = 10;  // a request's head must arrive within this
+  size_t max_connections = 512;     // more open connections are closed as they come
 };
 
 class Api {
@@ -58,7 +62,11 @@ class Api {
   TokenAuth auth_;
   Metrics metrics_;
   Router router_;
+  // Declared before http_: evhttp tells it of each connection it closes as it is freed.
+  std::unique_ptr<ApiConnections> connections_;
   EvhttpPtr http_;
+  // Declared after http_: it lets go of the listeners before evhttp frees them.
+  AcceptThrottle throttle_;
   // Exchanges hold a weak reference: once the Api is gone they no longer touch evhttp.
   std::shared_ptr<const int> alive_ = std::make_shared<const int>(0);
   std::map<SseStream*, std::unique_ptr<SseStream>> streams_;

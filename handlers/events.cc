@@ -32,6 +32,7 @@ nlohmann::json DeployEventJson(const DeployEvent& event) {
 
 void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
   SseStream* stream = OpenSseStream(api, exchange);
+  if (!stream) return;
   EventBus* bus = &api.supervisor()->bus();
   uint64_t transitions = bus->SubscribeTransitions([stream](const TransitionEvent& event) {
     stream->Send(std::nullopt, "app", DumpJson(TransitionJson(event)));

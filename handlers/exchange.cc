@@ -3,6 +3,7 @@
 
 #include <event2/buffer.h>
 
+#include "handlers/api_connections.h"
 #include "handlers/metrics.h"
 
 namespace berth {
@@ -59,9 +60,15 @@ std::string DumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Exchange::Exchange(evhttp_request* request, Metrics* metrics, std::weak_ptr<const int> server)
+std::string BodyTooLargeMessage(uint64_t size, uint64_t limit) {
+  return "the body is " + std::to_string(size) + " bytes; the limit is " + std::to_string(limit);
+}
+
+Exchange::Exchange(evhttp_request* request, Metrics* metrics, ApiConnections* connections,
+                   std::weak_ptr<const int> server)
     : request_(request),
       metrics_(metrics),
+      connections_(connections),
       server_(std::move(server)),
       started_(std::chrono::steady_clock::now()),
       method_(MethodName(evhttp_request_get_command(request))) {}
@@ -74,7 +81,7 @@ Exchange::~Exchange() {
   }
   if (streaming_) {
     // End the stream properly.
-    evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
+    WatchClose(false);
     evhttp_send_reply_end(request_);
   } else {
     // A handler forgot to answer: never leave a client hanging.
@@ -134,10 +141,14 @@ void Exchange::Release() {
 void Exchange::ReplyText(int status, std::string_view content_type, std::string_view body) {
   if (!request_) return;
   if (!open()) return Release();
-  evhttp_add_header(evhttp_request_get_output_headers(request_), "Content-Type",
-                    std::string(content_type).c_str());
-  evbuffer* output = evhttp_request_get_output_buffer(request_);
-  evbuffer_add(output, body.data(), body.size());
+  evkeyvalq* headers = evhttp_request_get_output_headers(request_);
+  evhttp_add_header(headers, "Content-Type", std::string(content_type).c_str());
+  if (head()) {
+    // evhttp would send the body of a HEAD answer: only say how long it is.
+    evhttp_add_header(headers, "Content-Length", std::to_string(body.size()).c_str());
+  } else {
+    evbuffer_add(evhttp_request_get_output_buffer(request_), body.data(), body.size());
+  }
   Finish(status);
   evhttp_send_reply(request_, status, nullptr, nullptr);
   request_ = nullptr;
@@ -164,16 +175,21 @@ void Exchange::ReplyStatus(const Status& status) {
   ReplyError(http_status, code, status.message(), status.field());
 }
 
-void Exchange::StartStream(const char* content_type) {
-  if (!open()) return;
+bool Exchange::StartStream(const char* content_type) {
+  if (!open()) return false;
   evkeyvalq* headers = evhttp_request_get_output_headers(request_);
   evhttp_add_header(headers, "Content-Type", content_type);
   evhttp_add_header(headers, "Cache-Control", "no-cache");
   evhttp_add_header(headers, "X-Accel-Buffering", "no");
+  if (head()) {
+    ReplyEmpty(200);
+    return false;
+  }
   if (metrics_) metrics_->ObserveRequest(200, std::chrono::steady_clock::now() - started_);
   evhttp_send_reply_start(request_, 200, "OK");
   streaming_ = true;
   if (!watching_close_) set_on_close(nullptr);
+  return true;
 }
 
 void Exchange::SendChunk(std::string_view data) {
@@ -186,16 +202,7 @@ void Exchange::SendChunk(std::string_view data) {
 
 void Exchange::EndStreamThenClose(std::function<void()> closed) {
   if (!streaming_ || !open()) return closed();
-  // The connection's close callback owns `closed` from here: evhttp calls it exactly once, as
-  // it frees the connection (after the last byte was written, or when the client went away).
-  auto* owned = new std::function<void()>(std::move(closed));
-  evhttp_connection_set_closecb(
-      evhttp_request_get_connection(request_),
-      [](evhttp_connection*, void* arg) {
-        std::unique_ptr<std::function<void()>> done(static_cast<std::function<void()>*>(arg));
-        (*done)();
-      },
-      owned);
+  connections_->SetOnClose(evhttp_request_get_connection(request_), std::move(closed));
   watching_close_ = false;
   streaming_ = false;
   evhttp_add_header(evhttp_request_get_output_headers(request_), "Connection", "close");
@@ -206,23 +213,25 @@ void Exchange::EndStreamThenClose(std::function<void()> closed) {
 void Exchange::set_on_close(std::function<void()> on_close) {
   on_close_ = std::move(on_close);
   if (watching_close_ || !open()) return;
-  watching_close_ = true;
-  evhttp_connection_set_closecb(evhttp_request_get_connection(request_),
-                                &Exchange::OnConnectionClose, this);
+  WatchClose(true);
 }
 
-void Exchange::OnConnectionClose(evhttp_connection*, void* self) {
-  auto* exchange = static_cast<Exchange*>(self);
-  exchange->closed_ = true;
-  exchange->watching_close_ = false;
-  if (exchange->on_close_) exchange->on_close_();
+// REQUIRES: open().
+void Exchange::WatchClose(bool watch) {
+  watching_close_ = watch;
+  std::function<void()> on_close;
+  if (watch) on_close = [this] { OnConnectionClose(); };
+  connections_->SetOnClose(evhttp_request_get_connection(request_), std::move(on_close));
+}
+
+void Exchange::OnConnectionClose() {
+  closed_ = true;
+  watching_close_ = false;
+  if (on_close_) on_close_();
 }
 
 void Exchange::Finish(int status) {
-  if (watching_close_ && open()) {
-    evhttp_connection_set_closecb(evhttp_request_get_connection(request_), nullptr, nullptr);
-    watching_close_ = false;
-  }
+  if (watching_close_ && open()) WatchClose(false);
   if (metrics_) metrics_->ObserveRequest(status, std::chrono::steady_clock::now() - started_);
 }
 

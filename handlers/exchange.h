@@ -18,16 +18,21 @@
 
 namespace berth {
 
+class ApiConnections;
 class Metrics;
 
 // Compact JSON; invalid UTF-8 (app output) becomes U+FFFD instead of an error.
 std::string DumpJson(const nlohmann::json& json);
 
+// The message of a 413 answer.
+std::string BodyTooLargeMessage(uint64_t size, uint64_t limit);
+
 class Exchange {
  public:
-  // `server` lives as long as the server that owns evhttp and `metrics`: an exchange that
-  // outlives it (held by work still pending at shutdown) touches neither.
-  Exchange(evhttp_request* request, Metrics* metrics, std::weak_ptr<const int> server);
+  // `server` lives as long as the server that owns evhttp, `metrics` and `connections`: an
+  // exchange that outlives it (held by work still pending at shutdown) touches none of them.
+  Exchange(evhttp_request* request, Metrics* metrics, ApiConnections* connections,
+           std::weak_ptr<const int> server);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -39,6 +44,8 @@ class Exchange {
            evhttp_request_get_connection(request_);
   }
   const std::string& method() const { return method_; }
+  // HEAD: answered like GET, without the body.
+  bool head() const { return method_ == "HEAD"; }
   const std::string& path() const { return path_; }
   // A path parameter captured by the router, e.g. "name".
   const std::string& param(const std::string& key) const;
@@ -60,8 +67,9 @@ class Exchange {
   void ReplyStatus(const Status& status);
   void AddHeader(const char* name, const std::string& value);
 
-  // Streaming (SSE): sends the status line and headers, then chunks.
-  void StartStream(const char* content_type);
+  // Streaming (SSE): sends the status line and headers, then chunks. For HEAD the headers
+  // alone end the answer: false, and there is nothing to stream.
+  bool StartStream(const char* content_type);
   void SendChunk(std::string_view data);
   // Ends a stream and has evhttp close the connection once the client has been sent everything;
   // `closed` runs when the connection is gone (at once when it already is).
@@ -72,12 +80,14 @@ class Exchange {
   bool ParseUrl();
 
  private:
-  static void OnConnectionClose(evhttp_connection*, void* self);
+  void OnConnectionClose();
+  void WatchClose(bool watch);
   void Finish(int status);
   void Release();
 
   evhttp_request* request_;
   Metrics* metrics_;
+  ApiConnections* connections_;
   std::weak_ptr<const int> server_;
   std::chrono::steady_clock::time_point started_;
   std::string method_;

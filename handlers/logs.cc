@@ -38,6 +38,7 @@ void FollowLogs(Api& api, const ExchangePtr& exchange, App* app, long entries) {
     limit = app->logs().size();
   }
   SseStream* stream = OpenSseStream(api, exchange);
+  if (!stream) return;
   app->logs().ForEachSince(after, limit, [stream](const LogEntry& entry) {
     stream->Send(entry.seq, "log", DumpJson(EntryJson(entry)));
   });

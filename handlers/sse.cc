@@ -76,6 +76,10 @@ void SseStream::Write(std::string_view text) {
 }
 
 SseStream* OpenSseStream(Api& api, const std::shared_ptr<Exchange>& exchange) {
+  if (exchange->head()) {
+    exchange->StartStream("text/event-stream");  // the headers alone
+    return nullptr;
+  }
   return api.AddStream(std::make_unique<SseStream>(&api, exchange));
 }
 

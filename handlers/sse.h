@@ -40,7 +40,8 @@ class SseStream {
   bool dropped_ = false;
 };
 
-// Registers a new stream with the Api and returns it (owned by the Api).
+// Registers a new stream with the Api and returns it (owned by the Api). Null for HEAD, which
+// gets the stream's headers alone.
 SseStream* OpenSseStream(Api& api, const std::shared_ptr<Exchange>& exchange);
 
 }  // namespace berth

@@ -21,6 +21,7 @@
 #include "reactor/event_loop.h"
 #include "reactor/listeners.h"
 #include "reactor/log.h"
+#include "reactor/open_files.h"
 #include "reactor/options.h"
 #include "reactor/state_dir_lock.h"
 #include "reactor/systemd.h"
@@ -189,6 +190,7 @@ int Run(const Options& options) {
   SetLogTarget(target);
   SetLogForward(options.log_forward == "yes");
   umask(077);
+  size_t open_files = RaiseOpenFilesLimit();
   IgnoreSignal(SIGPIPE);
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   auto paths = PreparePaths(options);
@@ -214,6 +216,9 @@ int Run(const Options& options) {
   api_options.metrics_public = Env("BERTH_METRICS_PUBLIC") == "1";
   if (int seconds = atoi(Env("BERTH_HTTP_TIMEOUT").c_str()); seconds > 0)
     api_options.idle_timeout_seconds = seconds;
+  api_options.header_timeout_seconds = options.header_timeout;
+  api_options.max_connections = options.max_connections;
+  if (api_options.max_connections == 0) api_options.max_connections = open_files / 2;
   Api api(&loop, &supervisor, api_options);
   auto listeners = ApiListeners(options, *paths);
   if (!listeners.ok()) return Fail(listeners.status().message());

@@ -49,12 +49,35 @@ void ApplyEnvironment(Options* options) {
   if (options->app_host.empty()) options->app_host = "127.0.0.1";
 }
 
+// A whole number from 1 to `max`, or 0.
+long Count(const std::string& text, long max) {
+  char* end = nullptr;
+  long value = text.empty() ? 0 : strtol(text.c_str(), &end, 10);
+  return end && *end == '\0' && value >= 1 && value <= max ? value : 0;
+}
+
+// --max-connections and --header-timeout, from their flags (when given) or the environment.
+bool ApplyLimits(const std::string& max_connections, const std::string& header_timeout,
+                 Options* options, std::string* error) {
+  std::string connections = !max_connections.empty() ? max_connections
+                                                      : Env("BERTH_MAX_CONNECTIONS");
+  std::string timeout = !header_timeout.empty() ? header_timeout : Env("BERTH_HEADER_TIMEOUT");
+  if (!connections.empty() && !(options->max_connections = Count(connections, 1 << 30)))
+    return *error = "--max-connections (BERTH_MAX_CONNECTIONS) must be a number of connections "
+                    "from 1 up, not \"" + connections + "\"", false;
+  if (!timeout.empty() && !(options->header_timeout = static_cast<int>(Count(timeout, 3600))))
+    return *error = "--header-timeout (BERTH_HEADER_TIMEOUT) must be a number of seconds from "
+                    "1 to 3600, not \"" + timeout + "\"", false;
+  return true;
+}
+
 }  // namespace
 
 const char* const kUsage =
     "usage: berthd [--state-dir DIR] [--config-dir DIR] [--listen ADDR]... "
     "[--log-level debug|info|warn|error] [--log-target auto|journal|stderr]\n"
-    "       [--app-host ADDR] [--log-forward yes|no]\n"
+    "       [--app-host ADDR] [--log-forward yes|no] [--max-connections N]\n"
+    "       [--header-timeout SECONDS]\n"
     "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
     "  unix:<runtime dir>/api.sock). Under socket activation berthd serves the sockets named\n"
     "  \"api\" and binds nothing itself. Each flag also reads BERTH_STATE_DIR, BERTH_CONFIG_DIR,\n"
@@ -63,9 +86,14 @@ const char* const kUsage =
     "  --app-host is the IP address apps are told to bind, as $HOST (default 127.0.0.1; 0.0.0.0\n"
     "  in a container, whose ports are published from outside).\n"
     "  --log-forward no keeps apps' output out of berthd's log (default yes: stdout lines at\n"
-    "  info, stderr lines at error, each when --log-level lets it through).\n";
+    "  info, stderr lines at error, each when --log-level lets it through).\n"
+    "  --max-connections caps the open API connections; more are closed as they come (default\n"
+    "  half the open-files limit, which berthd raises to its hard limit). --header-timeout is\n"
+    "  the time a request's headers have to arrive (default 10 s); its body gets as long again\n"
+    "  plus a second per 16 KiB. Also BERTH_MAX_CONNECTIONS and BERTH_HEADER_TIMEOUT.\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
+  std::string max_connections, header_timeout;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     size_t eq = arg.find('=');
@@ -75,7 +103,8 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--version") return std::cout << "berthd " << BERTH_VERSION << "\n", exit(0), true;
     bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
                  arg == "--log-level" || arg == "--log-target" || arg == "--app-host" ||
-                 arg == "--log-forward";
+                 arg == "--log-forward" || arg == "--max-connections" ||
+                 arg == "--header-timeout";
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -88,9 +117,11 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--log-target") options->log_target = value;
     if (arg == "--app-host") options->app_host = value;
     if (arg == "--log-forward") options->log_forward = value;
+    if (arg == "--max-connections") max_connections = value;
+    if (arg == "--header-timeout") header_timeout = value;
   }
   ApplyEnvironment(options);
-  return true;
+  return ApplyLimits(max_connections, header_timeout, options, error);
 }
 
 }  // namespace berth

@@ -139,7 +139,7 @@ std::string BerthdProcess::StderrContents() const { return ReadFile(stderr_path_
   if (err_fd.get() < 0) return ::testing::AssertionFailure() << "cannot open " << stderr_path_;
   std::string banner = "===== test harness: starting berthd =====\n";
   (void)!write(err_fd.get(), banner.data(), banner.size());
-  pid_ = SpawnChild(argv, env, err_fd.get(), err_fd.get());
+  pid_ = SpawnChild(argv, env, err_fd.get(), err_fd.get(), options_.open_files ? &*options_.open_files : nullptr);
   if (pid_ < 0) return ::testing::AssertionFailure() << "fork failed: " << strerror(errno);
   return WaitForListeners();
 }

@@ -44,6 +44,7 @@ class BerthdProcess {
     // The config dir's path under the temp root, e.g. "etc/berth", left for the test to make;
     // unset: "config", made empty.
     std::string config_subdir;
+    std::optional<rlimit> open_files;     // berthd's RLIMIT_NOFILE; unset: ours
   };
 
   BerthdProcess();

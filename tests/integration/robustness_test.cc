@@ -1,46 +1,12 @@
 // Black-box tests that misbehaving clients (silent, half a request, garbage) do not stop berthd
 // from serving everyone else.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include "tests/integration/berthd_harness.h"
+#include "tests/integration/raw_connection.h"
 
 namespace berth::testing {
 namespace {
 
 using RobustnessTest = BerthdTest;
-
-// A raw TCP connection to berthd, closed on destruction.
-class RawConnection {
- public:
-  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval send_timeout{2, 0};  // a daemon that stops reading must not hang the test
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawConnection() {
-    if (fd_ >= 0) close(fd_);
-  }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  bool connected() const { return connected_; }
-  bool Send(const std::string& bytes) {
-    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(bytes.size());
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
-};
 
 TEST_F(RobustnessTest, SilentAndHalfFinishedClientsDoNotBlockOthers) {
   RawConnection silent(berthd().port());

@@ -75,7 +75,7 @@ int DecodeWaitStatus(int status) {
 // Forks and execs argv with stdin from /dev/null and stdout/stderr to the given fds; the child
 // dies with the test process. Returns the pid or -1.
 pid_t SpawnChild(std::vector<std::string> argv, std::vector<std::string> env, int out_fd,
-                 int err_fd) {
+                 int err_fd, const rlimit* open_files) {
   std::vector<char*> c_argv = CStrings(argv);
   std::vector<char*> c_env = CStrings(env);
   Fd dev_null(open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -94,6 +94,7 @@ pid_t SpawnChild(std::vector<std::string> argv, std::vector<std::string> env, in
   dup2(dev_null.get(), 0);
   dup2(out_fd, 1);
   dup2(err_fd, 2);
+  if (open_files && setrlimit(RLIMIT_NOFILE, open_files) != 0) _exit(126);
   execve(c_argv[0], c_argv.data(), c_env.data());
   _exit(127);
 }

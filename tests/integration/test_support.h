@@ -3,6 +3,7 @@
 #ifndef BERTH_TESTS_INTEGRATION_TEST_SUPPORT_H_
 #define BERTH_TESTS_INTEGRATION_TEST_SUPPORT_H_
 
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -61,9 +62,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 CommandResult RunUserTool(const std::vector<std::string>& argv);
 
 // Forks and execs argv (argv[0] a path) with stdin from /dev/null and stdout/stderr on the
-// given fds; the child is killed when the test process dies. Returns the pid or -1.
+// given fds; the child is killed when the test process dies. Returns the pid or -1. A non-null
+// `open_files` becomes the child's RLIMIT_NOFILE.
 pid_t SpawnChild(std::vector<std::string> argv, std::vector<std::string> env, int out_fd,
-                 int err_fd);
+                 int err_fd, const rlimit* open_files = nullptr);
 // This process's environment without anything that would steer berthd (BERTH_*, systemd's).
 std::vector<std::string> InheritedEnvironment();
 // Applies "K=V" (set) and "K" (remove) entries to `env`.
