@@ -113,6 +113,11 @@ uint64_t LogRing::AppendMany(int64_t ts_ms, LogStream stream,
     ++keep;
   }
   size_t skip = lines.size() - keep;
+  if (skip > 0) {
+    // What the skipped lines would have pushed out goes too, so seqs stay consecutive.
+    entries_.clear();
+    bytes_ = 0;
+  }
   next_seq_ += skip;
   for (size_t i = skip; i < lines.size(); ++i) Append(ts_ms, stream, lines[i]);
   return first;

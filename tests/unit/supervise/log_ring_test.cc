@@ -172,6 +172,18 @@ TEST(LogRingBytesTest, AppendManyKeepsTheNewestLinesThatFit) {
   EXPECT_LE(ring.bytes(), 16u * 1024 * 3);
 }
 
+TEST(LogRingBytesTest, ABatchCutByTheByteCapLeavesNoGapInTheSeqs) {
+  // The skipped line would have pushed the older one out too: only the newest stays.
+  LogRing ring(LogRingLimits{.lines = 100, .bytes = 16 * 1024});
+  ring.Append(1, LogStream::kStdout, std::string(100, 'o'));
+  std::string big(10 * 1000, 'x');
+  std::vector<std::string_view> lines(2, big);
+  EXPECT_EQ(ring.AppendMany(2, LogStream::kStdout, lines), 2u);
+  EXPECT_EQ(SeqsSince(ring, 0, 100), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(SeqsSince(ring, 1, 100), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(ring.bytes(), big.size());
+}
+
 TEST(LogRingBytesTest, DefaultCapIsOneMebibyte) {
   LogRing ring;
   std::string line(16 * 1024, 'y');
