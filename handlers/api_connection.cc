@@ -65,6 +65,9 @@ void ApiConnection::StopWatching() {
 
 void ApiConnection::Closed() {
   StopWatching();
+  // evhttp closes the socket next, but the buffer lives on (our reference) until the next turn:
+  // its events must not stay registered on a descriptor number a new connection may get.
+  bufferevent_disable(bev_, EV_READ | EV_WRITE);
   if (auto on_close = std::move(on_close_)) {
     on_close_ = nullptr;
     on_close();
@@ -129,7 +132,8 @@ void ApiConnection::StartRequest() {
 }
 
 void ApiConnection::StartBody(size_t body_bytes) {
-  if (auto declared = head_.content_length(); declared && *declared > limits_->hard_body_bytes)
+  // A declared length is exact: anything over the API's own limit is refused unread.
+  if (auto declared = head_.content_length(); declared && *declared > limits_->max_body_bytes)
     return RefuseTooLarge(BodyTooLargeMessage(*declared, limits_->max_body_bytes));
   SetPhase(RequestPhase::kBody);
   body_started_ = Clock::now();
