@@ -8,6 +8,11 @@ namespace {
 
 constexpr size_t kKeptLineBytes = 128;
 constexpr std::string_view kContentLength = "content-length:";
+constexpr std::string_view kTransferEncoding = "transfer-encoding:";
+
+bool HasName(const std::string& line, std::string_view name) {
+  return line.size() >= name.size() && strncasecmp(line.data(), name.data(), name.size()) == 0;
+}
 
 // The digits of a Content-Length value between optional blanks; nullopt for anything else
 // (evhttp refuses such a request itself).
@@ -43,13 +48,15 @@ bool RequestHeadScanner::EndLine() {
   bool empty = line_length_ == 0 || (line_length_ == 1 && line_ == "\r");
   bool header = lines_ > 0;
   if (!empty) ++lines_;
-  if (header && !empty && line_.size() > kContentLength.size() &&
-      strncasecmp(line_.data(), kContentLength.data(), kContentLength.size()) == 0) {
+  if (header && !empty && HasName(line_, kContentLength)) {
     std::string_view value(line_);
     value.remove_prefix(kContentLength.size());
     if (!value.empty() && value.back() == '\r') value.remove_suffix(1);
-    content_length_ = line_length_ > kKeptLineBytes ? std::nullopt : ParseLength(value);
+    // Several lengths: the largest counts, so none can slip a large body past the limit.
+    auto length = line_length_ > kKeptLineBytes ? std::nullopt : ParseLength(value);
+    if (length && (!content_length_ || *length > *content_length_)) content_length_ = length;
   }
+  if (header && !empty && HasName(line_, kTransferEncoding)) transfer_encoding_ = true;
   line_.clear();
   line_length_ = 0;
   // A blank line before the request line is no end: there is no head yet.

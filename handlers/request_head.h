@@ -18,8 +18,11 @@ class RequestHeadScanner {
   // many of them belong to the head (the rest are body); nullopt while the head goes on.
   // REQUIRES: not called again after the head ended, until Reset().
   std::optional<size_t> Feed(std::string_view bytes);
-  // The head's Content-Length, when it has one that is a number.
-  std::optional<uint64_t> content_length() const { return content_length_; }
+  // The head's Content-Length, when it has one that is a number (the largest, when it has
+  // several) and no Transfer-Encoding, which evhttp would follow instead.
+  std::optional<uint64_t> content_length() const {
+    return transfer_encoding_ ? std::nullopt : content_length_;
+  }
   // Ready for the next request on the connection.
   void Reset();
 
@@ -31,6 +34,7 @@ class RequestHeadScanner {
   size_t line_length_ = 0;
   size_t lines_ = 0;
   std::optional<uint64_t> content_length_;
+  bool transfer_encoding_ = false;
 };
 
 }  // namespace berth

@@ -139,17 +139,29 @@ TEST_F(SlowClientTest, SilentConnectionIsClosedButAnIdleKeepAliveOneIsNot) {
 
 using BodyLimitTest = BerthdTest;
 
-TEST_F(BodyLimitTest, DeclaredBodyOverEightMebibytesGetsJson413Unread) {
-  RawConnection client(berthd().port());
+// Sends a POST head with `length_lines` and a byte of body; expects the JSON 413 and a close
+// before the rest of the body was sent.
+void ExpectRefusedUnread(BerthdProcess& berthd, const std::string& length_lines) {
+  RawConnection client(berthd.port());
   ASSERT_TRUE(client.Send("POST /v1/apps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Authorization: Bearer " + berthd().token() +
-                          "\r\nContent-Length: 9437184\r\n\r\n{"));
+                          "Authorization: Bearer " + berthd.token() + "\r\n" + length_lines +
+                          "\r\n{"));
   ASSERT_TRUE(client.ClosedWithin(seconds(5)));
   const std::string& answer = client.received();
   EXPECT_EQ(0u, answer.rfind("HTTP/1.1 413 ", 0)) << answer;
   EXPECT_NE(std::string::npos, answer.find("Content-Type: application/json")) << answer;
   auto body = nlohmann::json::parse(answer.substr(answer.find("\r\n\r\n") + 4), nullptr, false);
   EXPECT_EQ("too_large", body["error"]["code"]) << answer;
+}
+
+TEST_F(BodyLimitTest, DeclaredBodyOverEightMebibytesGetsJson413Unread) {
+  ExpectRefusedUnread(berthd(), "Content-Length: 9437184\r\n");
+}
+
+TEST_F(BodyLimitTest, ADeclaredBodyOverTheLimitIsRefusedUnreadHoweverItIsDeclared) {
+  ExpectRefusedUnread(berthd(), "Content-Length: 2097152\r\n");
+  ExpectRefusedUnread(berthd(), "Content-Length: 9437184\r\nContent-Length: 1\r\n");
+  EXPECT_EQ(200, berthd().Get("/up").status);
 }
 
 TEST_F(BodyLimitTest, SentBodyOverEightMebibytesGetsJson413) {

@@ -50,6 +50,21 @@ TEST(RequestHeadScannerTest, OnlyANumberIsALength) {
   EXPECT_EQ(9437184u, scanner.content_length());
 }
 
+TEST(RequestHeadScannerTest, SeveralLengthsCountTheLargest) {
+  RequestHeadScanner scanner;
+  ASSERT_TRUE(scanner.Feed("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 99999999\r\n"
+                           "Content-Length: 5\r\n\r\n"));
+  EXPECT_EQ(99999999u, scanner.content_length());
+}
+
+TEST(RequestHeadScannerTest, ATransferEncodingLeavesTheLengthUnknown) {
+  // evhttp follows Transfer-Encoding over Content-Length: the length says nothing then.
+  RequestHeadScanner scanner;
+  ASSERT_TRUE(scanner.Feed("POST / HTTP/1.1\r\nContent-Length: 2\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n"));
+  EXPECT_FALSE(scanner.content_length());
+}
+
 TEST(RequestHeadScannerTest, ResetStartsTheNextRequest) {
   RequestHeadScanner scanner;
   ASSERT_TRUE(scanner.Feed("PUT / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"));
