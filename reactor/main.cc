@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -33,6 +34,10 @@
 
 namespace berth {
 namespace {
+
+// Unless --max-connections says otherwise: half the open-files limit, at most this many (each
+// connection may hold a request body of up to 1 MiB while it is read).
+constexpr size_t kDefaultMaxConnections = 4096;
 
 std::string Env(const char* name) {
   const char* value = getenv(name);
@@ -218,7 +223,8 @@ int Run(const Options& options) {
     api_options.idle_timeout_seconds = seconds;
   api_options.header_timeout_seconds = options.header_timeout;
   api_options.max_connections = options.max_connections;
-  if (api_options.max_connections == 0) api_options.max_connections = open_files / 2;
+  if (api_options.max_connections == 0)
+    api_options.max_connections = std::min<size_t>(open_files / 2, kDefaultMaxConnections);
   Api api(&loop, &supervisor, api_options);
   auto listeners = ApiListeners(options, *paths);
   if (!listeners.ok()) return Fail(listeners.status().message());

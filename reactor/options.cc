@@ -88,7 +88,7 @@ const char* const kUsage =
     "  --log-forward no keeps apps' output out of berthd's log (default yes: stdout lines at\n"
     "  info, stderr lines at error, each when --log-level lets it through).\n"
     "  --max-connections caps the open API connections; more are closed as they come (default\n"
-    "  half the open-files limit, which berthd raises to its hard limit). --header-timeout is\n"
+    "  half the open-files limit, which berthd raises to its hard limit, 4096 at most). --header-timeout is\n"
     "  the time a request's headers have to arrive (default 10 s); its body gets as long again\n"
     "  plus a second per 16 KiB. Also BERTH_MAX_CONNECTIONS and BERTH_HEADER_TIMEOUT.\n";
 
