@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -22,6 +23,9 @@ using std::chrono::milliseconds;
 constexpr milliseconds kPollInterval(20);
 // How long processes sent SIGKILL may take to be gone before berthd gives up on them.
 constexpr milliseconds kKillGrace(5000);
+// The longest berthd waits for a leftover to stop before SIGKILL, whatever its stop_timeout:
+// the API and every app wait meanwhile (and systemd's start timeout is 90 s by default).
+constexpr milliseconds kMaxStopWait(30000);
 
 // The live processes of the recorded group (none once it has ended), or nullopt when the group
 // id now belongs to someone else. While one of its processes lives, a process group id cannot
@@ -81,6 +85,8 @@ bool Settle(Leftover* leftover, Clock::time_point now) {
 std::vector<Leftover> SignalLeftovers(const LedgerContents& ledger) {
   std::vector<Leftover> leftovers;
   for (const GroupRecord& group : ledger.groups) {
+    // berthd's own group (started from a shell whose job it was) is never a leftover.
+    if (group.pgid <= 1 || group.pgid == getpgrp()) continue;
     auto pids = MembersOf(group);
     if (!pids) {
       LogInfo("left process group " + std::to_string(group.pgid) + " alone: it is no longer " +
@@ -92,7 +98,8 @@ std::vector<Leftover> SignalLeftovers(const LedgerContents& ledger) {
     if (group.stop_signal != SIGCONT) kill(-group.pgid, SIGCONT);  // a stopped one must see it
     leftovers.push_back(Leftover{.group = group,
                                  .pids = std::move(*pids),
-                                 .deadline = Clock::now() + milliseconds(group.stop_timeout_ms)});
+                                 .deadline = Clock::now() + std::min(milliseconds(group.stop_timeout_ms),
+                                                                     kMaxStopWait)});
   }
   return leftovers;
 }
