@@ -18,6 +18,9 @@ namespace berth {
 namespace {
 
 constexpr long kSettleMs = 5;
+// How long a vanished apps.d may stay away before its apps go: a directory replaced by two
+// moves (mv apps.d apps.d.old; mv apps.d.new apps.d) is missing for a moment.
+constexpr long kGoneMs = 500;
 constexpr off_t kMaxFileBytes = 1 << 20;  // the API's body limit
 
 bool EndsWith(const std::string& text, const std::string& suffix) {
@@ -61,7 +64,8 @@ AppsDirectory::AppsDirectory(EventLoop* loop, Supervisor* supervisor, std::strin
       supervisor_(supervisor),
       dir_(std::move(dir)),
       watcher_(loop, [this](const std::string& file) { OnChange(file); }),
-      settle_(loop, [this] { ApplyPending(); }) {}
+      settle_(loop, [this] { ApplyPending(); }),
+      rescan_(loop, [this] { SyncAll(); }) {}
 
 void AppsDirectory::Scan() {
   if (mkdir(dir_.c_str(), 0755) == 0) LogInfo("created " + dir_ + " for app definition files");
@@ -93,7 +97,8 @@ void AppsDirectory::SyncAll() {
 void AppsDirectory::OnChange(const std::string& file) {
   if (file.empty()) {
     LogInfo("rescanning " + dir_);
-    loop_->Defer([this] { SyncAll(); });
+    struct stat st {};
+    rescan_.Start(stat(dir_.c_str(), &st) == 0 ? 0 : kGoneMs);
     return;
   }
   std::string name = AppNameForFile(file);

@@ -40,6 +40,7 @@ class AppsDirectory {
   // Names changed in the last few milliseconds: an editor's rename-then-write settles first.
   std::set<std::string> pending_;
   Timer settle_;
+  Timer rescan_;  // the whole directory, once it appeared or has stayed away for a moment
   bool watch_error_logged_ = false;
 };
 

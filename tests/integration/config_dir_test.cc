@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "tests/integration/berthd_harness.h"
 
 namespace berth::testing {
@@ -278,6 +280,29 @@ TEST(ConfigDirTest, AConfigDirMovedIntoPlaceIsApplied) {
   ASSERT_TRUE(
       Shell("mkdir " + berthd.root_dir() + "/etc && mv " + prepared + " " + berthd.config_dir()));
   EXPECT_TRUE(berthd.WaitForState("cfg-moved", "running")) << berthd.LastSeen();
+}
+
+TEST(ConfigDirTest, ReplacingAppsDWithTwoMovesRestartsNothing) {
+  // mv apps.d apps.d.old; mv apps.d.new apps.d: the directory is briefly missing, which must
+  // not read as "every file app was deleted".
+  BerthdProcess berthd;
+  auto running = StartWithFileApp(berthd, "cfg-swap");
+  ASSERT_TRUE(running) << berthd.LastSeen();
+  std::string apps = AppsDir(berthd), next = apps + ".new";
+  ASSERT_EQ(0, mkdir(next.c_str(), 0755));
+  ASSERT_TRUE(WriteFile(next + "/cfg-swap.json", SleepApp("cfg-swap").dump()));
+  ASSERT_EQ(0, rename(apps.c_str(), (apps + ".old").c_str()));
+  std::this_thread::sleep_for(milliseconds(50));  // the admin's second command
+  ASSERT_EQ(0, rename(next.c_str(), apps.c_str()));
+
+  // The app keeps its process the whole time.
+  EXPECT_FALSE(WaitUntil(
+      [&] {
+        nlohmann::json app = berthd.Get("/v1/apps/cfg-swap").json();
+        return AppState(app) != "running" || AppPid(app) != AppPid(*running);
+      },
+      milliseconds(2000)))
+      << berthd.Get("/v1/apps/cfg-swap").Describe();
 }
 
 TEST(ConfigDirTest, SighupRescansTheDirectory) {
