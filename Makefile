@@ -60,7 +60,7 @@ test:
 bench:
 	$(call install_missing,$(BENCH_DEPS))
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(BENCH_BUILD) -j$(JOBS) --target berthd berthctl berth-fetch
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target $(PROGRAMS)
 	BERTHD=$(CURDIR)/$(BENCH_BUILD)/berthd bench/run
 
 clean:
