@@ -27,8 +27,8 @@ bool ParseGroup(const std::string& line, GroupRecord* group) {
 
 }  // namespace
 
-ProcessGroupLedger::ProcessGroupLedger(std::string path)
-    : path_(std::move(path)), boot_id_(BootId()) {}
+ProcessGroupLedger::ProcessGroupLedger(std::string path, EventLoop* loop)
+    : path_(std::move(path)), loop_(loop), boot_id_(BootId()) {}
 
 std::string ProcessGroupLedger::PathIn(const std::string& runtime_dir) {
   return runtime_dir + "/process-groups";
@@ -64,7 +64,7 @@ void ProcessGroupLedger::Add(const std::string& app, pid_t pgid, int stop_signal
                                 .uid = leader->uid,
                                 .stop_signal = stop_signal,
                                 .stop_timeout_ms = static_cast<long>(stop_timeout_s * 1000)});
-  Save();
+  Changed();
 }
 
 void ProcessGroupLedger::Remove(pid_t pgid) {
@@ -72,7 +72,18 @@ void ProcessGroupLedger::Remove(pid_t pgid) {
                              [pgid](const GroupRecord& group) { return group.pgid == pgid; });
   if (gone == groups_.end()) return;
   groups_.erase(gone, groups_.end());
-  Save();
+  Changed();
+}
+
+void ProcessGroupLedger::Changed() {
+  if (!loop_) return Save();
+  if (save_queued_) return;
+  save_queued_ = true;
+  loop_->Defer([this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.expired()) return;
+    save_queued_ = false;
+    Save();
+  });
 }
 
 // Written on every start and end of an app's group, so no sync: the file only has to survive

@@ -6,8 +6,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "reactor/event_loop.h"
 
 namespace berth {
 
@@ -30,7 +33,9 @@ struct LedgerContents {
 
 class ProcessGroupLedger {
  public:
-  explicit ProcessGroupLedger(std::string path);
+  // With a loop, the file is rewritten once per loop turn however many groups started or
+  // ended in it (200 apps starting together write it once); without one, at every change.
+  explicit ProcessGroupLedger(std::string path, EventLoop* loop = nullptr);
 
   // <runtime dir>/process-groups.
   static std::string PathIn(const std::string& runtime_dir);
@@ -44,9 +49,14 @@ class ProcessGroupLedger {
   void Remove(pid_t pgid);
 
  private:
+  void Changed();
   void Save();
 
   std::string path_;
+  EventLoop* loop_;
+  bool save_queued_ = false;
+  // Guards the queued save when the ledger goes before the loop's deferred work runs.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::string boot_id_;
   std::vector<GroupRecord> groups_;
 };

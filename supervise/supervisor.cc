@@ -39,7 +39,7 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       deployments_(db),
       admin_(loop, reaper),
       deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram()},
-      groups_(ProcessGroupLedger::PathIn(paths_.runtime_dir)),
+      groups_(ProcessGroupLedger::PathIn(paths_.runtime_dir), loop),
       context_{loop, reaper, &admin_, &paths_, &bus_, &deploy_context_, &groups_} {
   reaper_->set_after_reap([this] {
     // An app may finish stopping here and be removed from apps_; its memory is freed only on
