@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "store/status.h"
+#include "base/status.h"
 
 namespace berth {
 

@@ -14,7 +14,7 @@
 
 #include "reactor/child_reaper.h"
 #include "reactor/event_loop.h"
-#include "store/status.h"
+#include "base/status.h"
 
 namespace berth {
 

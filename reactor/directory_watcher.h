@@ -9,7 +9,7 @@
 
 #include "reactor/event_loop.h"
 #include "reactor/handles.h"
-#include "store/status.h"
+#include "base/status.h"
 
 namespace berth {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "reactor/handles.h"
-#include "store/status.h"
+#include "base/status.h"
 
 namespace berth {
 

@@ -8,7 +8,7 @@
 
 #include "reactor/event_loop.h"
 #include "reactor/listeners.h"
-#include "store/status.h"
+#include "base/status.h"
 
 namespace berth {
 

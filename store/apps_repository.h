@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "store/database.h"
-#include "store/status.h"
+#include "base/status.h"
 
 namespace berth {
 

@@ -13,7 +13,7 @@
 #include <utility>
 #include <variant>
 
-#include "store/status.h"
+#include "base/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "store/status.h"
+#include "base/status.h"
 #include "supervise/log_ring.h"
 #include "supervise/start_limiter.h"
 

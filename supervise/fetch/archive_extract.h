@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/status.h"
+#include "base/status.h"
 #include "supervise/fetch/output.h"
 
 namespace berth {

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "store/status.h"
+#include "base/status.h"
 #include "supervise/fetch/fetch_job.h"
 #include "supervise/fetch/output.h"
 

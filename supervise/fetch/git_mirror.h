@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "store/status.h"
+#include "base/status.h"
 #include "supervise/fetch/git_handles.h"
 #include "supervise/fetch/output.h"
 

@@ -2,7 +2,7 @@
 // release directory) and "git-resolve" (fetch and resolve only).
 #pragma once
 
-#include "store/status.h"
+#include "base/status.h"
 #include "supervise/fetch/fetch_job.h"
 #include "supervise/fetch/output.h"
 

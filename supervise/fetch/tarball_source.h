@@ -1,7 +1,7 @@
 // The tarball job of berth-fetch: download, verify the sha256 when one is given, extract.
 #pragma once
 
-#include "store/status.h"
+#include "base/status.h"
 #include "supervise/fetch/fetch_job.h"
 #include "supervise/fetch/output.h"
 

@@ -1,5 +1,5 @@
 // Status and Result: expected failures as values, with a message a user can act on.
-// Lives in store/, the lowest layer, so every layer above can use it.
+// Lives in base/, below every layer: store, reactor, supervise, handlers and cli all use it.
 #pragma once
 
 #include <cassert>
