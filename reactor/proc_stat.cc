@@ -25,10 +25,16 @@ bool ParseStat(const std::string& text, ProcStat* stat) {
   std::istringstream fields(text.substr(close + 1));
   std::string skip;
   long ppid = 0, pgid = 0;
+  uint64_t utime = 0, stime = 0;
+  long vsize = 0, rss = 0;
   fields >> stat->state >> ppid >> pgid;
-  for (int field = 6; field < 22 && fields; ++field) fields >> skip;
-  fields >> stat->start_ticks;
+  for (int field = 6; field < 14 && fields; ++field) fields >> skip;
+  fields >> utime >> stime;
+  for (int field = 16; field < 22 && fields; ++field) fields >> skip;
+  fields >> stat->start_ticks >> vsize >> rss;
   stat->pgid = static_cast<pid_t>(pgid);
+  stat->cpu_ticks = utime + stime;
+  stat->rss_pages = rss > 0 ? static_cast<uint64_t>(rss) : 0;
   return static_cast<bool>(fields);
 }
 

@@ -1,5 +1,5 @@
 // What /proc says about a process: enough to tell whether it is the one we started (pids
-// and process group ids are reused), and the boot it belongs to.
+// and process group ids are reused), the boot it belongs to, and what it uses.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +17,8 @@ struct ProcStat {
   pid_t pgid = 0;
   uint64_t start_ticks = 0;  // field 22 of /proc/<pid>/stat: clock ticks after boot
   uid_t uid = 0;             // the real uid (Uid: in /proc/<pid>/status)
+  uint64_t cpu_ticks = 0;    // user + system time (fields 14 and 15), in clock ticks
+  uint64_t rss_pages = 0;    // resident set size (field 24), in pages
 };
 
 // nullopt when the process is gone (or /proc cannot be read).

@@ -1,14 +1,12 @@
 // The app state machine: starting, crash restarts, backoff, stopping.
 #include "supervise/app.h"
 
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "reactor/clock.h"
-#include "supervise/process_runtime.h"
 #include "supervise/release_plan.h"
 
 namespace berth {
@@ -22,6 +20,12 @@ long BackoffDelayMs(const Backoff& backoff, int failures) {
 
 nlohmann::json OrNull(const std::optional<int>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+// " (pid 42)" or " (container 0123456789ab)" for the log; "" before a start.
+std::string Describe(const RuntimeInfo& info) {
+  if (!info.container_id.empty()) return " (container " + info.container_id.substr(0, 12) + ")";
+  return info.pid ? " (pid " + std::to_string(info.pid) + ")" : "";
 }
 
 }  // namespace
@@ -40,16 +44,13 @@ App::App(AppContext* context, AppSpec spec, std::string source)
       logs_(spec_.log_ring),
       log_writer_(spec_.name) {
   Runtime::Events events;
-  events.started = [this](pid_t pid) { OnStarted(pid); };
+  events.started = [this](const RuntimeInfo& info) { OnStarted(info); };
   events.start_failed = [this](const std::string& error) { OnStartFailed(error); };
-  events.finished = [this](int wait_status) { OnFinished(wait_status); };
+  events.finished = [this](const RuntimeExit& exit) { OnFinished(exit); };
   events.lines = [this](LogStream stream, const std::vector<std::string_view>& lines) {
     OnLines(stream, lines);
   };
-  runtime_ = std::make_unique<ProcessRuntime>(
-      ProcessContext{context->loop, context->reaper, context->admin, context->paths,
-                     context->groups},
-      std::move(events));
+  runtime_ = (*context->runtimes)(spec_, std::move(events));
   runtime_->Prepare(spec_);
   EnsureDeployer();
 }
@@ -72,11 +73,11 @@ bool App::Transition(AppState to) {
   since_ms_ = WallClockMs();
   if (from == AppState::kBackoff) start_limited_until_ms_ = 0;
   LogInfo("app " + spec_.name + ": " + to_string(from) + " -> " + to_string(to) +
-          (pid_ ? " (pid " + std::to_string(pid_) + ")" : ""));
+          Describe(info_));
   bool ended = to == AppState::kExited || to == AppState::kFailed || to == AppState::kBackoff ||
                (to == AppState::kStopped && exit_code_);
   context_->bus->Publish(
-      TransitionEvent{spec_.name, from, to, since_ms_, pid_, ended ? exit_code_ : std::nullopt});
+      TransitionEvent{spec_.name, from, to, since_ms_, info_.pid, ended ? exit_code_ : std::nullopt});
   return true;
 }
 
@@ -155,6 +156,26 @@ void App::OnDeployed(const Status& status, bool switched) {
   if (switched && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
 }
 
+void App::Recover(std::function<void(bool adopted)> done) {
+  if (state_ != AppState::kStopped) return done(false);
+  runtime_->Recover(spec_, [this, done = std::move(done)](std::optional<RuntimeInfo> found) {
+    if (!found || state_ != AppState::kStopped || !Transition(AppState::kStarting))
+      return done(false);
+    LogInfo("app " + spec_.name + ": adopted what still ran" + Describe(*found));
+    info_ = *found;
+    ++starts_;
+    last_start_ms_ = WallClockMs();
+    OnStartWindowPassed();
+    done(true);
+  });
+}
+
+void App::Stats(Runtime::StatsFn done) {
+  if (state_ != AppState::kRunning && state_ != AppState::kStarting)
+    return done(Status::Unavailable("app '" + spec_.name + "' is not running"));
+  runtime_->Stats(std::move(done));
+}
+
 Status App::Redeploy(bool force) { return BeginDeploy("redeploy", force); }
 
 Status App::Rollback(const std::string& release) {
@@ -169,8 +190,8 @@ std::optional<int64_t> App::deploying() const {
   return deployer_ ? deployer_->running() : std::nullopt;
 }
 
-void App::OnStarted(pid_t pid) {
-  pid_ = pid;
+void App::OnStarted(const RuntimeInfo& info) {
+  info_ = info;
   ++starts_;
   last_start_ms_ = WallClockMs();
   if (spec_.start_seconds <= 0) return OnStartWindowPassed();
@@ -189,24 +210,24 @@ void App::OnStartFailed(const std::string& error) {
   if (state_ == AppState::kStarting) HandleStartFailure(false);
 }
 
-void App::OnFinished(int wait_status) {
+void App::OnFinished(const RuntimeExit& exit) {
   ++exits_;
-  exit_code_ = ExitCodeOf(wait_status);
+  exit_code_ = exit.exit_code;
   start_timer_.Stop();
-  bool clean = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
-  std::string how = DescribeWaitStatus(wait_status);
+  bool clean = exit.clean;
+  const std::string& how = exit.description;
   switch (state_) {
     case AppState::kStopping:
       return OnStopped();
     case AppState::kStarting:
       last_error_ = "exited during start_seconds: " + how;
       HandleStartFailure(clean);
-      pid_ = 0;
+      info_ = {};
       return;
     case AppState::kRunning:
       if (!clean) last_error_ = how;
       Transition(AppState::kExited);
-      pid_ = 0;
+      info_ = {};
       if (spec_.restart == RestartPolicy::kAlways ||
           (spec_.restart == RestartPolicy::kOnFailure && !clean))
         ScheduleRestart(0);
@@ -286,7 +307,7 @@ void App::BeginStop() {
 
 void App::OnStopped() {
   if (state_ == AppState::kStopping) Transition(AppState::kStopped);
-  pid_ = 0;
+  info_ = {};
   auto waiters = std::move(stop_waiters_);
   stop_waiters_.clear();
   for (auto& waiter : waiters) waiter();
@@ -344,7 +365,7 @@ void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines) 
 
 nlohmann::json App::StatusJson() const {
   nlohmann::json status = {{"state", to_string(state_)},
-                           {"pid", pid_ ? nlohmann::json(pid_) : nlohmann::json(nullptr)},
+                           {"pid", info_.pid ? nlohmann::json(info_.pid) : nlohmann::json(nullptr)},
                            {"since", FormatRfc3339(since_ms_)},
                            {"restarts", restarts_},
                            {"exit_code", OrNull(exit_code_)},
@@ -377,7 +398,7 @@ nlohmann::json App::ToJson() const {
 }
 
 App::Fingerprint App::CurrentFingerprint() const {
-  return {spec_version_, state_,        since_ms_,       pid_,     restarts_,  exit_code_,
+  return {spec_version_, state_,        since_ms_,       info_,    restarts_,  exit_code_,
           last_error_,   config_error_, launch_command_, release_, deploying(),
           start_limited_until_ms_};
 }

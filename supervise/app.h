@@ -18,22 +18,19 @@
 #include "supervise/event_bus.h"
 #include "supervise/isolation.h"
 #include "supervise/log_ring.h"
-#include "supervise/process_group_ledger.h"
 #include "supervise/runtime.h"
 #include "supervise/start_limiter.h"
 
 namespace berth {
 
-// What every app shares: the loop, the reaper, the admin command queue, paths, the bus and the
-// ledger of process groups.
+// What every app shares: the loop, paths, the bus, the deploy context and the factory that
+// builds each app's runtime for its kind.
 struct AppContext {
   EventLoop* loop;
-  ChildReaper* reaper;
-  AdminCommands* admin;
   const BerthPaths* paths;
   EventBus* bus;
   DeployContext* deploy;  // for apps with a source
-  ProcessGroupLedger* groups;
+  const RuntimeFactory* runtimes;
 };
 
 class App {
@@ -44,7 +41,8 @@ class App {
   const AppSpec& spec() const { return spec_; }
   const std::string& source() const { return source_; }
   AppState state() const { return state_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return info_.pid; }
+  const RuntimeInfo& runtime_info() const { return info_; }
   const LogRing& logs() const { return logs_; }
   uint64_t restarts() const { return restarts_; }
 
@@ -63,7 +61,11 @@ class App {
   Status Rollback(const std::string& release);
   // The deployment under way, if any.
   std::optional<int64_t> deploying() const;
-  void OnAnyReaped() { runtime_->OnAnyReaped(); }
+  // After berthd restarted: adopts what of the app still runs (then it is running, not
+  // restarted). `done` runs once with whether it was.
+  void Recover(std::function<void(bool adopted)> done);
+  // What the app uses now. Unavailable unless it runs.
+  void Stats(Runtime::StatsFn done);
   // Why the app's definition file was refused ("" once a good one arrived); shown as
   // status.last_error while set.
   void SetConfigError(std::string error) { config_error_ = std::move(error); }
@@ -84,9 +86,9 @@ class App {
   Status BeginDeploy(const std::string& trigger, bool force);
   void OnDeployed(const Status& status, bool switched);
   void EnsureDeployer();
-  void OnStarted(pid_t pid);
+  void OnStarted(const RuntimeInfo& info);
   void OnStartFailed(const std::string& error);
-  void OnFinished(int wait_status);
+  void OnFinished(const RuntimeExit& exit);
   void OnLines(LogStream stream, const std::vector<std::string_view>& lines);
   void OnStartWindowPassed();
   void HandleStartFailure(bool clean_exit);
@@ -103,7 +105,7 @@ class App {
     uint64_t spec_version;
     AppState state;
     int64_t since_ms;
-    pid_t pid;
+    RuntimeInfo info;
     uint64_t restarts;
     std::optional<int> exit_code;
     std::string last_error;
@@ -125,7 +127,7 @@ class App {
   std::unique_ptr<Runtime> runtime_;
   AppState state_ = AppState::kStopped;
   int64_t since_ms_;
-  pid_t pid_ = 0;
+  RuntimeInfo info_;
   std::optional<int> exit_code_;
   std::string last_error_;
   std::string config_error_;

@@ -2,6 +2,10 @@
 #include "supervise/process_runtime.h"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include "reactor/clock.h"
+#include "reactor/proc_stat.h"
 
 namespace berth {
 
@@ -10,7 +14,15 @@ ProcessRuntime::ProcessRuntime(ProcessContext context, Events events)
       events_(std::move(events)),
       stop_timer_(context.loop, [this] { OnStopTimeout(); }) {}
 
-ProcessRuntime::~ProcessRuntime() = default;
+void GroupWaiters::OnAnyReaped() {
+  // A runtime that finishes may end another's wait (or its app): walk a copy, and skip what
+  // left the set meanwhile.
+  std::set<ProcessRuntime*> snapshot = waiting_;
+  for (ProcessRuntime* runtime : snapshot)
+    if (waiting_.count(runtime)) runtime->OnAnyReaped();
+}
+
+ProcessRuntime::~ProcessRuntime() { context_.waiters->Remove(this); }
 
 void ProcessRuntime::Prepare(const AppSpec& spec) {
   AppIdentity identity = IdentityFor(*context_.paths, spec);
@@ -64,7 +76,9 @@ void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
   child_->set_on_exit([this] {
     if (!stopping_) kill(-group_, SIGKILL);
   });
-  events_.started(child_->pid());
+  last_cpu_ticks_ = 0;
+  last_sample_ms_ = MonotonicMs();
+  events_.started(RuntimeInfo{.pid = child_->pid()});
 }
 
 void ProcessRuntime::OnOutput(OutputStream stream, std::string_view data, bool eof) {
@@ -97,6 +111,7 @@ void ProcessRuntime::OnChildFinished(int wait_status) {
   wait_status_ = wait_status;
   if (stopping_ && kill(-group_, 0) == 0) {
     awaiting_group_ = true;
+    context_.waiters->Add(this);
     return;
   }
   Finish();
@@ -113,12 +128,40 @@ void ProcessRuntime::Finish() {
   // changed them); only the first start after Prepare() skips that.
   dirs_ready_ = false;
   awaiting_group_ = false;
+  context_.waiters->Remove(this);
   stopping_ = false;
   stop_timer_.Stop();
   context_.groups->Remove(group_);
   // We are inside the child's callback: release it on the next loop turn.
   context_.loop->Defer([child = std::shared_ptr<ChildProcess>(std::move(child_))] {});
-  events_.finished(wait_status_);
+  events_.finished(RuntimeExit::FromWaitStatus(wait_status_));
+}
+
+void ProcessRuntime::Stats(StatsFn done) {
+  static const long ticks_per_second = sysconf(_SC_CLK_TCK);
+  static const long page_size = sysconf(_SC_PAGESIZE);
+  RuntimeStats stats;
+  uint64_t ticks = 0, pages = 0, count = 0;
+  for (const ProcStat& member : ProcessesInGroup(group_)) {
+    if (member.state == 'Z') continue;
+    ticks += member.cpu_ticks;
+    pages += member.rss_pages;
+    ++count;
+  }
+  int64_t now = MonotonicMs();
+  // The first sample after a start measures from the start; members that left take their
+  // time with them, so the count may go down: then this sample says 0.
+  if (now > last_sample_ms_ && ticks >= last_cpu_ticks_) {
+    double busy_ms = (ticks - last_cpu_ticks_) * 1000.0 / ticks_per_second;
+    stats.cpu_percent = 100.0 * busy_ms / static_cast<double>(now - last_sample_ms_);
+  } else {
+    stats.cpu_percent = 0;
+  }
+  last_cpu_ticks_ = ticks;
+  last_sample_ms_ = now;
+  stats.memory_bytes = pages * page_size;
+  stats.pids = count;
+  done(std::move(stats));
 }
 
 }  // namespace berth

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 
 #include "reactor/child_process.h"
 #include "supervise/isolation.h"
@@ -11,12 +12,27 @@
 
 namespace berth {
 
+class ProcessRuntime;
+
+// The process runtimes waiting for the rest of a stopped app's process group to go: any reaped
+// child may have been its last member. The owner of the reaper calls OnAnyReaped().
+class GroupWaiters {
+ public:
+  void Add(ProcessRuntime* runtime) { waiting_.insert(runtime); }
+  void Remove(ProcessRuntime* runtime) { waiting_.erase(runtime); }
+  void OnAnyReaped();
+
+ private:
+  std::set<ProcessRuntime*> waiting_;
+};
+
 struct ProcessContext {
   EventLoop* loop;
   ChildReaper* reaper;
   AdminCommands* admin;
   const BerthPaths* paths;
   ProcessGroupLedger* groups;  // where each started group is recorded until it ends
+  GroupWaiters* waiters;
 };
 
 class ProcessRuntime : public Runtime {
@@ -27,8 +43,10 @@ class ProcessRuntime : public Runtime {
   void Prepare(const AppSpec& spec) override;
   void Start(const AppSpec& spec) override;
   bool Stop(int signo, double timeout_s) override;
-  pid_t pid() const override { return child_ ? child_->pid() : 0; }
-  void OnAnyReaped() override;
+  // CPU time and resident memory of the app's process group, from /proc.
+  void Stats(StatsFn done) override;
+  // A child was reaped: the group being waited for may be empty now.
+  void OnAnyReaped();
 
  private:
   void Launch(const AppSpec& spec, AppIdentity identity);
@@ -47,6 +65,9 @@ class ProcessRuntime : public Runtime {
   bool dirs_ready_ = false;  // set up by Prepare() (or the last start) and not touched since
   bool awaiting_group_ = false;
   int wait_status_ = 0;
+  // The previous Stats() sample, for CPU %: the group's CPU ticks and when they were read.
+  uint64_t last_cpu_ticks_ = 0;
+  int64_t last_sample_ms_ = 0;
   Timer stop_timer_;
   // Guards callbacks of work still running when this runtime is stopped or destroyed.
   std::shared_ptr<int> generation_ = std::make_shared<int>(0);

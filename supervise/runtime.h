@@ -1,29 +1,65 @@
-// Runtime: how one kind of app is started and stopped (processes now; containers and compose
-// stacks later). The App's state machine drives a Runtime and hears back through Events.
+// Runtime: how one kind of app is started, stopped, adopted and measured (processes now;
+// containers and compose stacks next). The App's state machine drives a Runtime and hears back
+// through Events; it never knows which kind it drives. Runtimes are built by a RuntimeFactory,
+// so tests can drive App and Supervisor with a fake one.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "supervise/app_spec.h"
 #include "supervise/log_ring.h"
 
 namespace berth {
 
+// What a started app runs as: a process (group leader) or a container.
+struct RuntimeInfo {
+  pid_t pid = 0;             // 0 when the app is not a process berthd started
+  std::string container_id;  // empty unless the app is a container
+  bool operator==(const RuntimeInfo&) const = default;
+};
+
+// How one run of an app ended.
+struct RuntimeExit {
+  int exit_code = -1;  // as a shell shows it: 0-255, 128+N after signal N; -1 when unknown
+  bool clean = false;  // ended with code 0
+  std::string description;  // "exited with code 3", "killed by signal KILL"
+
+  static RuntimeExit FromWaitStatus(int wait_status);
+  static RuntimeExit FromExitCode(int exit_code);
+};
+
+// What an app uses now. A field is empty when the kind cannot tell.
+struct RuntimeStats {
+  std::optional<double> cpu_percent;  // 100 = one core busy, since the previous sample
+  std::optional<uint64_t> memory_bytes;
+  std::optional<uint64_t> memory_limit_bytes;
+  std::optional<uint64_t> pids;
+  std::optional<uint64_t> net_rx_bytes, net_tx_bytes;
+  std::optional<uint64_t> block_read_bytes, block_write_bytes;
+};
+
 class Runtime {
  public:
   struct Events {
-    std::function<void(pid_t)> started;
+    std::function<void(const RuntimeInfo&)> started;
     std::function<void(const std::string& error)> start_failed;
-    // The app's process is gone (when stopping: its whole process group).
-    std::function<void(int wait_status)> finished;
+    // The app is gone (for a process being stopped: its whole process group).
+    std::function<void(const RuntimeExit&)> finished;
     // The lines of one read of the app's output; the views last only for the call.
     std::function<void(LogStream, const std::vector<std::string_view>& lines)> lines;
   };
+  using StatsFn = std::function<void(Result<RuntimeStats>)>;
+  // The app found still running (nullopt: nothing to adopt).
+  using RecoverFn = std::function<void(std::optional<RuntimeInfo>)>;
 
   virtual ~Runtime() = default;
   // The app was defined or redefined: do ahead what can be done now (directories), so that a
@@ -34,9 +70,15 @@ class Runtime {
   // Returns false when there is nothing to stop (then nothing more will be reported).
   // Otherwise sends `signo`, escalates to SIGKILL after `timeout_s`, and reports `finished`.
   virtual bool Stop(int signo, double timeout_s) = 0;
-  virtual pid_t pid() const = 0;
-  // Some child of berthd was reaped: a process group may have emptied.
-  virtual void OnAnyReaped() {}
+  // After berthd restarted: finds what of this app still runs and takes it over, so that it is
+  // not started twice. `done` runs once (maybe synchronously); after it reports an adoption,
+  // the runtime reports `lines` and `finished` as for a run it started. Nothing runs `done`
+  // after the runtime is destroyed.
+  virtual void Recover(const AppSpec&, RecoverFn done) { done(std::nullopt); }
+  // What the running app uses. REQUIRES: it runs (started was reported, finished was not).
+  virtual void Stats(StatsFn done) = 0;
 };
+
+using RuntimeFactory = std::function<std::unique_ptr<Runtime>(const AppSpec&, Runtime::Events)>;
 
 }  // namespace berth

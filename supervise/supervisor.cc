@@ -31,7 +31,8 @@ nlohmann::json* StoredToken(nlohmann::json* spec) {
 
 }  // namespace
 
-Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, BerthPaths paths)
+Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, BerthPaths paths,
+                       RuntimeFactory runtimes)
     : loop_(loop),
       reaper_(reaper),
       paths_(std::move(paths)),
@@ -40,14 +41,17 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       admin_(loop, reaper),
       deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram()},
       groups_(ProcessGroupLedger::PathIn(paths_.runtime_dir), loop),
-      context_{loop, reaper, &admin_, &paths_, &bus_, &deploy_context_, &groups_} {
-  reaper_->set_after_reap([this] {
-    // An app may finish stopping here and be removed from apps_; its memory is freed only on
-    // the next loop turn, so a snapshot of pointers stays valid.
-    std::vector<App*> snapshot;
-    for (auto& [name, app] : apps_) snapshot.push_back(app.get());
-    for (App* app : snapshot) app->OnAnyReaped();
-  });
+      runtimes_(runtimes ? std::move(runtimes) : DefaultRuntimes()),
+      context_{loop, &paths_, &bus_, &deploy_context_, &runtimes_} {
+  reaper_->set_after_reap([this] { group_waiters_.OnAnyReaped(); });
+}
+
+RuntimeFactory Supervisor::DefaultRuntimes() {
+  return [this](const AppSpec&, Runtime::Events events) -> std::unique_ptr<Runtime> {
+    return std::make_unique<ProcessRuntime>(
+        ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
+        std::move(events));
+  };
 }
 
 Supervisor::~Supervisor() { reaper_->set_after_reap(nullptr); }
@@ -79,8 +83,14 @@ Status Supervisor::Load() {
 void Supervisor::StartAutostartApps() {
   autostart_done_ = true;
   for (const auto& group : ByPriority(/*highest_first=*/false))
-    for (const std::string& name : group)
-      if (App* app = Find(name); app && app->spec().autostart) app->Start();
+    for (const std::string& name : group) {
+      App* app = Find(name);
+      if (!app) continue;
+      app->Recover([this, name](bool adopted) {
+        App* found = Find(name);
+        if (!adopted && found && found->spec().autostart && !IsBeingRemoved(name)) found->Start();
+      });
+    }
 }
 
 std::vector<std::vector<std::string>> Supervisor::ByPriority(bool highest_first) const {

@@ -16,17 +16,21 @@
 #include "store/secret_box.h"
 #include "supervise/app.h"
 #include "supervise/process_group_ledger.h"
+#include "supervise/process_runtime.h"
 
 namespace berth {
 
 class Supervisor {
  public:
-  Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, BerthPaths paths);
+  // `runtimes` builds each app's runtime; empty: the real one for each kind.
+  Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, BerthPaths paths,
+             RuntimeFactory runtimes = {});
   ~Supervisor();
 
   // Reads every stored app. A row that no longer parses is logged and left in place.
   Status Load();
-  // Starts the autostart apps; from then on a new autostart app starts as soon as it is defined.
+  // Adopts what of each app still runs after berthd restarted, then starts the autostart apps
+  // that were not adopted; from then on a new autostart app starts as soon as it is defined.
   void StartAutostartApps();
 
   App* Find(const std::string& name) const;
@@ -66,6 +70,8 @@ class Supervisor {
   // Stops groups[next], then the groups after it; `done` runs after the last.
   void StopGroups(std::vector<std::vector<std::string>> groups, size_t next,
                   std::function<void()> done);
+  // A ProcessRuntime for every app (containers and compose stacks come next).
+  RuntimeFactory DefaultRuntimes();
   Status CheckWritableByApi(const App* app) const;
   Status CheckPortFree(const AppSpec& spec) const;
   // A `user` the spec names must exist (and, when berthd is not root, be berthd's own).
@@ -91,6 +97,8 @@ class Supervisor {
   EventBus bus_;
   DeployContext deploy_context_;
   ProcessGroupLedger groups_;
+  GroupWaiters group_waiters_;
+  RuntimeFactory runtimes_;
   AppContext context_;
   std::map<std::string, std::unique_ptr<App>> apps_;
   std::set<std::string> removing_;

@@ -41,6 +41,19 @@ TEST(ProcStatTest, FindsTheMembersOfAGroup) {
   for (const ProcStat& process : members) EXPECT_EQ(getpgrp(), process.pgid);
 }
 
+TEST(ProcStatTest, CountsCpuTimeAndResidentMemory) {
+  volatile uint64_t spin = 0;
+  auto before = ReadProcStat(getpid());
+  ASSERT_TRUE(before);
+  while (ReadProcStat(getpid())->cpu_ticks < before->cpu_ticks + 2) ++spin;
+  auto after = ReadProcStat(getpid());
+  ASSERT_TRUE(after);
+  EXPECT_GE(after->cpu_ticks, before->cpu_ticks + 2);
+  EXPECT_GT(after->rss_pages, 0u);
+  // The resident set of this test is below 1 GiB: a wrong field would read as vsize or a flag.
+  EXPECT_LT(after->rss_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)), 1ull << 30);
+}
+
 TEST(ProcStatTest, AMissingProcessHasNoStatAndTheBootHasAnId) {
   EXPECT_FALSE(ReadProcStat(0));
   EXPECT_EQ(36u, BootId().size()) << BootId();

@@ -1,0 +1,21 @@
+// How a run ended, in the same words for every kind.
+#include "supervise/runtime.h"
+
+#include "reactor/child_process.h"
+
+namespace berth {
+
+RuntimeExit RuntimeExit::FromWaitStatus(int wait_status) {
+  int code = ExitCodeOf(wait_status);
+  return RuntimeExit{.exit_code = code,
+                     .clean = code == 0,
+                     .description = DescribeWaitStatus(wait_status)};
+}
+
+RuntimeExit RuntimeExit::FromExitCode(int exit_code) {
+  return RuntimeExit{.exit_code = exit_code,
+                     .clean = exit_code == 0,
+                     .description = "exited with code " + std::to_string(exit_code)};
+}
+
+}  // namespace berth
