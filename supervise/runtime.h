@@ -68,7 +68,8 @@ class Runtime {
   // Prepares and launches; reports `started` or `start_failed`, maybe synchronously.
   virtual void Start(const AppSpec& spec) = 0;
   // Returns false when there is nothing to stop (then nothing more will be reported).
-  // Otherwise sends `signo`, escalates to SIGKILL after `timeout_s`, and reports `finished`.
+  // Otherwise sends `signo`, escalates to SIGKILL after `timeout_s`, and reports `finished`
+  // (later, never from inside Stop()).
   virtual bool Stop(int signo, double timeout_s) = 0;
   // After berthd restarted: finds what of this app still runs and takes it over, so that it is
   // not started twice. `done` runs once (maybe synchronously); after it reports an adoption,

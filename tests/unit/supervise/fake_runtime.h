@@ -1,0 +1,95 @@
+// A Runtime that runs nothing: tests start, crash, stop and adopt "apps" by hand, and read
+// back what App and Supervisor asked of it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "reactor/event_loop.h"
+#include "supervise/runtime.h"
+
+namespace berth {
+
+class FakeRuntime;
+
+// Every fake runtime of a test, by app name, and the calls they got, in order.
+struct FakeWorld {
+  EventLoop* loop;  // where a stop ends
+  std::map<std::string, FakeRuntime*> runtimes;
+  std::vector<std::string> calls;  // "start web", "stop web 15 10", "recover web", "stats web"
+  std::set<std::string> still_running;  // what Recover() finds (as after a berthd restart)
+  std::set<std::string> failing;        // Start() reports start_failed for these
+  bool stop_at_once = true;  // Stop() reports `finished` on the next loop turn
+  pid_t next_pid = 1000;
+
+  RuntimeFactory Factory();
+  FakeRuntime* operator[](const std::string& app) { return runtimes.at(app); }
+};
+
+class FakeRuntime : public Runtime {
+ public:
+  FakeRuntime(FakeWorld* world, std::string app, Events events)
+      : world_(world), app_(std::move(app)), events_(std::move(events)) {
+    world_->runtimes[app_] = this;
+  }
+  ~FakeRuntime() override {
+    if (world_->runtimes[app_] == this) world_->runtimes.erase(app_);
+  }
+
+  void Start(const AppSpec&) override {
+    world_->calls.push_back("start " + app_);
+    if (world_->failing.count(app_)) return events_.start_failed("no such thing");
+    running_ = true;
+    events_.started(RuntimeInfo{.pid = world_->next_pid++});
+  }
+  bool Stop(int signo, double timeout_s) override {
+    if (!running_) return false;
+    world_->calls.push_back("stop " + app_ + " " + std::to_string(signo) + " " +
+                            std::to_string(static_cast<int>(timeout_s)));
+    if (world_->stop_at_once)
+      world_->loop->Defer([world = world_, app = app_, signo] {
+        if (world->runtimes.count(app)) world->runtimes[app]->Exit(128 + signo);
+      });
+    return true;
+  }
+  void Recover(const AppSpec&, RecoverFn done) override {
+    world_->calls.push_back("recover " + app_);
+    if (!world_->still_running.count(app_)) return done(std::nullopt);
+    running_ = true;
+    done(RuntimeInfo{.container_id = "c0ffee" + app_});
+  }
+  void Stats(StatsFn done) override {
+    world_->calls.push_back("stats " + app_);
+    RuntimeStats stats;
+    stats.cpu_percent = 12.5;
+    stats.memory_bytes = 4096;
+    done(stats);
+  }
+
+  // The app ends by itself (or after Stop()) with `code`.
+  void Exit(int code) {
+    running_ = false;
+    events_.finished(RuntimeExit::FromExitCode(code));
+  }
+  void Print(LogStream stream, std::vector<std::string_view> lines) {
+    events_.lines(stream, lines);
+  }
+  bool running() const { return running_; }
+
+ private:
+  FakeWorld* world_;
+  std::string app_;
+  Events events_;
+  bool running_ = false;
+};
+
+inline RuntimeFactory FakeWorld::Factory() {
+  return [this](const AppSpec& spec, Runtime::Events events) -> std::unique_ptr<Runtime> {
+    return std::make_unique<FakeRuntime>(this, spec.name, std::move(events));
+  };
+}
+
+}  // namespace berth
