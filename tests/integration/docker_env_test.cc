@@ -139,8 +139,8 @@ HttpResponse GetWithToken(const std::string& url, const std::string& token) {
 
 TEST(DockerEnv, TokenRegistryIssuesScopedTokensAndPagesTags) {
   TokenRegistry registry;
-  ASSERT_TRUE(registry.Start("bob", "secret-of-bob", {{"team/app", {"2.0", "1.0", "1.1"}},
-                                                     {"other", {"latest"}}}));
+  ASSERT_TRUE(registry.Start("bob", "secret-of-bob",
+                             {{"team/app", {"2.0", "1.0", "1.1"}}, {"other", {"latest"}}}));
   std::string tags_url = registry.url() + "/v2/team/app/tags/list";
   HttpResponse challenged = PerformRequest("GET", tags_url);
   EXPECT_EQ(401, challenged.status);
@@ -150,8 +150,8 @@ TEST(DockerEnv, TokenRegistryIssuesScopedTokensAndPagesTags) {
 
   std::string token_path = "/token?service=berth-test&scope=repository:team/app:pull";
   EXPECT_EQ(401, PerformRequest("GET", "http://bob:wrong@" + registry.host() + token_path).status);
-  HttpResponse issued = PerformRequest("GET", "http://bob:secret-of-bob@" + registry.host() +
-                                                  token_path);
+  HttpResponse issued =
+      PerformRequest("GET", "http://bob:secret-of-bob@" + registry.host() + token_path);
   ASSERT_EQ(200, issued.status) << issued.Describe();
   std::string token = issued.json().value("token", "");
   ASSERT_FALSE(token.empty()) << issued.body;

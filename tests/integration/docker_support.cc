@@ -111,8 +111,8 @@ bool ImageExists(const std::string& image) {
 ::testing::AssertionResult StartDockerd() {
   pid_t pid = StartDetached({kDockerd, "--storage-driver=vfs"}, kDockerdLog);
   if (pid < 0) return ::testing::AssertionFailure() << "cannot start " << kDockerd;
-  bool done = WaitUntil([&] { return DockerAnswers() || !ProcessAlive(pid); },
-                        kDockerdStartTimeout, milliseconds(100));
+  bool done = WaitUntil([&] { return DockerAnswers() || !ProcessAlive(pid); }, kDockerdStartTimeout,
+                        milliseconds(100));
   if (done && DockerAnswers()) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
          << "dockerd (pid " << pid << ") " << (done ? "exited" : "did not answer within 60 s")
@@ -122,7 +122,8 @@ bool ImageExists(const std::string& image) {
 
 // A root file system of busybox and its applets, with users root and nobody.
 void WriteRootfs(const std::string& root, const std::string& applets) {
-  for (const char* dir : {"/bin", "/etc", "/root", "/tmp", "/usr"}) fs::create_directories(root + dir);
+  for (const char* dir : {"/bin", "/etc", "/root", "/tmp", "/usr"})
+    fs::create_directories(root + dir);
   fs::permissions(root + "/tmp", fs::perms::all | fs::perms::sticky_bit);
   fs::copy_file(kBusybox, root + "/bin/busybox");
   std::istringstream names(applets);
@@ -166,12 +167,12 @@ void WriteRootfs(const std::string& root, const std::string& applets) {
 ::testing::AssertionResult EnsureDocker() {
   if (DockerAnswers()) return ::testing::AssertionSuccess();
   if (std::string missing = MissingProgram(kDockerd, "docker.io"); !missing.empty())
-    return ::testing::AssertionFailure() << "no Docker daemon answers on " << kDockerSocket
-                                         << " and " << missing;
+    return ::testing::AssertionFailure()
+           << "no Docker daemon answers on " << kDockerSocket << " and " << missing;
   FileLock lock(kSetupLock);
   if (!lock.held())
-    return ::testing::AssertionFailure() << "cannot lock " << kSetupLock << ": "
-                                         << strerror(errno) << " (the tests run as root)";
+    return ::testing::AssertionFailure()
+           << "cannot lock " << kSetupLock << ": " << strerror(errno) << " (the tests run as root)";
   // Another test process may have started it while this one waited for the lock.
   if (DockerAnswers()) return ::testing::AssertionSuccess();
   return StartDockerd();
@@ -182,14 +183,13 @@ void WriteRootfs(const std::string& root, const std::string& applets) {
   if (ImageExists(kTestImage)) return ::testing::AssertionSuccess();
   FileLock lock(kSetupLock);
   if (!lock.held())
-    return ::testing::AssertionFailure() << "cannot lock " << kSetupLock << ": "
-                                         << strerror(errno);
+    return ::testing::AssertionFailure() << "cannot lock " << kSetupLock << ": " << strerror(errno);
   if (ImageExists(kTestImage)) return ::testing::AssertionSuccess();
   return BuildTestImage();
 }
 
-HttpResponse DockerApi(const std::string& method, const std::string& path,
-                       const std::string& body, const HeaderLines& headers) {
+HttpResponse DockerApi(const std::string& method, const std::string& path, const std::string& body,
+                       const HeaderLines& headers) {
   return PerformRequest(method, "http://docker" + path, body, headers, kDockerSocket);
 }
 
@@ -229,15 +229,16 @@ PrivateRegistry::~PrivateRegistry() {
   registry_.Stop();
   if (::testing::Test::HasFailure()) {
     std::cerr << "----- docker-registry log -----\n"
-              << Tail(ReadFile(dir_.path() + "/registry.log")) << "----- end of registry log -----\n";
+              << Tail(ReadFile(dir_.path() + "/registry.log"))
+              << "----- end of registry log -----\n";
   }
   if (port_ != 0) RemovePulledImages();
 }
 
 ::testing::AssertionResult PrivateRegistry::Start(const std::string& username,
                                                   const std::string& password) {
-  for (auto [path, package] : {std::pair{kRegistry, "docker-registry"},
-                               std::pair{kHtpasswd, "apache2-utils"}}) {
+  for (auto [path, package] :
+       {std::pair{kRegistry, "docker-registry"}, std::pair{kHtpasswd, "apache2-utils"}}) {
     if (std::string missing = MissingProgram(path, package); !missing.empty())
       return ::testing::AssertionFailure() << missing;
   }
@@ -274,14 +275,17 @@ PrivateRegistry::~PrivateRegistry() {
                                        << Tail(ReadFile(log));
 }
 
+// JSON, which YAML reads as well.
 std::string PrivateRegistry::Config() const {
   const std::string& dir = dir_.path();
-  return "version: 0.1\n"
-         "log:\n  level: info\n"
-         "storage:\n  filesystem:\n    rootdirectory: " + dir + "/data\n"
-         "  delete:\n    enabled: true\n"
-         "http:\n  addr: " + host() + "\n  secret: berth-test\n"
-         "auth:\n  htpasswd:\n    realm: berth-test\n    path: " + dir + "/htpasswd\n";
+  nlohmann::json config = {
+      {"version", "0.1"},
+      {"log", {{"level", "info"}}},
+      {"storage",
+       {{"filesystem", {{"rootdirectory", dir + "/data"}}}, {"delete", {{"enabled", true}}}}},
+      {"http", {{"addr", host()}, {"secret", "berth-test"}}},
+      {"auth", {{"htpasswd", {{"realm", "berth-test"}, {"path", dir + "/htpasswd"}}}}}};
+  return config.dump(2) + "\n";
 }
 
 CommandResult PrivateRegistry::Login(const std::string& username, const std::string& password) {
@@ -346,16 +350,15 @@ TokenRegistry::~TokenRegistry() {
   std::string port_file = dir_.path() + "/port", log = dir_.path() + "/output.log";
   if (!server_.Start({kPython, TOKEN_REGISTRY_SCRIPT, dir_.path()}, {}, log))
     return ::testing::AssertionFailure() << "cannot start " << TOKEN_REGISTRY_SCRIPT;
-  if (!WaitUntil([&] { return fs::exists(port_file) || !server_.Running(); }) ||
-      !server_.Running())
+  if (!WaitUntil([&] { return fs::exists(port_file) || !server_.Running(); }) || !server_.Running())
     return ::testing::AssertionFailure() << TOKEN_REGISTRY_SCRIPT << " did not start:\n"
                                          << Tail(ReadFile(log));
   port_ = std::atoi(ReadFile(port_file).c_str());
   HttpResponse base = PerformRequest("GET", url() + "/v2/");
   if (base.status == 401 && base.header("www-authenticate").rfind("Bearer ", 0) == 0)
     return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "the token registry answers GET /v2/ with "
-                                       << base.Describe();
+  return ::testing::AssertionFailure()
+         << "the token registry answers GET /v2/ with " << base.Describe();
 }
 
 ::testing::AssertionResult TokenRegistry::SetRepositories(const Repositories& repositories) {
