@@ -246,15 +246,13 @@ void BerthdProcess::RemoveCreatedUsers() {
   for (const std::string& user : users) RunUserTool({"/usr/sbin/userdel", user});
 }
 
-HttpResponse BerthdProcess::Request(const std::string& method, const std::string& path,
-                                    const std::string& body, const HeaderLines& headers) {
+HttpResponse PerformRequest(const std::string& method, const std::string& url,
+                            const std::string& body, const HeaderLines& headers,
+                            const std::string& unix_socket) {
   EnsureCurlInitialised();
   HttpResponse response;
   CurlEasy curl(curl_easy_init());
   curl_slist* raw_list = nullptr;
-  if (!HasHeader(headers, "authorization")) {
-    raw_list = curl_slist_append(raw_list, ("Authorization: Bearer " + token_).c_str());
-  }
   bool has_body = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
   if (has_body && !HasHeader(headers, "content-type")) {
     raw_list = curl_slist_append(raw_list, "Content-Type: application/json");
@@ -263,9 +261,11 @@ HttpResponse BerthdProcess::Request(const std::string& method, const std::string
   for (const std::string& line : headers) raw_list = curl_slist_append(raw_list, line.c_str());
   CurlSlist header_list(raw_list);
 
-  std::string url = base_url() + path;
   HeaderSink sink;
+  if (!unix_socket.empty())
+    curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, unix_socket.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, header_list.get());
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 20000L);
@@ -286,12 +286,19 @@ HttpResponse BerthdProcess::Request(const std::string& method, const std::string
   response.headers = std::move(sink.headers);
   if (code != CURLE_OK) {
     response.transport_error = curl_easy_strerror(code);
-    if (pid_ > 0 && !ProcessAlive(pid_))
-      response.transport_error += " (berthd is no longer running)";
-    response.status = 0;
     return response;
   }
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &response.status);
+  return response;
+}
+
+HttpResponse BerthdProcess::Request(const std::string& method, const std::string& path,
+                                    const std::string& body, const HeaderLines& headers) {
+  HeaderLines all = headers;
+  if (!HasHeader(headers, "authorization")) all.push_back("Authorization: Bearer " + token_);
+  HttpResponse response = PerformRequest(method, base_url() + path, body, all);
+  if (response.status == 0 && pid_ > 0 && !ProcessAlive(pid_))
+    response.transport_error += " (berthd is no longer running)";
   return response;
 }
 

@@ -35,6 +35,13 @@ struct HttpResponse {
   std::string Describe() const;
 };
 
+// One HTTP request with libcurl to `url`, over the unix socket `unix_socket` when it is not
+// empty (the URL's host is then ignored). A body without a Content-Type line is sent as
+// application/json. Gives up after 20 s (status 0, transport_error set).
+HttpResponse PerformRequest(const std::string& method, const std::string& url,
+                            const std::string& body = "", const HeaderLines& headers = {},
+                            const std::string& unix_socket = "");
+
 // One berthd process with its own temp state and config directories.
 class BerthdProcess {
  public:

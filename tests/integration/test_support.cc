@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -129,6 +130,16 @@ std::vector<pid_t> AllPids() {
     if (pid > 0 && end != nullptr && *end == '\0') pids.push_back(static_cast<pid_t>(pid));
   }
   return pids;
+}
+
+ScratchDir::ScratchDir(const std::string& prefix) {
+  std::string name = "/tmp/" + prefix + "-XXXXXX";
+  if (mkdtemp(name.data()) != nullptr) path_ = name;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
 }
 
 std::string CommandResult::Describe() const {
@@ -248,6 +259,19 @@ int FreeTcpPort() {
   socklen_t length = sizeof address;
   if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
   return ntohs(address.sin_port);
+}
+
+std::string FindProgram(const std::string& name) {
+  const char* path = getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = (std::filesystem::path(dir) / name).string();
+    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return "";
 }
 
 bool IsRoot() { return geteuid() == 0; }

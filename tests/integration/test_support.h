@@ -43,6 +43,20 @@ class Fd {
   int fd_;
 };
 
+// A fresh directory /tmp/<prefix>-XXXXXX, removed with everything in it when the object goes
+// away. path() is "" when it could not be made.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix = "berth-test");
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // The result of running a program to completion.
 struct CommandResult {
   int exit_code = -1;  // 128 + signal when killed, -1 when it could not run or timed out
@@ -89,6 +103,9 @@ std::string ProcessCwd(pid_t pid);
 // A port nobody listens on right now: bound on 127.0.0.1:0, read, closed. Someone else may
 // take it before the caller's program binds it; a caller that can, retries then.
 int FreeTcpPort();
+
+// `name` in one of $PATH's directories, or "".
+std::string FindProgram(const std::string& name);
 
 // True when the tests run as root (isolation needs it).
 bool IsRoot();

@@ -18,29 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    char name[] = "/tmp/berth-units-XXXXXX";
-    if (mkdtemp(name) != nullptr) {
-      path_ = name;
-    }
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) {
-      fs::remove_all(path_, ignored);
-    }
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // The settings of a unit file as "Section.Key" -> values, in file order; comments dropped.
 using UnitSettings = std::map<std::string, std::vector<std::string>>;
 
@@ -104,20 +81,6 @@ std::string CmakeCommand() {
   return "/usr/bin/cmake";
 }
 
-// `name` in one of $PATH's directories, or "".
-std::string FindProgram(const std::string& name) {
-  const char* path = getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string candidate = (fs::path(dir) / name).string();
-    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return "";
-}
-
 // `cmake --install <build> --prefix <prefix>`, with DESTDIR set only when `destdir` is not "".
 CommandResult Install(const std::string& prefix, const std::string& destdir = "") {
   return RunCommand({CmakeCommand(), "--install", BuildDir(), "--prefix", prefix},
@@ -150,7 +113,7 @@ class UnitsTest : public ::testing::Test {
   }
 
  private:
-  ScratchDir scratch_;
+  ScratchDir scratch_{"berth-units"};
 };
 
 TEST_F(UnitsTest, InstallWithPrefixUsrPutsUnitsInLibSystemd) {
