@@ -191,7 +191,7 @@ class Deployer::Job {
     }
     if (!IsDirectory(workdir_))
       return Fail("subdir '" + spec_.source->subdir + "' is not a directory of the release");
-    plan_ = PlanInstall(workdir_, spec_.install);
+    plan_ = PlanInstall(workdir_, spec_.process()->install);
     NextInstallStep(0);
   }
 
