@@ -24,7 +24,7 @@ std::string Metrics::Render(const Supervisor& supervisor) const {
   out << "# HELP berth_app_up Whether the app is running (1) or not (0).\n"
          "# TYPE berth_app_up gauge\n";
   for (const auto& [name, app] : supervisor.apps())
-    out << "berth_app_up{app=\"" << name << "\",kind=\"" << to_string(app->spec().kind) << "\"} "
+    out << "berth_app_up{app=\"" << name << "\",kind=\"" << to_string(app->spec().kind()) << "\"} "
         << (app->state() == AppState::kRunning ? 1 : 0) << "\n";
   out << "# HELP berth_app_restarts_total Automatic restarts of the app.\n"
          "# TYPE berth_app_restarts_total counter\n";

@@ -118,10 +118,10 @@ AppSpec App::LaunchSpec() {
   std::optional<Release> release = deployer_->Current(spec_);
   if (!release) return spec_;
   AppSpec launch = spec_;
-  StartPlan start = PlanStart(release->workdir, spec_);
-  launch.command = start.argv;
-  launch.shell_command = start.shell;
-  launch.directory = release->workdir;
+  StartPlan start = PlanStart(release->workdir, *spec_.process());
+  launch.process()->command = start.argv;
+  launch.process()->shell_command = start.shell;
+  launch.process()->directory = release->workdir;
   InstallPlan install = PlanInstall(release->workdir, InstallSpec{InstallSpec::Mode::kNone});
   std::string path = launch.env.count("PATH") ? launch.env["PATH"] : kDefaultAppPath;
   for (auto it = install.path_dirs.rbegin(); it != install.path_dirs.rend(); ++it)

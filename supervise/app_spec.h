@@ -1,20 +1,26 @@
 // AppSpec: what an app is (API.md "App"): parsed and validated from JSON, serialised back in
 // canonical form. The same JSON is the body of PUT /v1/apps/{name} and an apps.d file.
+// The fields every kind shares live in AppSpec itself; what only one kind has lives in its
+// part (ProcessSpec in process_spec.h, ContainerSpec), held in AppSpec::part.
 #pragma once
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "base/status.h"
 #include "supervise/log_ring.h"
+#include "supervise/process_spec.h"
 #include "supervise/start_limiter.h"
 
 namespace berth {
 
-enum class AppKind { kProcess };
+// In the order of AppSpec::Part's alternatives.
+enum class AppKind { kProcess, kContainer };
 enum class RestartPolicy { kAlways, kOnFailure, kNever };
 
 const char* to_string(AppKind kind);
@@ -39,29 +45,19 @@ struct SourceSpec {
   bool operator==(const SourceSpec&) const = default;
 };
 
-// How a deployed release is installed: detected from its files, not at all, or a command.
-struct InstallSpec {
-  enum class Mode { kAuto, kNone, kCommand };
-  Mode mode = Mode::kAuto;
-  std::vector<std::string> command;  // argv; for a string, {"/bin/sh", "-c", text}
-  bool shell_command = false;
-  std::optional<std::vector<std::string>> options;  // replace npm's default flags
-  bool operator==(const InstallSpec&) const = default;
+// The part of a container app (Docker). No fields yet, and the parser does not accept the
+// kind yet.
+struct ContainerSpec {
+  bool operator==(const ContainerSpec&) const = default;
 };
 
 inline constexpr char kMaskedSecret[] = "***";
 
 struct AppSpec {
+  using Part = std::variant<ProcessSpec, ContainerSpec>;
+
   std::string name;
-  AppKind kind = AppKind::kProcess;
-  // argv; for a string command, {"/bin/sh", "-c", text}. May be empty for an app with a
-  // source: the command is then chosen from the release's files.
-  std::vector<std::string> command;
-  bool shell_command = false;  // the command was given as a string
-  std::string directory;       // empty: <state>/apps/<name>
-  std::string user;            // empty: the default for how berthd runs
   std::map<std::string, std::string> env;
-  std::optional<int> port;
   bool autostart = true;
   RestartPolicy restart = RestartPolicy::kOnFailure;
   double start_seconds = 1;
@@ -75,27 +71,46 @@ struct AppSpec {
   // supervisord's order: lower starts first and stops last; apps of equal priority start and
   // stop together.
   int priority = 999;
-  std::optional<SourceSpec> source;
-  InstallSpec install;
+  std::optional<SourceSpec> source;  // deploys from Git or a tarball
+  Part part;                         // what only this kind of app has; a process by default
+
+  // The kind is that of the part: there is no other record of it.
+  AppKind kind() const { return static_cast<AppKind>(part.index()); }
+  // The process part, or nullptr for an app of another kind.
+  const ProcessSpec* process() const { return std::get_if<ProcessSpec>(&part); }
+  ProcessSpec* process() { return std::get_if<ProcessSpec>(&part); }
+  // The container part, or nullptr for an app of another kind.
+  const ContainerSpec* container() const { return std::get_if<ContainerSpec>(&part); }
+  ContainerSpec* container() { return std::get_if<ContainerSpec>(&part); }
 
   bool operator==(const AppSpec&) const = default;
 };
 
+static_assert(std::is_same_v<
+              std::variant_alternative_t<static_cast<size_t>(AppKind::kProcess), AppSpec::Part>,
+              ProcessSpec>);
+static_assert(std::is_same_v<
+              std::variant_alternative_t<static_cast<size_t>(AppKind::kContainer), AppSpec::Part>,
+              ContainerSpec>);
+
 // True for names matching ^[a-z][a-z0-9-]{0,31}$.
 bool IsValidAppName(std::string_view name);
 
-// Validates `json` as an app definition. `name` is the name from the URL or file name; a
-// "name" in the body must match it. Read-only members of responses ("source", "status") are
-// accepted and ignored, so a GET body can be PUT back.
+// Validates `json` as an app definition: the common fields, then those of its kind (a field of
+// another kind is an unknown field). Only kind "process" is accepted so far. `name` is the name
+// from the URL or file name; a "name" in the body must match it. Read-only members of
+// responses ("source", "status", "defined_by") are accepted and ignored, so a GET body can be
+// PUT back.
 Result<AppSpec> ParseAppSpec(const nlohmann::json& json, const std::string& name);
 
 // The canonical JSON of a spec, every field present. Secrets (a source's token) read "***"
 // unless `reveal_secrets`.
 nlohmann::json AppSpecToJson(const AppSpec& spec, bool reveal_secrets = false);
 
-// True when going from `a` to `b` changes how the app runs, so a running app must restart.
+// True when going from `a` to `b` changes how the app runs, so a running app must restart: a
+// change of kind, env, what is deployed, or what its part says about running.
 bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b);
-// True when going from `a` to `b` needs a new deployment (other code or install).
+// True when going from `a` to `b` needs a new deployment (another kind, source or install).
 bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b);
 
 // The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.

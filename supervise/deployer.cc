@@ -1,5 +1,5 @@
-// Deployments as a chain of child processes: fetch (berth-fetch), install steps, then the
-// switch of `current`, with the log flushed to the store as it grows.
+// Deployments as a chain of child processes: fetch (berth-fetch), the prepare steps of the
+// app's kind, then its activation, with the log flushed to the store as it grows.
 #include "supervise/deployer.h"
 
 #include <dirent.h>
@@ -16,7 +16,6 @@
 #include "reactor/child_process.h"
 #include "reactor/clock.h"
 #include "reactor/log.h"
-#include "supervise/release_plan.h"
 
 namespace berth {
 namespace {
@@ -48,14 +47,12 @@ std::vector<int64_t> ReleaseIds(const std::string& root) {
   return ids;
 }
 
-// Points <root>/current at releases/<id>, atomically (a new link renamed over the old one).
-Status PointCurrentAt(const std::string& root, const std::string& id) {
-  std::string link = root + "/current", temp = root + "/.current.new";
-  unlink(temp.c_str());
-  if (symlink(("releases/" + id).c_str(), temp.c_str()) != 0 ||
-      rename(temp.c_str(), link.c_str()) != 0)
-    return Status::IOError("cannot point " + link + " at release " + id + ": " + strerror(errno));
-  return Status::Ok();
+// Release `id` of the app whose files are under `root`.
+Release ReleaseIn(const std::string& root, const std::string& id, const AppSpec& spec) {
+  std::string dir = root + "/releases/" + id;
+  std::string workdir = dir;
+  if (spec.source && !spec.source->subdir.empty()) workdir += "/" + spec.source->subdir;
+  return {id, dir, workdir};
 }
 
 // The job description berth-fetch reads on its stdin.
@@ -93,10 +90,12 @@ std::string AppRootDir(const BerthPaths& paths, const std::string& app) {
 // job is still alive through `alive_`.
 class Deployer::Job {
  public:
-  Job(Deployer* owner, const AppSpec& spec, std::string trigger, bool force, DoneFn done)
+  Job(Deployer* owner, const AppSpec& spec, std::unique_ptr<ReleaseActivator> activator,
+      std::string trigger, bool force, DoneFn done)
       : owner_(owner),
         context_(owner->context_),
         spec_(spec),
+        activator_(std::move(activator)),
         trigger_(std::move(trigger)),
         force_(force),
         done_(std::move(done)),
@@ -165,8 +164,9 @@ class Deployer::Job {
 
   void RunFetch(bool resolve_only, StepDone next) {
     release_ = std::to_string(id_);
-    dir_ = root_ + "/releases/" + release_;
-    workdir_ = spec_.source->subdir.empty() ? dir_ : dir_ + "/" + spec_.source->subdir;
+    Release release = ReleaseIn(root_, release_, spec_);
+    dir_ = release.dir;
+    workdir_ = release.workdir;
     LogLine(std::string("==> ") + (resolve_only ? "checking " : "fetching ") + spec_.source->url +
             (spec_.source->ref.empty() ? "" : " (" + spec_.source->ref + ")"));
     auto in = StdinHolding(FetchJob(*spec_.source, root_, dir_, resolve_only).dump());
@@ -191,23 +191,28 @@ class Deployer::Job {
     }
     if (!IsDirectory(workdir_))
       return Fail("subdir '" + spec_.source->subdir + "' is not a directory of the release");
-    plan_ = PlanInstall(workdir_, spec_.install);
-    NextInstallStep(0);
+    plan_ = activator_->Prepare(workdir_);
+    NextPrepareStep(0);
   }
 
-  void NextInstallStep(int wait_status) {
+  void NextPrepareStep(int wait_status) {
     if (step_ > 0 && !StepSucceeded(wait_status, plan_.steps[step_ - 1].what)) return;
-    if (step_ == plan_.steps.size()) return SwitchTo(release_);
+    if (step_ == plan_.steps.size()) return Activate(release_);
     const InstallStep& step = plan_.steps[step_++];
     LogLine("==> " + step.what);
-    RunStep(step.argv, workdir_, -1, &Job::NextInstallStep);
+    RunStep(step.argv, workdir_, -1, &Job::NextPrepareStep);
   }
 
-  void SwitchTo(const std::string& release) {
-    if (Status s = PointCurrentAt(root_, release); !s.ok()) return Fail(s.message());
-    LogLine("==> serving release " + release);
-    Prune(release);
-    Finish(DeployOutcome::kSucceeded, "", true);
+  void Activate(const std::string& release) {
+    std::weak_ptr<int> alive = alive_;
+    activator_->Activate(root_, ReleaseIn(root_, release, spec_),
+                         [this, alive, release](const Status& status) {
+                           if (!alive.lock()) return;
+                           if (!status.ok()) return Fail(status.message());
+                           LogLine("==> serving release " + release);
+                           Prune(release);
+                           Finish(DeployOutcome::kSucceeded, "", true);
+                         });
   }
 
   void RollBack(const std::string& target) {
@@ -217,7 +222,7 @@ class Deployer::Job {
     revision_recorded_ = true;
     context_->deployments->SetRelease(id_, target);
     release_ = target;
-    SwitchTo(target);
+    Activate(target);
   }
 
   // Removes all but the newest releases, never the serving one.
@@ -390,6 +395,7 @@ class Deployer::Job {
   Deployer* owner_;
   DeployContext* context_;
   AppSpec spec_;
+  std::unique_ptr<ReleaseActivator> activator_;
   std::string trigger_;
   bool force_;
   DoneFn done_;
@@ -426,8 +432,7 @@ std::optional<Release> Deployer::Current(const AppSpec& spec) const {
   if (n <= 0) return std::nullopt;
   std::string link(target, n);
   if (link.rfind("releases/", 0) != 0) return std::nullopt;
-  Release release{link.substr(9), root + "/" + link, root + "/" + link};
-  if (spec.source && !spec.source->subdir.empty()) release.workdir += "/" + spec.source->subdir;
+  Release release = ReleaseIn(root, link.substr(9), spec);
   if (!IsDirectory(release.dir)) return std::nullopt;
   return release;
 }
@@ -440,8 +445,17 @@ std::optional<int64_t> Deployer::running() const {
 Status Deployer::Deploy(const AppSpec& spec, const std::string& trigger, bool force, DoneFn done) {
   if (!spec.source) return Status::Conflict("app '" + app_ + "' has no source to deploy");
   if (job_) return Status::Conflict("a deployment of '" + app_ + "' is already running");
-  job_ = std::make_unique<Job>(this, spec, trigger, force, std::move(done));
-  Status begun = job_->Begin("");
+  return StartJob(spec, trigger, force, "", std::move(done));
+}
+
+Status Deployer::StartJob(const AppSpec& spec, const std::string& trigger, bool force,
+                          const std::string& rollback_to, DoneFn done) {
+  std::unique_ptr<ReleaseActivator> activator = MakeReleaseActivator(spec);
+  if (!activator)
+    return Status::Conflict("app '" + app_ + "' is a " + to_string(spec.kind()) +
+                            " app, which cannot deploy from a source yet");
+  job_ = std::make_unique<Job>(this, spec, std::move(activator), trigger, force, std::move(done));
+  Status begun = job_->Begin(rollback_to);
   if (!begun.ok()) job_.reset();
   return begun;
 }
@@ -473,10 +487,7 @@ Status Deployer::Rollback(const AppSpec& spec, const std::string& release, DoneF
   if (job_) return Status::Conflict("a deployment of '" + app_ + "' is already running");
   auto target = RollbackTarget(spec, release);
   if (!target.ok()) return target.status();
-  job_ = std::make_unique<Job>(this, spec, "rollback", true, std::move(done));
-  Status begun = job_->Begin(*target);
-  if (!begun.ok()) job_.reset();
-  return begun;
+  return StartJob(spec, "rollback", true, *target, std::move(done));
 }
 
 void Deployer::Finished() {

@@ -1,7 +1,10 @@
 // Deployer: the deployments of one app with a source. A deployment fetches the source into a
-// new release directory (berth-fetch, as the app's user), installs it (release_plan), points
-// `current` at it and reports back so the app restarts; a step that fails leaves the serving
-// release alone. Every step is a child process whose output goes to the deployment's log.
+// new release directory (berth-fetch, as the app's user), then hands the release to the
+// ReleaseActivator of the app's kind (release_activator.h): its prepare steps run (a process
+// app's install), then it activates the release (a process app's `current` points at it), and
+// the deployment reports back so the app restarts; a step that fails leaves the serving release
+// alone. Every fetch and prepare step is a child process whose output goes to the deployment's
+// log.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +19,7 @@
 #include "supervise/app_spec.h"
 #include "supervise/event_bus.h"
 #include "supervise/isolation.h"
+#include "supervise/release_activator.h"
 
 namespace berth {
 
@@ -27,13 +31,6 @@ struct DeployContext {
   EventBus* bus;
   DeploymentsRepository* deployments;
   std::string fetch_program;  // berth-fetch
-};
-
-// The release an app runs from: <app dir>/releases/<id>, its workdir the source's subdir.
-struct Release {
-  std::string id;
-  std::string dir;
-  std::string workdir;
 };
 
 // Kept releases, the serving one included.
@@ -53,14 +50,18 @@ class Deployer {
   std::optional<int64_t> running() const;
 
   // Starts a deployment of `spec`. Without `force` it stops early ("skipped") when the source's
-  // revision is the one the current release came from. Conflict while another one runs.
+  // revision is the one the current release came from. Conflict while another one runs, and
+  // for a kind without a ReleaseActivator (only processes have one so far: the fetch and the
+  // prepare steps run as a process app's user, in its dirs).
   Status Deploy(const AppSpec& spec, const std::string& trigger, bool force, DoneFn done);
-  // Points `current` back at `release`, or at the newest good release before the current one
-  // when `release` is empty.
+  // Activates `release` again (a process app's `current` points back at it), or the newest
+  // good release before the current one when `release` is empty.
   Status Rollback(const AppSpec& spec, const std::string& release, DoneFn done);
 
  private:
   class Job;
+  Status StartJob(const AppSpec& spec, const std::string& trigger, bool force,
+                  const std::string& rollback_to, DoneFn done);
   void Finished();
   Result<std::string> RollbackTarget(const AppSpec& spec, const std::string& wanted) const;
 

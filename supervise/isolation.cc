@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 
 #include "reactor/clock.h"
@@ -52,6 +53,12 @@ Status OwnedDir(const std::string& path, mode_t mode, const AppIdentity& identit
   return Status::Ok();
 }
 
+// Users and directories are what a native process has: every AppSpec here is a process app.
+const ProcessSpec& ProcessOf(const AppSpec& spec) {
+  assert(spec.process());
+  return *spec.process();
+}
+
 }  // namespace
 
 std::string DefaultUserName(const std::string& app_name) {
@@ -69,19 +76,20 @@ std::string DefaultUserName(const std::string& app_name) {
 
 AppDirs DirsFor(const BerthPaths& paths, const AppSpec& spec) {
   std::string run = paths.runtime_dir + "/apps/" + spec.name;
-  std::string home =
-      spec.directory.empty() ? paths.state_dir + "/apps/" + spec.name : spec.directory;
+  const std::string& directory = ProcessOf(spec).directory;
+  std::string home = directory.empty() ? paths.state_dir + "/apps/" + spec.name : directory;
   return {home, run + "/tmp", run + "/cache", run};
 }
 
 AppIdentity IdentityFor(const BerthPaths& paths, const AppSpec& spec) {
   AppIdentity identity;
+  const std::string& user = ProcessOf(spec).user;
   if (!paths.as_root) {
-    identity.user = spec.user;  // must be berthd's own user; checked at lookup
+    identity.user = user;  // must be berthd's own user; checked at lookup
     return identity;
   }
-  identity.user = spec.user.empty() ? DefaultUserName(spec.name) : spec.user;
-  identity.default_user = spec.user.empty();
+  identity.user = user.empty() ? DefaultUserName(spec.name) : user;
+  identity.default_user = user.empty();
   return identity;
 }
 
@@ -175,7 +183,7 @@ Status LookupIdentity(AppIdentity* identity) {
 Status PrepareDirs(const BerthPaths& paths, const AppSpec& spec, const AppIdentity& identity,
                    const AppDirs& dirs) {
   // A directory the admin named is used as it is; berth's own gets berth's modes.
-  if (spec.directory.empty()) {
+  if (ProcessOf(spec).directory.empty()) {
     if (Status s = OwnedDir(dirs.home, 0750, identity); !s.ok()) return s;
   } else {
     struct stat st {};
@@ -200,7 +208,7 @@ std::vector<std::string> AppEnvironment(const BerthPaths& paths, const AppSpec& 
       {"PATH", kDefaultPath},         {"HOME", dirs.home},      {"TMPDIR", dirs.tmp},
       {"XDG_CACHE_HOME", dirs.cache}, {"HOST", paths.app_host}, {"BERTH_APP", spec.name}};
   if (!identity.user.empty()) env["USER"] = env["LOGNAME"] = identity.user;
-  if (spec.port) env["PORT"] = std::to_string(*spec.port);
+  if (const std::optional<int>& port = ProcessOf(spec).port) env["PORT"] = std::to_string(*port);
   for (const auto& [key, value] : spec.env) env[key] = value;
   std::vector<std::string> out;
   out.reserve(env.size());

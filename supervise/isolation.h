@@ -1,5 +1,6 @@
 // Isolation of an app: the UNIX user it runs as (a system user svc_<name> created on demand
-// when berthd is root) and its private directories.
+// when berthd is root) and its private directories. These are what a native process has:
+// REQUIRES of every function taking an AppSpec: a process app (spec.process()).
 #pragma once
 
 #include <sys/types.h>

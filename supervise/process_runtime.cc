@@ -55,7 +55,7 @@ void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
     dirs_ready_ = true;
   }
   SpawnOptions options;
-  options.argv = spec.command;
+  options.argv = spec.process()->command;
   options.env = AppEnvironment(*context_.paths, spec, identity, dirs);
   options.cwd = dirs.home;
   options.uid = identity.uid;

@@ -189,9 +189,9 @@ Status SetPortAndName(const Candidate& c, AppSpec* spec) {
     if (!port)
       return Status::Invalid(c.port.var + " '" + c.port.value +
                              "' is not a number from 1 to 65535");
-    spec->port = *port;
+    spec->process()->port = *port;
   } else if (c.default_port != 0) {
-    spec->port = c.default_port;
+    spec->process()->port = c.default_port;
   }
   if (!c.name.value.empty() && !IsValidAppName(c.name.value))
     return Status::Invalid(c.name.var + " '" + c.name.value +
@@ -207,19 +207,20 @@ Status SetPortAndName(const Candidate& c, AppSpec* spec) {
 
 Result<AppSpec> BuildSpec(const Candidate& c) {
   AppSpec spec;
-  spec.kind = AppKind::kProcess;
+  spec.part = ProcessSpec{};
   spec.autostart = true;
   if (Status s = SetSource(c, &spec); !s.ok()) return s;
   if (Status s = SetPortAndName(c, &spec); !s.ok()) return s;
-  spec.user = c.user.value;
+  ProcessSpec& process = *spec.process();
+  process.user = c.user.value;
   if (!c.cmd.value.empty()) {
-    spec.command = ShellCommand(c.cmd.value);
-    spec.shell_command = true;
+    process.command = ShellCommand(c.cmd.value);
+    process.shell_command = true;
   }
   if (!c.install_cmd.value.empty()) {
-    spec.install.mode = InstallSpec::Mode::kCommand;
-    spec.install.command = ShellCommand(c.install_cmd.value);
-    spec.install.shell_command = true;
+    process.install.mode = InstallSpec::Mode::kCommand;
+    process.install.command = ShellCommand(c.install_cmd.value);
+    process.install.shell_command = true;
   }
   // Through the JSON form, so that every check of ParseAppSpec applies here too.
   return ParseAppSpec(AppSpecToJson(spec, /*reveal_secrets=*/true), spec.name);
@@ -233,14 +234,14 @@ class Provisioner {
     if (!spec.ok()) return Error(c, spec.status().message());
     if (auto it = name_owners_.find(spec->name); it != name_owners_.end())
       return Error(c, "name '" + spec->name + "' is already taken by " + it->second);
-    if (spec->port) {
-      if (auto it = port_owners_.find(*spec->port); it != port_owners_.end())
-        return Error(c,
-                     "port " + std::to_string(*spec->port) + " is already taken by " + it->second);
+    const std::optional<int>& port = spec->process()->port;  // every provisioned app is a process
+    if (port) {
+      if (auto it = port_owners_.find(*port); it != port_owners_.end())
+        return Error(c, "port " + std::to_string(*port) + " is already taken by " + it->second);
     }
     std::string owner = c.label + " (app '" + spec->name + "')";
     name_owners_[spec->name] = c.label;
-    if (spec->port) port_owners_[*spec->port] = owner;
+    if (port) port_owners_[*port] = owner;
     result_.apps.push_back(std::move(spec).value());
   }
   void Error(const Candidate& c, const std::string& problem) {

@@ -237,9 +237,10 @@ std::string ShellText(const std::vector<std::string>& argv) {
   return text;
 }
 
-StartPlan GivenCommand(const AppSpec& spec) {
-  bool shell = spec.shell_command && spec.command.size() == 3;
-  return {spec.command, shell, shell ? spec.command[2] : ShellText(spec.command), "command"};
+StartPlan GivenCommand(const ProcessSpec& process) {
+  bool shell = process.shell_command && process.command.size() == 3;
+  return {process.command, shell, shell ? process.command[2] : ShellText(process.command),
+          "command"};
 }
 
 StartPlan ShellPlan(const std::string& script, std::string text, std::string reason) {
@@ -268,9 +269,9 @@ InstallPlan PlanInstall(const std::string& workdir, const InstallSpec& install) 
   return plan;
 }
 
-StartPlan PlanStart(const std::string& workdir, const AppSpec& spec) {
-  if (!spec.command.empty()) {
-    return GivenCommand(spec);
+StartPlan PlanStart(const std::string& workdir, const ProcessSpec& process) {
+  if (!process.command.empty()) {
+    return GivenCommand(process);
   }
   ReleaseTree tree(workdir);
   for (const char* script : {"server.js", "index.js"}) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "supervise/app_spec.h"
+#include "supervise/process_spec.h"
 
 namespace berth {
 
@@ -60,8 +60,8 @@ struct StartPlan {
 // workdir is made absolute against the current directory.
 InstallPlan PlanInstall(const std::string& workdir, const InstallSpec& install);
 
-// The start command of the app running in `workdir`, first match wins:
-//   spec.command non-empty      spec.command as given                    reason "command"
+// The start command of the process app running in `workdir`, first match wins:
+//   process.command non-empty   process.command as given                 reason "command"
 //   server.js                   node server.js                           "server.js found"
 //   index.js                    node index.js                            "index.js found"
 //   package.json with a         npm start                                "package.json has a
@@ -75,6 +75,6 @@ InstallPlan PlanInstall(const std::string& workdir, const InstallSpec& install);
 //                                                                         files"
 // A package.json that does not parse, or is over 4 MiB, has no start script. Files are
 // judged as in PlanInstall. Never throws.
-StartPlan PlanStart(const std::string& workdir, const AppSpec& spec);
+StartPlan PlanStart(const std::string& workdir, const ProcessSpec& process);
 
 }  // namespace berth

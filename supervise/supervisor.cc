@@ -121,21 +121,26 @@ std::string Supervisor::Summary() const {
 }
 
 Status Supervisor::CheckPortFree(const AppSpec& spec) const {
-  if (!spec.port) return Status::Ok();
+  // Only a process app has a port of its own.
+  const ProcessSpec* process = spec.process();
+  if (!process || !process->port) return Status::Ok();
   for (const auto& [name, app] : apps_) {
-    if (name != spec.name && app->spec().port == spec.port)
+    const ProcessSpec* other = app->spec().process();
+    if (name != spec.name && other && other->port == process->port)
       return Status::Conflict(
-          "port " + std::to_string(*spec.port) + " is already used by app '" + name + "'", "port");
+          "port " + std::to_string(*process->port) + " is already used by app '" + name + "'",
+          "port");
   }
   return Status::Ok();
 }
 
 Status Supervisor::CheckUserExists(const AppSpec& spec) const {
+  if (!spec.process()) return Status::Ok();  // only a process runs as a user of its own
   AppIdentity identity = IdentityFor(paths_, spec);
   if (identity.default_user) return Status::Ok();  // berth creates svc_<name> itself
   Status found = LookupIdentity(&identity);
   if (found.code() == Status::Code::kNotFound)
-    return Status::Invalid("user '" + spec.user +
+    return Status::Invalid("user '" + spec.process()->user +
                                "' does not exist; create it first, or leave out \"user\" to run "
                                "the app as its own system user",
                            "user");
@@ -273,11 +278,14 @@ void Supervisor::Forget(const std::string& name, bool purge, std::function<void(
 }
 
 void Supervisor::Purge(const AppSpec& spec, std::function<void(Status)> done) {
-  AppDirs dirs = DirsFor(paths_, spec);
   std::vector<std::string> remove = {"rm", "-rf", "--one-file-system",
                                      paths_.runtime_dir + "/apps/" + spec.name};
+  if (!spec.process()) {  // no user and no directories of its own but its source's
+    remove.push_back(AppRootDir(paths_, spec.name));
+    return admin_.Run(remove, std::move(done));
+  }
   // A directory the admin named is theirs; berth removes only its own.
-  if (spec.directory.empty()) remove.push_back(dirs.home);
+  if (spec.process()->directory.empty()) remove.push_back(DirsFor(paths_, spec).home);
   AppIdentity identity = IdentityFor(paths_, spec);
   admin_.Run(remove, [this, identity, done](Status status) mutable {
     if (!status.ok() || !identity.default_user) return done(status);

@@ -37,13 +37,18 @@ void CheckRoundTrip(const berth::AppSpec& spec, const json& input) {
 
 void CheckSpec(const berth::AppSpec& spec, const json& input) {
   Require(spec.name == "web", "the spec does not carry the name it was parsed under", input);
-  Require(!spec.command.empty() && !spec.command[0].empty(), "the spec has no program", input);
-  Require(!spec.shell_command || spec.command.size() == 3, "a shell command is not sh -c", input);
   Require(berth::StopSignalNumber(spec.stop_signal) != 0, "stop_signal names no signal", input);
   Require(spec.backoff.initial_ms >= 1 && spec.backoff.initial_ms <= spec.backoff.max_ms,
           "backoff out of range", input);
-  Require(!spec.port || (*spec.port >= 1 && *spec.port <= 65535), "port out of range", input);
-  Require(spec.directory.empty() || spec.directory[0] == '/', "directory is relative", input);
+  Require(spec.process() != nullptr, "a kind other than process is accepted", input);
+  const berth::ProcessSpec& process = *spec.process();
+  Require(!process.command.empty() && !process.command[0].empty(), "the spec has no program",
+          input);
+  Require(!process.shell_command || process.command.size() == 3, "a shell command is not sh -c",
+          input);
+  Require(!process.port || (*process.port >= 1 && *process.port <= 65535), "port out of range",
+          input);
+  Require(process.directory.empty() || process.directory[0] == '/', "directory is relative", input);
 }
 
 }  // namespace

@@ -47,7 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::set<int> ports;
   for (const berth::AppSpec& spec : result.apps) {
     Require(names.insert(spec.name).second, "two apps share a name", input);
-    Require(!spec.port || ports.insert(*spec.port).second, "two apps share a port", input);
+    Require(spec.process() != nullptr, "a provisioned app is not a process", input);
+    const std::optional<int>& port = spec.process()->port;
+    Require(!port || ports.insert(*port).second, "two apps share a port", input);
     Require(spec.source.has_value(), "a provisioned app has no source", input);
     Require(spec.autostart, "a provisioned app does not start by itself", input);
     Require(spec.source->token.empty(), "a provisioned app carries a token", input);

@@ -38,7 +38,7 @@ std::map<std::string, std::string> AsMap(const std::vector<std::string>& env) {
 AppSpec Spec(const std::string& name) {
   AppSpec spec;
   spec.name = name;
-  spec.command = {"true"};
+  spec.process()->command = {"true"};
   return spec;
 }
 
@@ -70,7 +70,7 @@ TEST(IsolationTest, EnvironmentIsCleanNotInherited) {
 
 TEST(IsolationTest, EnvironmentHasPortWhenSet) {
   AppSpec spec = Spec("web");
-  spec.port = 8080;
+  spec.process()->port = 8080;
   auto env = AsMap(AppEnvironment(BerthPaths{}, spec, AppIdentity{}, Dirs()));
   EXPECT_EQ(env["PORT"], "8080");
 }
@@ -95,7 +95,7 @@ TEST(IsolationTest, EnvironmentHasUserWhenSwitching) {
 
 TEST(IsolationTest, UserEnvAddsAndOverrides) {
   AppSpec spec = Spec("web");
-  spec.port = 8080;
+  spec.process()->port = 8080;
   spec.env = {{"GREETING", "hello"}, {"PATH", "/opt/bin"}, {"HOME", "/h"}, {"PORT", "9"}};
   auto env = AsMap(AppEnvironment(BerthPaths{}, spec, AppIdentity{}, Dirs()));
   EXPECT_EQ(env["GREETING"], "hello");
@@ -112,7 +112,7 @@ TEST(IsolationTest, DirsForDefaultAndNamedDirectory) {
   EXPECT_EQ(dirs.tmp, "/run/berth/apps/web/tmp");
   EXPECT_EQ(dirs.cache, "/run/berth/apps/web/cache");
   AppSpec named = Spec("web");
-  named.directory = "/srv/web";
+  named.process()->directory = "/srv/web";
   EXPECT_EQ(DirsFor(paths, named).home, "/srv/web");
   EXPECT_EQ(DirsFor(paths, named).tmp, "/run/berth/apps/web/tmp");
 }
@@ -123,7 +123,7 @@ TEST(IsolationTest, IdentityAsRootDefaultsToTheAppsOwnUser) {
   EXPECT_EQ(identity.user, "svc_my_app");
   EXPECT_TRUE(identity.default_user);
   AppSpec named = Spec("my-app");
-  named.user = "www-data";
+  named.process()->user = "www-data";
   identity = IdentityFor(paths, named);
   EXPECT_EQ(identity.user, "www-data");
   EXPECT_FALSE(identity.default_user);
@@ -181,7 +181,7 @@ TEST_F(PrepareDirsTest, LeavesANamedDirectoryAsItIs) {
   fs::create_directory(named);
   ASSERT_EQ(chmod(named.c_str(), 0755), 0);
   AppSpec spec = Spec("web");
-  spec.directory = named.string();
+  spec.process()->directory = named.string();
   ASSERT_TRUE(PrepareDirs(paths_, spec, AppIdentity{}, DirsFor(paths_, spec)).ok());
   EXPECT_EQ(ModeOf(named.string()), 0755u);
 }
@@ -194,7 +194,7 @@ TEST_F(PrepareDirsTest, NamedDirectoryThatIsAFileIsInvalid) {
     fclose(f);
   }
   AppSpec spec = Spec("web");
-  spec.directory = file.string();
+  spec.process()->directory = file.string();
   Status status = PrepareDirs(paths_, spec, AppIdentity{}, DirsFor(paths_, spec));
   EXPECT_EQ(status.code(), Status::Code::kInvalid);
   EXPECT_EQ(status.field(), "directory");

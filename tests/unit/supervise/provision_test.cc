@@ -44,18 +44,18 @@ TEST(ProvisionTest, ServicesEntryWithEveryField) {
   ASSERT_EQ(r.apps.size(), 1u);
   const AppSpec& app = r.apps[0];
   EXPECT_EQ(app.name, "web");
-  EXPECT_EQ(app.kind, AppKind::kProcess);
+  EXPECT_EQ(app.kind(), AppKind::kProcess);
   EXPECT_TRUE(app.autostart);
-  EXPECT_EQ(app.port, 8081);
-  EXPECT_EQ(app.user, "www-data");
-  EXPECT_EQ(app.command, (Argv{"/bin/sh", "-c", "./run --x 1"}));
-  EXPECT_TRUE(app.shell_command);
+  EXPECT_EQ(app.process()->port, 8081);
+  EXPECT_EQ(app.process()->user, "www-data");
+  EXPECT_EQ(app.process()->command, (Argv{"/bin/sh", "-c", "./run --x 1"}));
+  EXPECT_TRUE(app.process()->shell_command);
   EXPECT_TRUE(app.env.empty());
   ASSERT_TRUE(app.source.has_value());
   EXPECT_EQ(app.source->type, SourceSpec::Type::kGit);
   EXPECT_EQ(app.source->url, "https://git.example.com/acme/api.git");
   EXPECT_EQ(app.source->ref, "v1.2");
-  EXPECT_EQ(app.install.mode, InstallSpec::Mode::kAuto);
+  EXPECT_EQ(app.process()->install.mode, InstallSpec::Mode::kAuto);
 }
 
 TEST(ProvisionTest, ServicesDefaultsAndTrimming) {
@@ -63,10 +63,10 @@ TEST(ProvisionTest, ServicesDefaultsAndTrimming) {
       {{"SERVICES", "  https://h/a/one.git ; ;\n git://h/two |  | main |  |  | ;  "}});
   ASSERT_EQ(r.errors, Strings{});
   ASSERT_EQ(Names(r), (Strings{"one", "two"}));
-  EXPECT_EQ(r.apps[0].port, std::nullopt);
+  EXPECT_EQ(r.apps[0].process()->port, std::nullopt);
   EXPECT_EQ(r.apps[0].source->ref, "");
-  EXPECT_EQ(r.apps[0].user, "");
-  EXPECT_TRUE(r.apps[0].command.empty());
+  EXPECT_EQ(r.apps[0].process()->user, "");
+  EXPECT_TRUE(r.apps[0].process()->command.empty());
   EXPECT_EQ(r.apps[1].source->url, "git://h/two");
   EXPECT_EQ(r.apps[1].source->ref, "main");
 }
@@ -76,7 +76,7 @@ TEST(ProvisionTest, ServicesCommandKeepsPipes) {
       ProvisionFromEnvironment({{"SERVICES", "file:///srv/app||||| ./gen | ./serve "}});
   ASSERT_EQ(r.errors, Strings{});
   ASSERT_EQ(r.apps.size(), 1u);
-  EXPECT_EQ(r.apps[0].command, (Argv{"/bin/sh", "-c", "./gen | ./serve"}));
+  EXPECT_EQ(r.apps[0].process()->command, (Argv{"/bin/sh", "-c", "./gen | ./serve"}));
 }
 
 TEST(ProvisionTest, NameDerivedFromRepository) {
@@ -133,11 +133,11 @@ TEST(ProvisionTest, NumberedServices) {
                                                 {"SVC_2_USER", "jobs_user"}});
   ASSERT_EQ(r.errors, Strings{});
   ASSERT_EQ(Names(r), (Strings{"front-end", "jobs"}));
-  EXPECT_EQ(r.apps[0].port, 3000);
-  EXPECT_EQ(r.apps[0].command, (Argv{"/bin/sh", "-c", "npm start; echo done"}));
-  EXPECT_EQ(r.apps[1].port, std::nullopt);
+  EXPECT_EQ(r.apps[0].process()->port, 3000);
+  EXPECT_EQ(r.apps[0].process()->command, (Argv{"/bin/sh", "-c", "npm start; echo done"}));
+  EXPECT_EQ(r.apps[1].process()->port, std::nullopt);
   EXPECT_EQ(r.apps[1].source->ref, "release");
-  EXPECT_EQ(r.apps[1].user, "jobs_user");
+  EXPECT_EQ(r.apps[1].process()->user, "jobs_user");
 }
 
 TEST(ProvisionTest, NumberedServiceErrors) {
@@ -189,14 +189,14 @@ TEST(ProvisionTest, LegacySlotsAutoMode) {
   ASSERT_EQ(r.errors, Strings{});
   ASSERT_EQ(Names(r), (Strings{"service-a"}));
   const AppSpec& a = r.apps[0];
-  EXPECT_EQ(a.port, 8080);
+  EXPECT_EQ(a.process()->port, 8080);
   EXPECT_EQ(a.source->type, SourceSpec::Type::kGit);
   EXPECT_EQ(a.source->ref, "v2");
   EXPECT_EQ(a.source->subdir, "web");
-  EXPECT_EQ(a.command, (Argv{"/bin/sh", "-c", "python3 app.py"}));
-  EXPECT_EQ(a.install.mode, InstallSpec::Mode::kCommand);
-  EXPECT_EQ(a.install.command, (Argv{"/bin/sh", "-c", "make deps"}));
-  EXPECT_TRUE(a.install.shell_command);
+  EXPECT_EQ(a.process()->command, (Argv{"/bin/sh", "-c", "python3 app.py"}));
+  EXPECT_EQ(a.process()->install.mode, InstallSpec::Mode::kCommand);
+  EXPECT_EQ(a.process()->install.command, (Argv{"/bin/sh", "-c", "make deps"}));
+  EXPECT_TRUE(a.process()->install.shell_command);
 }
 
 TEST(ProvisionTest, LegacyTarballSlot) {
@@ -208,12 +208,12 @@ TEST(ProvisionTest, LegacyTarballSlot) {
   ASSERT_EQ(r.errors, Strings{});
   ASSERT_EQ(Names(r), (Strings{"shop"}));
   const AppSpec& b = r.apps[0];
-  EXPECT_EQ(b.port, 9090);
+  EXPECT_EQ(b.process()->port, 9090);
   EXPECT_EQ(b.source->type, SourceSpec::Type::kTarball);
   EXPECT_EQ(b.source->url, "https://h/b.tar.gz");
   EXPECT_EQ(b.source->subdir, "b-1.0");
   EXPECT_EQ(b.source->ref, "");
-  EXPECT_EQ(b.install.mode, InstallSpec::Mode::kAuto);
+  EXPECT_EQ(b.process()->install.mode, InstallSpec::Mode::kAuto);
 }
 
 TEST(ProvisionTest, LegacySlotDisabled) {

@@ -56,7 +56,7 @@ class ReleasePlanTest : public ::testing::Test {
     install.options = std::move(options);
     return PlanInstall(dir_, install);
   }
-  StartPlan Start() { return PlanStart(dir_, AppSpec{}); }
+  StartPlan Start() { return PlanStart(dir_, ProcessSpec{}); }
   std::string Pip() { return dir_ + "/.venv/bin/pip"; }
   std::string VenvBin() { return dir_ + "/.venv/bin"; }
   std::string NodeBin() { return dir_ + "/node_modules/.bin"; }
@@ -259,7 +259,7 @@ TEST_F(ReleasePlanTest, AMissingWorkdirPlansNothing) {
   EXPECT_TRUE(plan.steps.empty());
   EXPECT_TRUE(plan.path_dirs.empty());
   EXPECT_EQ("no start command found: serving the files",
-            PlanStart(root_ + "/absent", AppSpec{}).reason);
+            PlanStart(root_ + "/absent", ProcessSpec{}).reason);
 }
 
 // --- PlanInstall, odd trees ---
@@ -321,21 +321,21 @@ TEST_F(ReleasePlanTest, AWorkdirReachedThroughASymlinkStillFindsItsFiles) {
 
 TEST_F(ReleasePlanTest, AGivenCommandWins) {
   Write("server.js");
-  AppSpec spec;
-  spec.command = {"node", "main.js", "--title", "my app"};
-  StartPlan plan = PlanStart(dir_, spec);
-  EXPECT_EQ(spec.command, plan.argv);
+  ProcessSpec process;
+  process.command = {"node", "main.js", "--title", "my app"};
+  StartPlan plan = PlanStart(dir_, process);
+  EXPECT_EQ(process.command, plan.argv);
   EXPECT_FALSE(plan.shell);
   EXPECT_EQ("node main.js --title 'my app'", plan.text);
   EXPECT_EQ("command", plan.reason);
 }
 
 TEST_F(ReleasePlanTest, AGivenShellCommandReadsAsItsScript) {
-  AppSpec spec;
-  spec.command = {"/bin/sh", "-c", "exec ./run --port $PORT"};
-  spec.shell_command = true;
-  StartPlan plan = PlanStart(dir_, spec);
-  EXPECT_EQ(spec.command, plan.argv);
+  ProcessSpec process;
+  process.command = {"/bin/sh", "-c", "exec ./run --port $PORT"};
+  process.shell_command = true;
+  StartPlan plan = PlanStart(dir_, process);
+  EXPECT_EQ(process.command, plan.argv);
   EXPECT_TRUE(plan.shell);
   EXPECT_EQ("exec ./run --port $PORT", plan.text);
 }

@@ -1,0 +1,14 @@
+// Preparing and activating the releases of process apps.
+#include "supervise/process_activator.h"
+
+namespace berth {
+
+InstallPlan ProcessActivator::Prepare(const std::string& workdir) const {
+  return PlanInstall(workdir, install_);
+}
+
+void ProcessActivator::Activate(const std::string& root, const Release& release, Done done) {
+  done(PointCurrentAt(root, release.id));
+}
+
+}  // namespace berth

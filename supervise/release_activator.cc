@@ -1,0 +1,33 @@
+// Which kind of app prepares and activates its releases how, and the `current` link they share.
+#include "supervise/release_activator.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "supervise/process_activator.h"
+
+namespace berth {
+
+std::unique_ptr<ReleaseActivator> MakeReleaseActivator(const AppSpec& spec) {
+  switch (spec.kind()) {
+    case AppKind::kProcess:
+      return std::make_unique<ProcessActivator>(spec.process()->install);
+    case AppKind::kContainer:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+Status PointCurrentAt(const std::string& root, const std::string& id) {
+  std::string link = root + "/current", temp = root + "/.current.new";
+  unlink(temp.c_str());
+  if (symlink(("releases/" + id).c_str(), temp.c_str()) != 0 ||
+      rename(temp.c_str(), link.c_str()) != 0)
+    return Status::IOError("cannot point " + link + " at release " + id + ": " + strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace berth
