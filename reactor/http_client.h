@@ -42,16 +42,17 @@ struct HttpResponse {
 };
 
 // Called once when a call ends: a response (any status: 4xx/5xx are answers, not errors), or
-// why there is none ("cannot connect to unix:///var/run/docker.sock: No such file or
-// directory", "GET http://…: timed out after 2000 ms").
+// why there is none, naming the target: Unavailable for the network ("cannot connect to
+// unix:///var/run/docker.sock: No such file or directory", "GET http://…: timed out after
+// 2000 ms", a stream cut short), Invalid for a bad URL, IOError for a body over max_body.
 using HttpDone = std::function<void(Result<HttpResponse>)>;
 
 // For streams (Docker's events, logs?follow=1, stats, images/create). Both are optional.
 struct HttpStream {
   // Once the status line and headers of the final response have arrived.
   std::function<void(long status, const HttpHeaders& headers)> on_head;
-  // Each piece of the body as it arrives; when set the body is not buffered (and max_body
-  // does not apply).
+  // Each piece of the body as it arrives (valid during the call only); when set the body is
+  // not buffered and max_body does not apply.
   std::function<void(std::string_view chunk)> on_data;
 };
 
