@@ -115,7 +115,8 @@ class PrivateRegistry {
 // A fake registry speaking the Bearer token flow of Docker Hub and the like, for listing tags
 // (tests/integration/token_registry.py says what it answers):
 //   GET /v2/                    401 WWW-Authenticate: Bearer realm="<url()>/token",
-//                               service="berth-test"
+//                               service="berth-test" (no scope: as at a real registry, /v2/
+//                               names no repository); 200 with any token it issued
 //   GET /token?service=berth-test&scope=repository:<name>:pull with the Basic credentials
 //                               {"token": ...}; wrong credentials: 401
 //   GET /v2/<name>/tags/list[?n=&last=] with "Authorization: Bearer <token>"
