@@ -20,6 +20,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "base/base64.h"
+
 namespace berth {
 namespace {
 
@@ -208,13 +210,6 @@ Status CreateKeyFile(const std::string& path) {
     return s;
   }
   return SyncDirectory(path);
-}
-
-std::string Base64Encode(std::string_view raw) {
-  std::string text(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(Bytes(text), Bytes(raw), static_cast<int>(raw.size()));
-  text.resize(static_cast<size_t>(length));
-  return text;
 }
 
 bool IsBase64Char(char c) {
