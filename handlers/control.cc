@@ -1,5 +1,7 @@
 // POST /v1/apps/{name}/control, POST /v1/control (several or all apps at once, like
 // `supervisorctl start all`) and GET /v1/apps/{name}/stats.
+#include <cmath>
+
 #include "handlers/api.h"
 
 namespace berth {
@@ -83,6 +85,8 @@ void Control(Api& api, const ExchangePtr& exchange) {
   if (!app || !ParseCommand(*exchange, &command, true)) return;
   if (api.supervisor()->IsBeingRemoved(app->spec().name))
     return exchange->ReplyError(409, "conflict", "app '" + app->spec().name + "' is being deleted");
+  if (Status s = api.supervisor()->CheckRuntime(app->spec()); !s.ok())
+    return exchange->ReplyStatus(s);
   if (command == Command::kRedeploy || command == Command::kRollback) {
     if (Status s = Deploy(command, *exchange, app); !s.ok()) return exchange->ReplyStatus(s);
   } else {
@@ -127,8 +131,33 @@ void ControlMany(Api& api, const ExchangePtr& exchange) {
   exchange->ReplyText(202, "application/json", body + "]\n");
 }
 
+template <class T>
+nlohmann::json OrNull(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+// What the app uses now, beside its counters; nulls when it does not run or its kind cannot tell.
+void AddUsage(const Result<RuntimeStats>& usage, nlohmann::json* stats) {
+  RuntimeStats none;
+  const RuntimeStats& now = usage.ok() ? usage.value() : none;
+  double cpu = now.cpu_percent ? std::round(*now.cpu_percent * 100) / 100 : 0;
+  (*stats)["cpu_percent"] = now.cpu_percent ? nlohmann::json(cpu) : nlohmann::json(nullptr);
+  (*stats)["memory_bytes"] = OrNull(now.memory_bytes);
+  (*stats)["memory_limit_bytes"] = OrNull(now.memory_limit_bytes);
+  (*stats)["pids"] = OrNull(now.pids);
+  (*stats)["net_rx_bytes"] = OrNull(now.net_rx_bytes);
+  (*stats)["net_tx_bytes"] = OrNull(now.net_tx_bytes);
+  (*stats)["block_read_bytes"] = OrNull(now.block_read_bytes);
+  (*stats)["block_write_bytes"] = OrNull(now.block_write_bytes);
+}
+
 void Stats(Api& api, const ExchangePtr& exchange) {
-  if (App* app = FindAppOr404(api, *exchange)) exchange->Reply(200, app->StatsJson());
+  App* app = FindAppOr404(api, *exchange);
+  if (!app) return;
+  app->Stats([exchange, stats = app->StatsJson()](Result<RuntimeStats> usage) mutable {
+    AddUsage(usage, &stats);
+    exchange->Reply(200, stats);
+  });
 }
 
 }  // namespace

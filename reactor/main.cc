@@ -30,6 +30,7 @@
 #include "supervise/apps_directory.h"
 #include "supervise/leftover_groups.h"
 #include "supervise/provision.h"
+#include "supervise/docker/docker_engine.h"
 #include "supervise/supervisor.h"
 
 namespace berth {
@@ -73,6 +74,9 @@ Result<BerthPaths> PreparePaths(const Options& options) {
         "or 0.0.0.0, not \"" +
         options.app_host + "\"");
   paths.app_host = options.app_host;
+  if (Status s = docker::DockerEngine::CheckHost(options.docker_host); !s.ok())
+    return Status::Invalid("--docker-host: " + s.message());
+  paths.docker_host = options.docker_host;
   for (const std::string& dir :
        {paths.state_dir + "/apps", paths.runtime_dir, paths.runtime_dir + "/apps"})
     if (Status s = MakeDir(dir, 0711); !s.ok()) return s;

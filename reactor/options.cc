@@ -47,6 +47,9 @@ void ApplyEnvironment(Options* options) {
     options->log_forward = Env("BERTH_LOG_FORWARD");
   if (options->app_host.empty()) options->app_host = Env("BERTH_APP_HOST");
   if (options->app_host.empty()) options->app_host = "127.0.0.1";
+  if (options->docker_host.empty()) options->docker_host = Env("BERTH_DOCKER_HOST");
+  if (options->docker_host.empty()) options->docker_host = Env("DOCKER_HOST");
+  if (options->docker_host.empty()) options->docker_host = "unix:///var/run/docker.sock";
 }
 
 // A whole number from 1 to `max`, or 0.
@@ -77,7 +80,7 @@ const char* const kUsage =
     "usage: berthd [--state-dir DIR] [--config-dir DIR] [--listen ADDR]... "
     "[--log-level debug|info|warn|error] [--log-target auto|journal|stderr]\n"
     "       [--app-host ADDR] [--log-forward yes|no] [--max-connections N]\n"
-    "       [--header-timeout SECONDS]\n"
+    "       [--header-timeout SECONDS] [--docker-host unix:///PATH]\n"
     "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
     "  unix:<runtime dir>/api.sock). Under socket activation berthd serves the sockets named\n"
     "  \"api\" and binds nothing itself. Each flag also reads BERTH_STATE_DIR, BERTH_CONFIG_DIR,\n"
@@ -90,7 +93,9 @@ const char* const kUsage =
     "  --max-connections caps the open API connections; more are closed as they come (default\n"
     "  half the open-files limit, which berthd raises to its hard limit, 4096 at most). --header-timeout is\n"
     "  the time a request's headers have to arrive (default 10 s); its body gets as long again\n"
-    "  plus a second per 16 KiB. Also BERTH_MAX_CONNECTIONS and BERTH_HEADER_TIMEOUT.\n";
+    "  plus a second per 16 KiB. Also BERTH_MAX_CONNECTIONS and BERTH_HEADER_TIMEOUT.\n"
+    "  --docker-host is the Docker Engine's socket for container apps (default BERTH_DOCKER_HOST,\n"
+    "  else DOCKER_HOST, else unix:///var/run/docker.sock; only unix:// is supported).\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   std::string max_connections, header_timeout;
@@ -104,7 +109,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
                  arg == "--log-level" || arg == "--log-target" || arg == "--app-host" ||
                  arg == "--log-forward" || arg == "--max-connections" ||
-                 arg == "--header-timeout";
+                 arg == "--header-timeout" || arg == "--docker-host";
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -119,6 +124,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--log-forward") options->log_forward = value;
     if (arg == "--max-connections") max_connections = value;
     if (arg == "--header-timeout") header_timeout = value;
+    if (arg == "--docker-host") options->docker_host = value;
   }
   ApplyEnvironment(options);
   return ApplyLimits(max_connections, header_timeout, options, error);

@@ -16,6 +16,7 @@ struct Options {
   std::string log_target = "auto";
   std::string log_forward = "yes";  // apps' output lines into berthd's log: yes or no
   std::string app_host;  // HOST given to apps: the address they should bind
+  std::string docker_host;  // the Docker Engine's socket, unix:///path
   size_t max_connections = 0;  // open API connections at most; 0: half the open-files limit
   int header_timeout = 10;     // seconds for a request's head to arrive
 };

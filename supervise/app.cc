@@ -47,6 +47,7 @@ App::App(AppContext* context, AppSpec spec, std::string source)
   events.started = [this](const RuntimeInfo& info) { OnStarted(info); };
   events.start_failed = [this](const std::string& error) { OnStartFailed(error); };
   events.finished = [this](const RuntimeExit& exit) { OnFinished(exit); };
+  events.problem = [this](const std::string& problem) { runtime_problem_ = problem; };
   events.lines = [this](LogStream stream, const std::vector<std::string_view>& lines) {
     OnLines(stream, lines);
   };
@@ -376,7 +377,11 @@ nlohmann::json App::StatusJson() const {
     status["start_limited_until"] = FormatRfc3339(start_limited_until_ms_);
   }
   if (!last_error_.empty() && !start_limited_until_ms_) status["last_error"] = last_error_;
+  if (!runtime_problem_.empty()) status["last_error"] = runtime_problem_;
   if (!config_error_.empty()) status["last_error"] = config_error_;
+  if (spec_.container())
+    status["container_id"] = info_.container_id.empty() ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(info_.container_id);
   if (spec_.source) {
     auto or_null = [](const std::string& s) {
       return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
@@ -399,7 +404,7 @@ nlohmann::json App::ToJson() const {
 
 App::Fingerprint App::CurrentFingerprint() const {
   return {spec_version_, state_,        since_ms_,       info_,    restarts_,  exit_code_,
-          last_error_,   config_error_, launch_command_, release_, deploying(),
+          last_error_,   config_error_, runtime_problem_, launch_command_, release_, deploying(),
           start_limited_until_ms_};
 }
 

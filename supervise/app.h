@@ -110,6 +110,7 @@ class App {
     std::optional<int> exit_code;
     std::string last_error;
     std::string config_error;
+    std::string runtime_problem;
     std::string launch_command;
     std::string release;
     std::optional<int64_t> deploying;
@@ -131,6 +132,7 @@ class App {
   std::optional<int> exit_code_;
   std::string last_error_;
   std::string config_error_;
+  std::string runtime_problem_;  // reported by the runtime (Docker down), "" when none
   std::unique_ptr<Deployer> deployer_;
   bool awaiting_release_ = false;  // starting, waiting for the first release
   std::string launch_command_;     // what runs, as a person would type it (apps with a source)

@@ -17,7 +17,7 @@ using nlohmann::json;
 const std::set<std::string> kCommonFields = {
     "name",        "kind",         "env",         "autostart",   "restart", "start_seconds",
     "stop_signal", "stop_timeout", "backoff",     "max_retries", "source",  "status",
-    "defined_by",  "priority",     "start_limit", "log_forward", "log_ring"};
+    "defined_by",  "priority",     "start_limit", "log_forward", "log_ring", "secrets"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -27,20 +27,33 @@ bool IsValidEnvName(const std::string& name) {
   return true;
 }
 
-Status ParseEnv(const json& j, AppSpec* spec) {
-  if (!j.contains("env")) return Status::Ok();
-  const json& e = j.at("env");
-  if (!e.is_object()) return Status::Invalid("env must be an object of strings", "env");
-  for (const auto& [key, value] : e.items()) {
-    std::string field = "env." + key;
-    if (!IsValidEnvName(key))
-      return Status::Invalid("env name '" + key + "' must match [A-Za-z_][A-Za-z0-9_]*", field);
+// Reads `j[key]` ("env" or "secrets"): names of environment variables to strings.
+Status ParseVariables(const json& j, const std::string& key,
+                      std::map<std::string, std::string>* out) {
+  if (!j.contains(key) || j.at(key).is_null()) return Status::Ok();
+  const json& e = j.at(key);
+  if (!e.is_object()) return Status::Invalid(key + " must be an object of strings", key);
+  for (const auto& [name, value] : e.items()) {
+    std::string field = key + "." + name;
+    if (!IsValidEnvName(name))
+      return Status::Invalid(key + " name '" + name + "' must match [A-Za-z_][A-Za-z0-9_]*",
+                             field);
     if (!value.is_string()) return Status::Invalid(field + " must be a string", field);
     std::string v = value.get<std::string>();
     if (v.find('\0') != std::string::npos)
       return Status::Invalid(field + " must not contain a NUL byte", field);
-    spec->env[key] = std::move(v);
+    (*out)[name] = std::move(v);
   }
+  return Status::Ok();
+}
+
+Status ParseEnv(const json& j, AppSpec* spec) {
+  if (Status s = ParseVariables(j, "env", &spec->env); !s.ok()) return s;
+  if (Status s = ParseVariables(j, "secrets", &spec->secrets); !s.ok()) return s;
+  for (const auto& [name, value] : spec->secrets)
+    if (spec->env.count(name))
+      return Status::Invalid(name + " is both in env and in secrets; keep it in one",
+                             "secrets." + name);
   return Status::Ok();
 }
 
@@ -50,7 +63,9 @@ Result<AppKind> ReadKind(const json& j) {
   std::string kind = "process";
   if (Status s = ReadSpecString(j, "kind", &kind); !s.ok()) return s;
   if (kind == to_string(AppKind::kProcess)) return AppKind::kProcess;
-  return Status::Invalid("kind must be \"process\" (got \"" + kind + "\")", "kind");
+  if (kind == to_string(AppKind::kContainer)) return AppKind::kContainer;
+  return Status::Invalid("kind must be \"process\" or \"container\" (got \"" + kind + "\")",
+                         "kind");
 }
 
 Status CheckKnownFields(const json& j, AppKind kind) {
@@ -60,7 +75,7 @@ Status CheckKnownFields(const json& j, AppKind kind) {
       case AppKind::kProcess:
         return IsProcessField(key);
       case AppKind::kContainer:
-        return false;
+        return IsContainerField(key);
     }
     return false;
   };
@@ -78,8 +93,14 @@ Status ParsePart(const json& j, AppKind kind, AppSpec* spec) {
       spec->part = std::move(process);
       return Status::Ok();
     }
-    case AppKind::kContainer:
-      break;  // refused by ReadKind
+    case AppKind::kContainer: {
+      if (spec->source)
+        return Status::Invalid("a container app runs its image: it has no source", "source");
+      ContainerSpec container;
+      if (Status s = ParseContainerPart(j, &container); !s.ok()) return s;
+      spec->part = std::move(container);
+      return Status::Ok();
+    }
   }
   return Status::Invalid(std::string("kind \"") + to_string(kind) + "\" is not supported", "kind");
 }
@@ -364,6 +385,9 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
 json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
   json j = {{"name", spec.name}, {"kind", to_string(spec.kind())}};
   j["env"] = spec.env;
+  j["secrets"] = json::object();
+  for (const auto& [name, value] : spec.secrets)
+    j["secrets"][name] = reveal_secrets ? value : kMaskedSecret;
   j["autostart"] = spec.autostart;
   j["restart"] = to_string(spec.restart);
   j["start_seconds"] = SpecNumber(spec.start_seconds);
@@ -382,18 +406,20 @@ json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
       ProcessPartToJson(*spec.process(), spec.source.has_value(), &j);
       break;
     case AppKind::kContainer:
-      break;  // no fields of its own yet
+      ContainerPartToJson(*spec.container(), reveal_secrets, &j);
+      break;
   }
   return j;
 }
 
 bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {
-  if (a.env != b.env || ChangesWhatIsDeployed(a, b)) return true;  // a change of kind included
+  if (a.env != b.env || a.secrets != b.secrets || ChangesWhatIsDeployed(a, b))
+    return true;  // a change of kind included
   switch (a.kind()) {
     case AppKind::kProcess:
       return ProcessChangesHowItRuns(*a.process(), *b.process());
     case AppKind::kContainer:
-      return false;  // no fields of its own yet
+      return ContainerChangesHowItRuns(*a.container(), *b.container());
   }
   return true;
 }

@@ -1,7 +1,7 @@
 // AppSpec: what an app is (API.md "App"): parsed and validated from JSON, serialised back in
 // canonical form. The same JSON is the body of PUT /v1/apps/{name} and an apps.d file.
 // The fields every kind shares live in AppSpec itself; what only one kind has lives in its
-// part (ProcessSpec in process_spec.h, ContainerSpec), held in AppSpec::part.
+// part (ProcessSpec in process_spec.h, ContainerSpec in container_spec.h), held in AppSpec::part.
 #pragma once
 
 #include <map>
@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "supervise/log_ring.h"
+#include "supervise/container_spec.h"
 #include "supervise/process_spec.h"
 #include "supervise/start_limiter.h"
 
@@ -45,11 +46,6 @@ struct SourceSpec {
   bool operator==(const SourceSpec&) const = default;
 };
 
-// The part of a container app (Docker). No fields yet, and the parser does not accept the
-// kind yet.
-struct ContainerSpec {
-  bool operator==(const ContainerSpec&) const = default;
-};
 
 inline constexpr char kMaskedSecret[] = "***";
 
@@ -58,6 +54,8 @@ struct AppSpec {
 
   std::string name;
   std::map<std::string, std::string> env;
+  // Given to the app as environment variables like env, but stored sealed and shown as "***".
+  std::map<std::string, std::string> secrets;
   bool autostart = true;
   RestartPolicy restart = RestartPolicy::kOnFailure;
   double start_seconds = 1;
@@ -97,7 +95,7 @@ static_assert(std::is_same_v<
 bool IsValidAppName(std::string_view name);
 
 // Validates `json` as an app definition: the common fields, then those of its kind (a field of
-// another kind is an unknown field). Only kind "process" is accepted so far. `name` is the name
+// another kind is an unknown field). `name` is the name
 // from the URL or file name; a "name" in the body must match it. Read-only members of
 // responses ("source", "status", "defined_by") are accepted and ignored, so a GET body can be
 // PUT back.

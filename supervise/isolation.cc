@@ -210,6 +210,7 @@ std::vector<std::string> AppEnvironment(const BerthPaths& paths, const AppSpec& 
   if (!identity.user.empty()) env["USER"] = env["LOGNAME"] = identity.user;
   if (const std::optional<int>& port = ProcessOf(spec).port) env["PORT"] = std::to_string(*port);
   for (const auto& [key, value] : spec.env) env[key] = value;
+  for (const auto& [key, value] : spec.secrets) env[key] = value;
   std::vector<std::string> out;
   out.reserve(env.size());
   for (const auto& [key, value] : env) out.push_back(key + "=" + value);

@@ -26,6 +26,7 @@ struct BerthPaths {
   bool as_root = false;
   std::string apps_dir = {};           // <config>/apps.d: apps defined by files
   std::string app_host = "127.0.0.1";  // HOST in every app's environment: where to bind
+  std::string docker_host = "unix:///var/run/docker.sock";  // the Engine, for container apps
 };
 
 struct AppIdentity {

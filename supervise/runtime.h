@@ -54,6 +54,9 @@ class Runtime {
     std::function<void(const std::string& error)> start_failed;
     // The app is gone (for a process being stopped: its whole process group).
     std::function<void(const RuntimeExit&)> finished;
+    // Something the app depends on is wrong (Docker is down), or right again (""): shown as
+    // status.last_error while it lasts. Not a failure of the app: nothing restarts.
+    std::function<void(const std::string& problem)> problem;
     // The lines of one read of the app's output; the views last only for the call.
     std::function<void(LogStream, const std::vector<std::string_view>& lines)> lines;
   };

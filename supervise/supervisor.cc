@@ -8,6 +8,7 @@
 
 #include "reactor/clock.h"
 #include "reactor/log.h"
+#include "supervise/container_runtime.h"
 
 namespace berth {
 namespace {
@@ -20,13 +21,36 @@ std::string FetchProgram() {
   return path.substr(0, path.rfind('/') + 1) + "berth-fetch";
 }
 
-nlohmann::json* StoredToken(nlohmann::json* spec) {
-  if (!spec->contains("source") || !(*spec)["source"].is_object()) return nullptr;
-  nlohmann::json& source = (*spec)["source"];
-  if (!source.contains("git") || !source["git"].is_object()) return nullptr;
-  nlohmann::json& git = source["git"];
-  if (!git.contains("token") || !git["token"].is_string()) return nullptr;
-  return &git["token"];
+// The member `path` names in `json` ({"source", "git", "token"}) when it is a non-empty string.
+nlohmann::json* StringAt(nlohmann::json* json, std::initializer_list<const char*> path) {
+  for (const char* key : path) {
+    if (!json->is_object() || !json->contains(key)) return nullptr;
+    json = &(*json)[key];
+  }
+  return json->is_string() && !json->get<std::string>().empty() ? json : nullptr;
+}
+
+// Every secret of a stored definition: a git token, a registry password, the app's secrets.
+std::vector<nlohmann::json*> StoredSecrets(nlohmann::json* spec) {
+  std::vector<nlohmann::json*> found;
+  for (auto* secret : {StringAt(spec, {"source", "git", "token"}),
+                       StringAt(spec, {"registry_auth", "password"})})
+    if (secret) found.push_back(secret);
+  if (spec->contains("secrets") && (*spec)["secrets"].is_object())
+    for (auto& [name, value] : (*spec)["secrets"].items())
+      if (value.is_string()) found.push_back(&value);
+  return found;
+}
+
+// The host ports an app takes, each with the field that names it.
+std::vector<std::pair<int, std::string>> HostPorts(const AppSpec& spec) {
+  std::vector<std::pair<int, std::string>> ports;
+  if (const ProcessSpec* process = spec.process(); process && process->port)
+    ports.emplace_back(*process->port, "port");
+  if (const ContainerSpec* container = spec.container())
+    for (size_t i = 0; i < container->ports.size(); ++i)
+      ports.emplace_back(container->ports[i].host, "ports[" + std::to_string(i) + "].host");
+  return ports;
 }
 
 }  // namespace
@@ -41,17 +65,29 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       admin_(loop, reaper),
       deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram()},
       groups_(ProcessGroupLedger::PathIn(paths_.runtime_dir), loop),
+      http_(loop),
       runtimes_(runtimes ? std::move(runtimes) : DefaultRuntimes()),
       context_{loop, &paths_, &bus_, &deploy_context_, &runtimes_} {
   reaper_->set_after_reap([this] { group_waiters_.OnAnyReaped(); });
 }
 
 RuntimeFactory Supervisor::DefaultRuntimes() {
-  return [this](const AppSpec&, Runtime::Events events) -> std::unique_ptr<Runtime> {
+  return [this](const AppSpec& spec, Runtime::Events events) -> std::unique_ptr<Runtime> {
+    if (spec.container())
+      return std::make_unique<ContainerRuntime>(ContainerContext{loop_, Docker(), &paths_},
+                                                std::move(events));
     return std::make_unique<ProcessRuntime>(
         ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
         std::move(events));
   };
+}
+
+docker::DockerEngine* Supervisor::Docker() {
+  if (!docker_) {
+    docker_ = std::make_unique<docker::DockerEngine>(loop_, &http_, paths_.docker_host);
+    docker_->Connect();
+  }
+  return docker_.get();
 }
 
 Supervisor::~Supervisor() { reaper_->set_after_reap(nullptr); }
@@ -102,6 +138,11 @@ std::vector<std::vector<std::string>> Supervisor::ByPriority(bool highest_first)
   return ordered;
 }
 
+Status Supervisor::CheckRuntime(const AppSpec& spec) {
+  if (spec.container() && !Docker()->up()) return Status::Unavailable(Docker()->error());
+  return Status::Ok();
+}
+
 App* Supervisor::Find(const std::string& name) const {
   auto it = apps_.find(name);
   return it == apps_.end() ? nullptr : it->second.get();
@@ -121,16 +162,14 @@ std::string Supervisor::Summary() const {
 }
 
 Status Supervisor::CheckPortFree(const AppSpec& spec) const {
-  // Only a process app has a port of its own.
-  const ProcessSpec* process = spec.process();
-  if (!process || !process->port) return Status::Ok();
-  for (const auto& [name, app] : apps_) {
-    const ProcessSpec* other = app->spec().process();
-    if (name != spec.name && other && other->port == process->port)
-      return Status::Conflict(
-          "port " + std::to_string(*process->port) + " is already used by app '" + name + "'",
-          "port");
-  }
+  for (const auto& [port, field] : HostPorts(spec))
+    for (const auto& [name, app] : apps_) {
+      if (name == spec.name) continue;
+      for (const auto& [taken, unused] : HostPorts(app->spec()))
+        if (taken == port)
+          return Status::Conflict(
+              "port " + std::to_string(port) + " is already used by app '" + name + "'", field);
+    }
   return Status::Ok();
 }
 
@@ -157,30 +196,39 @@ Result<SecretBox*> Supervisor::Secrets() {
 }
 
 Status Supervisor::UnsealSecrets(nlohmann::json* stored) {
-  nlohmann::json* token = StoredToken(stored);
-  if (!token || !SecretBox::IsSealed(token->get<std::string>())) return Status::Ok();
-  auto box = Secrets();
-  if (!box.ok()) return box.status();
-  auto plain = (*box)->Unseal(token->get<std::string>());
-  if (!plain.ok())
-    return Status::IOError("cannot unseal its source token: " + plain.status().message());
-  *token = *plain;
+  for (nlohmann::json* secret : StoredSecrets(stored)) {
+    if (!SecretBox::IsSealed(secret->get<std::string>())) continue;
+    auto box = Secrets();
+    if (!box.ok()) return box.status();
+    auto plain = (*box)->Unseal(secret->get<std::string>());
+    if (!plain.ok())
+      return Status::IOError("cannot unseal its secrets: " + plain.status().message());
+    *secret = *plain;
+  }
   return Status::Ok();
 }
 
 void Supervisor::KeepSecrets(const App* app, AppSpec* spec) const {
-  if (!app || !spec->source || spec->source->token != kMaskedSecret) return;
-  const auto& old = app->spec().source;
-  spec->source->token = old ? old->token : "";
+  if (!app) return;
+  const AppSpec& old = app->spec();
+  if (spec->source && spec->source->token == kMaskedSecret)
+    spec->source->token = old.source ? old.source->token : "";
+  for (auto& [name, value] : spec->secrets)
+    if (value == kMaskedSecret && old.secrets.count(name)) value = old.secrets.at(name);
+  ContainerSpec* container = spec->container();
+  if (container && container->registry_auth &&
+      container->registry_auth->password == kMaskedSecret && old.container() &&
+      old.container()->registry_auth)
+    container->registry_auth->password = old.container()->registry_auth->password;
 }
 
 Status Supervisor::Persist(const AppSpec& spec) {
   std::string now = FormatRfc3339(WallClockMs());
   nlohmann::json stored = AppSpecToJson(spec, /*reveal_secrets=*/true);
-  if (nlohmann::json* token = StoredToken(&stored); token && !token->get<std::string>().empty()) {
+  for (nlohmann::json* secret : StoredSecrets(&stored)) {
     auto box = Secrets();
     if (!box.ok()) return box.status();
-    *token = (*box)->Seal(token->get<std::string>());
+    *secret = (*box)->Seal(secret->get<std::string>());
   }
   return repository_.Put({spec.name, stored.dump(), now, now});
 }

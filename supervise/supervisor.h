@@ -16,6 +16,7 @@
 #include "store/secret_box.h"
 #include "supervise/app.h"
 #include "supervise/process_group_ledger.h"
+#include "supervise/docker/docker_engine.h"
 #include "supervise/process_runtime.h"
 
 namespace berth {
@@ -34,6 +35,8 @@ class Supervisor {
   void StartAutostartApps();
 
   App* Find(const std::string& name) const;
+  // Unavailable when what runs apps of this kind cannot be reached (Docker down).
+  Status CheckRuntime(const AppSpec& spec);
   // "12 apps: 11 running, 1 backoff", or "no apps": for systemd's STATUS= line.
   std::string Summary() const;
   // Sorted by name.
@@ -70,8 +73,10 @@ class Supervisor {
   // Stops groups[next], then the groups after it; `done` runs after the last.
   void StopGroups(std::vector<std::vector<std::string>> groups, size_t next,
                   std::function<void()> done);
-  // A ProcessRuntime for every app (containers and compose stacks come next).
+  // A ProcessRuntime or a ContainerRuntime, by the app's kind.
   RuntimeFactory DefaultRuntimes();
+  // The Engine, connected on first use (berthd needs no Docker until a container app exists).
+  docker::DockerEngine* Docker();
   Status CheckWritableByApi(const App* app) const;
   Status CheckPortFree(const AppSpec& spec) const;
   // A `user` the spec names must exist (and, when berthd is not root, be berthd's own).
@@ -98,6 +103,8 @@ class Supervisor {
   DeployContext deploy_context_;
   ProcessGroupLedger groups_;
   GroupWaiters group_waiters_;
+  HttpClient http_;
+  std::unique_ptr<docker::DockerEngine> docker_;
   RuntimeFactory runtimes_;
   AppContext context_;
   std::map<std::string, std::unique_ptr<App>> apps_;

@@ -21,6 +21,7 @@ json FullExample() {
     "directory": "/srv/web",
     "user": "svc_web",
     "env": {"GREETING": "hello"},
+    "secrets": {},
     "port": 8080,
     "autostart": true,
     "restart": "on-failure",
@@ -206,18 +207,37 @@ TEST(AppSpecTest, StopSignalNumbers) {
   EXPECT_EQ(StopSignalNumber(""), 0);
 }
 
-TEST(AppSpecTest, KindMustBeProcess) {
+TEST(AppSpecTest, KindIsProcessOrContainer) {
   EXPECT_EQ(ParseOrDie(With(Minimal(), "kind", "process")).kind(), AppKind::kProcess);
-  EXPECT_EQ(RejectedField(With(Minimal(), "kind", "container")), "kind");
+  EXPECT_EQ(ParseOrDie(json{{"kind", "container"}, {"image", "nginx"}}).kind(),
+            AppKind::kContainer);
+  EXPECT_EQ(RejectedField(With(Minimal(), "kind", "spaceship")), "kind");
 }
 
-// Until containers are built, "container" is refused like any unknown kind, and the fields
-// are checked as those of a process first (the first mistake found is the one reported).
-TEST(AppSpecTest, ContainerIsNotAcceptedYet) {
-  EXPECT_EQ(RejectedField(json{{"kind", "container"}, {"command", "x"}, {"port", 80}}), "kind");
-  EXPECT_EQ(RejectedField(json{{"kind", "container"}, {"image", "nginx"}}), "image");
+// A field of the other kind is unknown; with an unknown kind, fields are checked as a
+// process's first (the first mistake found is the one reported).
+TEST(AppSpecTest, FieldsBelongToTheirKind) {
+  EXPECT_EQ(RejectedField(json{{"kind", "container"}, {"image", "x"}, {"port", 80}}), "port");
+  EXPECT_EQ(RejectedField(json{{"kind", "container"}, {"image", "x"}, {"directory", "/"}}),
+            "directory");
+  EXPECT_EQ(RejectedField(json{{"command", "x"}, {"image", "nginx"}}), "image");
   EXPECT_EQ(RejectedField(json{{"kind", "spaceship"}, {"comand", "x"}}), "comand");
   EXPECT_EQ(RejectedField(json{{"kind", 3}, {"command", "x"}}), "kind");
+}
+
+TEST(AppSpecTest, SecretsAreVariablesShownMasked) {
+  AppSpec spec = ParseOrDie(With(Minimal(), "secrets", json{{"DB_PASSWORD", "s3cret"}}));
+  EXPECT_EQ(spec.secrets.at("DB_PASSWORD"), "s3cret");
+  EXPECT_EQ(AppSpecToJson(spec)["secrets"]["DB_PASSWORD"], "***");
+  EXPECT_EQ(AppSpecToJson(spec, true)["secrets"]["DB_PASSWORD"], "s3cret");
+  EXPECT_EQ(RejectedField(With(Minimal(), "secrets", json{{"1X", "a"}})), "secrets.1X");
+  EXPECT_EQ(RejectedField(With(Minimal(), "secrets", json{{"X", 1}})), "secrets.X");
+  json both = With(Minimal(), "secrets", json{{"X", "a"}});
+  both["env"] = {{"X", "b"}};
+  EXPECT_EQ(RejectedField(both), "secrets.X");
+  AppSpec changed = spec;
+  changed.secrets["DB_PASSWORD"] = "other";
+  EXPECT_TRUE(ChangesHowItRuns(spec, changed));
 }
 
 TEST(AppSpecTest, KindIsThatOfThePart) {
@@ -232,13 +252,14 @@ TEST(AppSpecTest, KindIsThatOfThePart) {
   EXPECT_EQ(AppSpec{}.kind(), AppKind::kProcess);  // a process unless told otherwise
 }
 
-// A container part has no fields yet: its JSON is the common fields with its kind.
-TEST(AppSpecTest, ContainerJsonHasOnlyTheCommonFields) {
+// A container's JSON has the common fields and its own, none of a process's.
+TEST(AppSpecTest, ContainerJsonHasNoProcessFields) {
   AppSpec spec = ParseOrDie(FullExample());
-  spec.part = ContainerSpec{};
+  spec.part = ContainerSpec{.image = "nginx"};
   json j = AppSpecToJson(spec);
   EXPECT_EQ(j["kind"], "container");
-  for (const char* key : {"command", "directory", "user", "port", "install", "install_options"})
+  EXPECT_EQ(j["image"], "nginx");
+  for (const char* key : {"directory", "port", "install", "install_options"})
     EXPECT_FALSE(j.contains(key)) << key;
   EXPECT_EQ(j["env"], FullExample()["env"]);
 }
@@ -445,7 +466,8 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithASource) {
             R"("command":"exec ./serve","env":{"A":"1"},"install":"make deps",)"
             R"("install_options":["--prod"],"kind":"process","log_forward":true,)"
             R"("log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,"name":"web",)"
-            R"("port":8080,"priority":999,"restart":"on-failure","source":{"git":{"ref":"main",)"
+            R"("port":8080,"priority":999,"restart":"on-failure","secrets":{},)"
+            R"("source":{"git":{"ref":"main",)"
             R"("subdir":"app","token":"***","url":"https://git.example.com/acme/web.git",)"
             R"("username":"deploy"}},"start_limit":{"burst":10,"interval_seconds":10},)"
             R"("start_seconds":1,"stop_signal":"TERM","stop_timeout":10})");
@@ -459,7 +481,7 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithoutASource) {
             R"({"autostart":true,"backoff":{"initial_ms":100,"max_ms":30000},)"
             R"("command":["sleep","10"],"directory":"/srv/web","env":{},"kind":"process",)"
             R"("log_forward":true,"log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,)"
-            R"("name":"web","port":null,"priority":999,"restart":"on-failure",)"
+            R"("name":"web","port":null,"priority":999,"restart":"on-failure","secrets":{},)"
             R"("start_limit":{"burst":10,"interval_seconds":10},"start_seconds":1,)"
             R"("stop_signal":"TERM","stop_timeout":10,"user":"www-data"})");
 }

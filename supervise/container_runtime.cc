@@ -1,0 +1,387 @@
+// Starting, stopping, adopting and measuring container apps through the Engine API.
+#include "supervise/container_runtime.h"
+
+#include <functional>
+
+#include "reactor/log.h"
+#include "supervise/docker/image_reference.h"
+#include "supervise/docker/pull_progress.h"
+#include "supervise/docker/registry_auth.h"
+#include "supervise/docker/stats.h"
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+// How long the last lines of a dead container may take to arrive after its "die" event.
+constexpr long kLogDrainMs = 2000;
+
+std::string Escape(const std::string& text) {
+  char* escaped = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
+  std::string result = escaped ? escaped : "";
+  curl_free(escaped);
+  return result;
+}
+
+json PortBindings(const ContainerSpec& container, const BerthPaths& paths, json* exposed) {
+  json bindings = json::object();
+  for (const ContainerPort& port : container.ports) {
+    std::string key = std::to_string(port.container) + "/" + port.protocol;
+    (*exposed)[key] = json::object();
+    bindings[key].push_back({{"HostIp", port.host_ip.empty() ? paths.app_host : port.host_ip},
+                             {"HostPort", std::to_string(port.host)}});
+  }
+  return bindings;
+}
+
+json HostConfig(const ContainerSpec& container, const BerthPaths& paths, json* exposed) {
+  json binds = json::array();
+  for (const ContainerVolume& volume : container.volumes)
+    binds.push_back(volume.host + ":" + volume.container + (volume.read_only ? ":ro" : ""));
+  json host = {{"PortBindings", PortBindings(container, paths, exposed)},
+               {"Binds", binds},
+               {"RestartPolicy", {{"Name", "no"}}},
+               {"ReadonlyRootfs", container.read_only},
+               {"CapDrop", container.cap_drop},
+               {"CapAdd", container.cap_add}};
+  if (container.no_new_privileges) host["SecurityOpt"] = {"no-new-privileges"};
+  if (!container.network.empty()) host["NetworkMode"] = container.network;
+  if (container.limits.memory_bytes) host["Memory"] = *container.limits.memory_bytes;
+  if (container.limits.cpus) host["NanoCpus"] = static_cast<int64_t>(*container.limits.cpus * 1e9);
+  if (container.limits.pids) host["PidsLimit"] = *container.limits.pids;
+  return host;
+}
+
+// A short, stable digest of `text` (to tell whether a container matches its spec).
+std::string Fingerprint(const std::string& text) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  char out[17];
+  snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
+
+json Env(const AppSpec& spec) {
+  json env = json::array();
+  for (const auto& [key, value] : spec.env) env.push_back(key + "=" + value);
+  for (const auto& [key, value] : spec.secrets) env.push_back(key + "=" + value);
+  return env;
+}
+
+RuntimeStats ToRuntimeStats(const docker::ContainerStats& stats) {
+  RuntimeStats out;
+  out.cpu_percent = stats.cpu_percent;
+  out.memory_bytes = stats.memory_bytes;
+  out.memory_limit_bytes = stats.memory_limit_bytes;
+  out.pids = stats.pids;
+  out.net_rx_bytes = stats.net_rx_bytes;
+  out.net_tx_bytes = stats.net_tx_bytes;
+  out.block_read_bytes = stats.block_read_bytes;
+  out.block_write_bytes = stats.block_write_bytes;
+  return out;
+}
+
+}  // namespace
+
+std::string ContainerName(const std::string& app) { return "berth-" + app; }
+
+json ContainerCreateBody(const AppSpec& spec, const BerthPaths& paths) {
+  const ContainerSpec& container = *spec.container();
+  json exposed = json::object();
+  json body = {{"Image", container.image},
+               {"Env", Env(spec)},
+               {"Tty", false},
+               {"OpenStdin", false},
+               {"StopSignal", "SIG" + spec.stop_signal},
+               {"StopTimeout", static_cast<int>(spec.stop_timeout)}};
+  body["HostConfig"] = HostConfig(container, paths, &exposed);
+  body["ExposedPorts"] = exposed;
+  if (container.command) body["Cmd"] = *container.command;
+  if (container.entrypoint) body["Entrypoint"] = *container.entrypoint;
+  if (!container.user.empty()) body["User"] = container.user;
+  if (!container.healthcheck.is_null()) body["Healthcheck"] = container.healthcheck;
+  std::string fingerprint = Fingerprint(body.dump());
+  body["Labels"] = {{docker::kAppLabel, spec.name}, {docker::kSpecLabel, fingerprint}};
+  return body;
+}
+
+ContainerRuntime::ContainerRuntime(ContainerContext context, Events events)
+    : context_(context),
+      events_(std::move(events)),
+      drain_timer_(context.loop, [this] { Finish(); }) {
+  watch_id_ = context_.engine->Watch(
+      [this](const docker::ContainerEvent& event) { OnEvent(event); },
+      [this](bool up) { OnEngineState(up); });
+}
+
+ContainerRuntime::~ContainerRuntime() { context_.engine->Unwatch(watch_id_); }
+
+void ContainerRuntime::Prepare(const AppSpec& spec) {
+  // Limits alone change in place; everything else makes the App restart us (see
+  // ContainerChangesHowItRuns).
+  if (!running_ || id_.empty() || !spec_.container() || !spec.container()) return;
+  if (spec_.container()->limits == spec.container()->limits) return;
+  json exposed;
+  json update = HostConfig(*spec.container(), *context_.paths, &exposed);
+  json body = {{"Memory", update.value("Memory", 0)},
+               {"NanoCpus", update.value("NanoCpus", 0)},
+               {"PidsLimit", update.value("PidsLimit", 0)}};
+  if (body["Memory"] != 0) body["MemorySwap"] = -1;
+  spec_.container()->limits = spec.container()->limits;
+  std::string app = spec.name;
+  call_ = context_.engine->Call("POST", "/containers/" + id_ + "/update", body,
+                                [app](Result<docker::EngineReply> reply) {
+                                  if (!reply.ok() || reply->status != 200)
+                                    LogWarn("app " + app + ": cannot change its limits: " +
+                                            (reply.ok() ? reply->Message()
+                                                        : reply.status().message()));
+                                });
+}
+
+void ContainerRuntime::Start(const AppSpec& spec) {
+  spec_ = spec;
+  exit_.reset();
+  stopping_ = false;
+  starting_ = true;
+  // Docker down: wait for it (the app shows why), then start; no failure is counted.
+  if (!context_.engine->up()) return Report(context_.engine->error());
+  InspectImage();
+}
+
+void ContainerRuntime::Report(const std::string& problem) {
+  if (events_.problem) events_.problem(problem);
+}
+
+void ContainerRuntime::FailStart(const std::string& error) {
+  starting_ = false;
+  call_.reset();
+  events_.start_failed(error);
+}
+
+void ContainerRuntime::InspectImage() {
+  const std::string& image = spec_.container()->image;
+  call_ = context_.engine->Call(
+      "GET", "/images/" + Escape(image) + "/json", nullptr, [this](Result<docker::EngineReply> r) {
+        if (!r.ok()) return FailStart(r.status().message());
+        if (r->status == 200) return RemoveOld();
+        if (r->status == 404) return Pull();
+        FailStart("cannot inspect image " + spec_.container()->image + ": " + r->Message());
+      });
+}
+
+void ContainerRuntime::Pull() {
+  auto reference = docker::ParseImageReference(spec_.container()->image);
+  if (!reference.ok()) return FailStart(reference.status().message());
+  std::string path = "/images/create?fromImage=" + Escape(reference->Name());
+  path += reference->digest.empty() ? "&tag=" + Escape(reference->tag)
+                                    : "&tag=" + Escape(reference->digest);
+  std::vector<std::string> headers;
+  if (const auto& auth = spec_.container()->registry_auth) {
+    auto header = docker::RegistryAuthHeader(
+        {.username = auth->username, .password = auth->password,
+         .server_address = reference->registry});
+    if (!header.ok()) return FailStart(header.status().message());
+    headers.push_back("X-Registry-Auth: " + *header);
+  }
+  LogInfo("app " + spec_.name + ": pulling " + spec_.container()->image);
+  pull_error_.clear();
+  auto progress = std::make_shared<docker::JsonLineStream>([this](Result<json> message) {
+    if (!message.ok()) return;
+    if (Status s = docker::PullProgressError(*message); !s.ok() && pull_error_.empty())
+      pull_error_ = s.message();
+  });
+  HttpStream stream;
+  stream.on_data = [progress](std::string_view chunk) { progress->Feed(chunk); };
+  call_ = context_.engine->Stream(
+      path, std::move(stream),
+      [this, progress](Result<long> status) {
+        progress->Finish();
+        if (!status.ok()) return FailStart(status.status().message());
+        if (pull_error_.empty() && *status != 200)
+          pull_error_ = "Docker answered " + std::to_string(*status);
+        if (!pull_error_.empty())
+          return FailStart("cannot pull " + spec_.container()->image + ": " + pull_error_);
+        RemoveOld();
+      },
+      "POST", std::move(headers));
+}
+
+void ContainerRuntime::RemoveOld() {
+  std::string name = ContainerName(spec_.name);
+  call_ = context_.engine->Call(
+      "GET", "/containers/" + name + "/json", nullptr, [this, name](Result<docker::EngineReply> r) {
+        if (!r.ok()) return FailStart(r.status().message());
+        if (r->status == 404) return Create();
+        const json& labels = r->body["Config"]["Labels"];
+        if (!labels.is_object() || labels.value(docker::kAppLabel, "") != spec_.name)
+          return FailStart("a container named " + name +
+                           " exists and berth did not make it; remove or rename it");
+        std::string old = r->body.value("Id", name);
+        call_ = context_.engine->Call("DELETE", "/containers/" + old + "?force=1", nullptr,
+                                      [this](Result<docker::EngineReply> removed) {
+                                        if (!removed.ok())
+                                          return FailStart(removed.status().message());
+                                        if (removed->status >= 300 && removed->status != 404)
+                                          return FailStart("cannot remove the old container: " +
+                                                           removed->Message());
+                                        Create();
+                                      });
+      });
+}
+
+void ContainerRuntime::Create() {
+  json body = ContainerCreateBody(spec_, *context_.paths);
+  call_ = context_.engine->Call(
+      "POST", "/containers/create?name=" + ContainerName(spec_.name), body,
+      [this](Result<docker::EngineReply> r) {
+        if (!r.ok()) return FailStart(r.status().message());
+        if (r->status != 201) return FailStart("cannot create the container: " + r->Message());
+        id_ = r->body.value("Id", "");
+        StartContainer();
+      });
+}
+
+void ContainerRuntime::StartContainer() {
+  call_ = context_.engine->Call(
+      "POST", "/containers/" + id_ + "/start", nullptr, [this](Result<docker::EngineReply> r) {
+        if (!r.ok()) return FailStart(r.status().message());
+        if (r->status != 204 && r->status != 304)
+          return FailStart("cannot start the container: " + r->Message());
+        Started();
+      });
+}
+
+void ContainerRuntime::Started() {
+  starting_ = false;
+  running_ = true;
+  FollowLogs(false);
+  events_.started(RuntimeInfo{.container_id = id_});
+}
+
+void ContainerRuntime::FollowLogs(bool from_now) {
+  demuxer_ = std::make_unique<docker::LogFrameDemuxer>(
+      docker::LogFraming::kMultiplexed, [this](LogStream stream, std::string_view line) {
+        line_.assign(1, line);
+        events_.lines(stream, line_);
+      });
+  std::string path = "/containers/" + id_ + "/logs?follow=1&stdout=1&stderr=1";
+  if (from_now) path += "&tail=0";
+  HttpStream stream;
+  stream.on_data = [this](std::string_view chunk) { demuxer_->Feed(chunk); };
+  logs_call_ = context_.engine->Stream(path, std::move(stream), [this](Result<long>) {
+    demuxer_->Finish();
+    context_.loop->Defer([call = std::shared_ptr<HttpCall>(std::move(logs_call_))] {});
+    if (exit_) Finish();
+  });
+}
+
+void ContainerRuntime::OnEvent(const docker::ContainerEvent& event) {
+  if (id_.empty() || event.id != id_ || !running_) return;
+  if (event.action == "die") return Ended(RuntimeExit::FromExitCode(event.exit_code));
+  if (event.action == "destroy") {
+    RuntimeExit gone{.exit_code = -1, .description = "the container was removed"};
+    return Ended(gone);
+  }
+}
+
+void ContainerRuntime::Ended(RuntimeExit exit) {
+  if (exit_) return;
+  exit_ = std::move(exit);
+  if (!logs_call_) return Finish();
+  drain_timer_.Start(kLogDrainMs);
+}
+
+void ContainerRuntime::Finish() {
+  if (!exit_ || !running_) return;
+  drain_timer_.Stop();
+  running_ = stopping_ = false;
+  if (logs_call_) context_.loop->Defer([call = std::shared_ptr<HttpCall>(std::move(logs_call_))] {});
+  RuntimeExit exit = std::move(*exit_);
+  events_.finished(exit);
+}
+
+bool ContainerRuntime::Stop(int, double timeout_s) {
+  if (starting_) {
+    // Not started yet: drop the step under way; a container made by then is removed by the
+    // next start (or on removal).
+    call_.reset();
+    starting_ = false;
+    context_.loop->Defer([this, alive = std::weak_ptr<int>(alive_)] {
+      if (alive.lock()) events_.finished(RuntimeExit{.description = "stopped before it started"});
+    });
+    return true;
+  }
+  if (!running_) return false;
+  if (stopping_) return true;
+  stopping_ = true;
+  long timeout = static_cast<long>(timeout_s);
+  call_ = context_.engine->Call(
+      "POST", "/containers/" + id_ + "/stop?t=" + std::to_string(timeout), nullptr,
+      [this](Result<docker::EngineReply> r) {
+        // 204 stopped, 304 already stopped: the die event says how it ended. 404: it is gone.
+        if (r.ok() && r->status == 404)
+          Ended(RuntimeExit{.exit_code = -1, .description = "the container was removed"});
+        if (!r.ok()) LogWarn("app " + spec_.name + ": cannot stop its container: " +
+                             r.status().message());
+      },
+      {}, (timeout + 30) * 1000);
+  return true;
+}
+
+void ContainerRuntime::Recover(const AppSpec& spec, RecoverFn done) {
+  spec_ = spec;
+  auto inspect = [this, done](Result<docker::EngineReply> r) {
+    if (!r.ok() || r->status != 200) return done(std::nullopt);
+    const json& labels = r->body["Config"]["Labels"];
+    std::string wanted =
+        ContainerCreateBody(spec_, *context_.paths)["Labels"].value(docker::kSpecLabel, "");
+    bool ours = labels.is_object() && labels.value(docker::kAppLabel, "") == spec_.name &&
+                labels.value(docker::kSpecLabel, "") == wanted;
+    if (!ours || !r->body["State"].value("Running", false)) return done(std::nullopt);
+    id_ = r->body.value("Id", "");
+    running_ = true;
+    FollowLogs(true);
+    done(RuntimeInfo{.container_id = id_});
+  };
+  // At boot the engine may still be connecting: ask once it answered (or gave up once).
+  context_.engine->WhenReady([this, inspect, done, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.lock()) return;
+    if (!context_.engine->up()) return done(std::nullopt);
+    call_ = context_.engine->Call("GET", "/containers/" + ContainerName(spec_.name) + "/json",
+                                  nullptr, inspect);
+  });
+}
+
+void ContainerRuntime::OnEngineState(bool up) {
+  Report(up ? "" : context_.engine->error());
+  if (up && starting_ && !call_) return InspectImage();
+  if (up && running_) Reconcile();
+}
+
+void ContainerRuntime::Reconcile() {
+  // Docker came back: what berth believed runs may have ended meanwhile.
+  call_ = context_.engine->Call(
+      "GET", "/containers/" + id_ + "/json", nullptr, [this](Result<docker::EngineReply> r) {
+        if (!r.ok()) return;
+        if (r->status == 404)
+          return Ended(RuntimeExit{.exit_code = -1, .description = "the container was removed"});
+        if (!r->body["State"].value("Running", false))
+          return Ended(RuntimeExit::FromExitCode(r->body["State"].value("ExitCode", -1)));
+        if (!logs_call_) FollowLogs(true);
+      });
+}
+
+void ContainerRuntime::Stats(StatsFn done) {
+  stats_call_ = context_.engine->Call(
+      "GET", "/containers/" + id_ + "/stats?stream=false", nullptr,
+      [done = std::move(done)](Result<docker::EngineReply> r) {
+        if (!r.ok()) return done(r.status());
+        if (r->status != 200) return done(Status::Unavailable(r->Message()));
+        auto stats = docker::ParseContainerStats(r->body);
+        if (!stats.ok()) return done(stats.status());
+        done(ToRuntimeStats(*stats));
+      });
+}
+
+}  // namespace berth

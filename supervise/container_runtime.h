@@ -1,0 +1,79 @@
+// ContainerRuntime: runs a container app through the Docker Engine API on the loop: pulls the
+// image when missing, creates the container (named berth-<app>, labelled, Docker's restart
+// policy "no": berth supervises), starts it, follows its logs, and hears of its end through
+// the Engine's events.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "supervise/docker/docker_engine.h"
+#include "supervise/docker/log_frames.h"
+#include "supervise/isolation.h"
+#include "supervise/runtime.h"
+
+namespace berth {
+
+struct ContainerContext {
+  EventLoop* loop;
+  docker::DockerEngine* engine;
+  const BerthPaths* paths;  // app_host: where published ports bind by default
+};
+
+// "berth-<app>": the Docker name of an app's container.
+std::string ContainerName(const std::string& app);
+// The body of POST /containers/create for `spec` (labels and the spec hash included).
+nlohmann::json ContainerCreateBody(const AppSpec& spec, const BerthPaths& paths);
+
+class ContainerRuntime : public Runtime {
+ public:
+  ContainerRuntime(ContainerContext context, Events events);
+  ~ContainerRuntime() override;
+
+  void Prepare(const AppSpec& spec) override;
+  void Start(const AppSpec& spec) override;
+  bool Stop(int signo, double timeout_s) override;
+  void Recover(const AppSpec& spec, RecoverFn done) override;
+  void Stats(StatsFn done) override;
+
+ private:
+  // The start, step by step; each step's answer arrives on the loop.
+  void InspectImage();
+  void Pull();
+  void RemoveOld();
+  void Create();
+  void StartContainer();
+  void Started();
+  void FailStart(const std::string& error);
+  void Report(const std::string& problem);
+
+  void FollowLogs(bool from_now);
+  void OnLogData(std::string_view chunk);
+  void OnEvent(const docker::ContainerEvent& event);
+  void OnEngineState(bool up);
+  void Reconcile();
+  // The container ended with `exit`: reported once its logs are drained (or soon after).
+  void Ended(RuntimeExit exit);
+  void Finish();
+
+  ContainerContext context_;
+  Events events_;
+  AppSpec spec_;
+  std::string id_;          // the container, once created
+  bool running_ = false;    // started (or adopted), and not yet reported finished
+  bool stopping_ = false;
+  bool starting_ = false;
+  std::optional<RuntimeExit> exit_;  // the end, waiting for the logs to drain
+  std::unique_ptr<HttpCall> call_;       // the step under way
+  std::unique_ptr<HttpCall> logs_call_;  // the log stream
+  std::unique_ptr<HttpCall> stats_call_;
+  std::unique_ptr<docker::LogFrameDemuxer> demuxer_;
+  std::vector<std::string_view> line_;  // one line at a time, handed to events_.lines
+  std::string pull_error_;
+  Timer drain_timer_;
+  uint64_t watch_id_ = 0;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace berth
