@@ -419,7 +419,7 @@ class Berthd:
 # ---------------------------------------------------------------------------------------------
 # supervisord
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
+class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout=60):
         super().__init__("localhost", timeout=timeout)
         self.unix_path = path
@@ -438,7 +438,7 @@ class _UnixTransport(xmlrpc.client.Transport):
     def make_connection(self, host):
         if self._connection and host == self._connection[0]:
             return self._connection[1]
-        self._connection = host, _UnixHTTPConnection(self.unix_path)
+        self._connection = host, UnixHTTPConnection(self.unix_path)
         return self._connection[1]
 
 
