@@ -9,13 +9,13 @@ namespace {
 
 using ExchangePtr = std::shared_ptr<Exchange>;
 
-enum class Command { kStart, kStop, kRestart, kRedeploy, kRollback };
+enum class Command { kStart, kStop, kRestart, kPause, kUnpause, kRedeploy, kRollback };
 
 // Reads {"command": ...}; answers 400 and returns false when it is missing or unknown.
 // `one_app`: redeploy and rollback are allowed too.
 bool ParseCommand(Exchange& exchange, Command* command, bool one_app) {
-  const char* known =
-      one_app ? "start, stop, restart, redeploy or rollback" : "start, stop or restart";
+  const char* known = one_app ? "start, stop, restart, pause, unpause, redeploy or rollback"
+                              : "start, stop, restart, pause or unpause";
   const nlohmann::json& body = exchange.json();
   if (!body.is_object() || !body.contains("command") || !body["command"].is_string()) {
     exchange.ReplyError(400, "bad_request", std::string("send {\"command\": ...}: ") + known);
@@ -28,6 +28,10 @@ bool ParseCommand(Exchange& exchange, Command* command, bool one_app) {
     *command = Command::kStop;
   } else if (name == "restart") {
     *command = Command::kRestart;
+  } else if (name == "pause") {
+    *command = Command::kPause;
+  } else if (name == "unpause") {
+    *command = Command::kUnpause;
   } else if (one_app && name == "redeploy") {
     *command = Command::kRedeploy;
   } else if (one_app && name == "rollback") {
@@ -65,18 +69,27 @@ Status Deploy(Command command, Exchange& exchange, App* app) {
   return app->Rollback(release);
 }
 
-void Apply(Command command, App* app) {
+// Pause and unpause answer Conflict when the app is not running (paused).
+Status Apply(Command command, App* app) {
   switch (command) {
     case Command::kStart:
-      return app->Start();
+      app->Start();
+      break;
     case Command::kStop:
-      return app->Stop();
+      app->Stop();
+      break;
     case Command::kRestart:
-      return app->Restart();
+      app->Restart();
+      break;
+    case Command::kPause:
+      return app->Pause();
+    case Command::kUnpause:
+      return app->Resume();
     case Command::kRedeploy:
     case Command::kRollback:
-      return;  // one app at a time, see Deploy()
+      break;  // one app at a time, see Deploy()
   }
+  return Status::Ok();
 }
 
 void Control(Api& api, const ExchangePtr& exchange) {
@@ -89,8 +102,8 @@ void Control(Api& api, const ExchangePtr& exchange) {
     return exchange->ReplyStatus(s);
   if (command == Command::kRedeploy || command == Command::kRollback) {
     if (Status s = Deploy(command, *exchange, app); !s.ok()) return exchange->ReplyStatus(s);
-  } else {
-    Apply(command, app);
+  } else if (Status s = Apply(command, app); !s.ok()) {
+    return exchange->ReplyStatus(s);
   }
   exchange->Reply(202, app->ToJson());
 }
@@ -125,7 +138,8 @@ void ControlMany(Api& api, const ExchangePtr& exchange) {
   Command command;
   std::vector<App*> apps;
   if (!ParseCommand(*exchange, &command, false) || !CollectApps(api, *exchange, &apps)) return;
-  for (App* app : apps) Apply(command, app);
+  // Like supervisorctl: an app that cannot do it (pause a stopped one) is left as it is.
+  for (App* app : apps) (void)Apply(command, app);
   std::string body = "[";
   for (App* app : apps) body += (body.size() > 1 ? "," : "") + app->JsonText();
   exchange->ReplyText(202, "application/json", body + "]\n");

@@ -87,6 +87,7 @@ void App::Start() {
   switch (state_) {
     case AppState::kStarting:
     case AppState::kRunning:
+    case AppState::kPaused:
       return;
     case AppState::kStopping:
       restart_after_stop_ = true;
@@ -172,12 +173,72 @@ void App::Recover(std::function<void(bool adopted)> done) {
 }
 
 void App::Stats(Runtime::StatsFn done) {
-  if (state_ != AppState::kRunning && state_ != AppState::kStarting)
+  if (state_ != AppState::kRunning && state_ != AppState::kStarting &&
+      state_ != AppState::kPaused)
     return done(Status::Unavailable("app '" + spec_.name + "' is not running"));
   runtime_->Stats(std::move(done));
 }
 
-Status App::Redeploy(bool force) { return BeginDeploy("redeploy", force); }
+Status App::Redeploy(bool force) {
+  if (spec_.container()) return RedeployImage("redeploy", force);
+  return BeginDeploy("redeploy", force);
+}
+
+Status App::RedeployImage(const std::string& trigger, bool force) {
+  if (image_deploy_) return Status::Conflict("a deployment of app '" + spec_.name + "' runs");
+  if (!context_->deploy) return Status::Unavailable("deployments are not recorded here");
+  DeploymentsRepository& deployments = *context_->deploy->deployments;
+  auto id = deployments.Begin(NewDeployment{.app = spec_.name,
+                                            .trigger = trigger,
+                                            .started_at = FormatRfc3339(WallClockMs())});
+  if (!id.ok()) return id.status();
+  image_deploy_ = *id;
+  ++spec_version_;
+  PublishDeploy(trigger, "started", "", "");
+  auto log = std::make_shared<std::string>("==> pulling " + spec_.container()->image + "\n");
+  int64_t began = MonotonicMs();
+  runtime_->FetchRevision(
+      [log](std::string_view line) { log->append(line).push_back('\n'); },
+      [this, log, began, trigger, force](Result<std::string> image) {
+        OnImageFetched(trigger, force, std::move(image), *log, MonotonicMs() - began);
+      });
+  return Status::Ok();
+}
+
+void App::OnImageFetched(const std::string& trigger, bool force, Result<std::string> image,
+                         std::string log, int64_t duration_ms) {
+  DeploymentsRepository& deployments = *context_->deploy->deployments;
+  int64_t id = *image_deploy_;
+  image_deploy_.reset();
+  ++spec_version_;
+  std::string now = FormatRfc3339(WallClockMs());
+  DeployOutcome outcome = DeployOutcome::kSucceeded;
+  std::string error, revision = image.ok() ? *image : "";
+  if (!image.ok()) {
+    outcome = DeployOutcome::kFailed;
+    error = image.status().message();
+    last_error_ = "deploy failed: " + error;
+    log += "==> " + error + "; the running container keeps serving\n";
+  } else if (revision == runtime_->RunningRevision() && !force) {
+    outcome = DeployOutcome::kSkipped;
+    log += "==> image " + revision + " is already running: nothing to do\n";
+  } else {
+    log += "==> image " + revision + ": the container is made again\n";
+  }
+  if (!revision.empty()) (void)deployments.SetRevision(id, revision, spec_.container()->image);
+  if (Status s = deployments.Finish(id, outcome, error, now, duration_ms, log); !s.ok())
+    LogError("app " + spec_.name + ": cannot record deployment " + std::to_string(id) + ": " +
+             s.message());
+  PublishDeploy(trigger, to_string(outcome), revision, error);
+  if (outcome == DeployOutcome::kSucceeded && (IsActive(state_) || state_ == AppState::kBackoff))
+    Restart();
+}
+
+void App::PublishDeploy(const std::string& trigger, const std::string& phase,
+                        const std::string& revision, const std::string& error) {
+  context_->bus->Publish(DeployEvent{spec_.name, image_deploy_.value_or(0), trigger, phase,
+                                     revision, "", error, WallClockMs()});
+}
 
 Status App::Rollback(const std::string& release) {
   EnsureDeployer();
@@ -188,6 +249,7 @@ Status App::Rollback(const std::string& release) {
 }
 
 std::optional<int64_t> App::deploying() const {
+  if (image_deploy_) return image_deploy_;
   return deployer_ ? deployer_->running() : std::nullopt;
 }
 
@@ -226,6 +288,7 @@ void App::OnFinished(const RuntimeExit& exit) {
       info_ = {};
       return;
     case AppState::kRunning:
+    case AppState::kPaused:
       if (!clean) last_error_ = how;
       Transition(AppState::kExited);
       info_ = {};
@@ -293,6 +356,7 @@ void App::BeginStop() {
       return OnStopped();
     case AppState::kStarting:
     case AppState::kRunning:
+    case AppState::kPaused:
       start_timer_.Stop();
       awaiting_release_ = false;
       if (runtime_->Stop(StopSignalNumber(spec_.stop_signal), spec_.stop_timeout)) {
@@ -322,6 +386,7 @@ void App::Restart() {
   switch (state_) {
     case AppState::kStarting:
     case AppState::kRunning:
+    case AppState::kPaused:
       restart_after_stop_ = true;
       return BeginStop();
     case AppState::kStopping:
@@ -330,6 +395,28 @@ void App::Restart() {
     default:
       Start();
   }
+}
+
+Status App::Pause() {
+  if (state_ != AppState::kRunning)
+    return Status::Conflict("app '" + spec_.name + "' is " + to_string(state_) +
+                            ": only a running app can be paused");
+  runtime_->Pause([this](Status done) {
+    if (!done.ok()) return LogWarn("app " + spec_.name + ": " + done.message());
+    if (state_ == AppState::kRunning) Transition(AppState::kPaused);
+  });
+  return Status::Ok();
+}
+
+Status App::Resume() {
+  if (state_ != AppState::kPaused)
+    return Status::Conflict("app '" + spec_.name + "' is " + to_string(state_) +
+                            ": only a paused app can be unpaused");
+  runtime_->Resume([this](Status done) {
+    if (!done.ok()) return LogWarn("app " + spec_.name + ": " + done.message());
+    if (state_ == AppState::kPaused) Transition(AppState::kRunning);
+  });
+  return Status::Ok();
 }
 
 void App::Replace(AppSpec spec) {

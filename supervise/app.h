@@ -51,6 +51,12 @@ class App {
   // `on_stopped` runs once the app is stopped (at once when it already is).
   void Stop(std::function<void()> on_stopped = {});
   void Restart();
+  // Freezes a running app, or thaws a paused one; Conflict in another state. The state moves
+  // once the runtime has done it.
+  Status Pause();
+  Status Resume();
+  // Removes what the runtime made for the app (its container); for a stopped app being deleted.
+  void RemoveRuntimeState(std::function<void()> done) { runtime_->Remove(std::move(done)); }
   // Takes a new spec; a running app restarts when the change affects how it runs. A change of
   // source or install deploys first and restarts once the new release serves.
   void Replace(AppSpec spec);
@@ -84,6 +90,13 @@ class App {
   // start command (given or chosen from its files) and PATH.
   AppSpec LaunchSpec();
   Status BeginDeploy(const std::string& trigger, bool force);
+  // A container app's redeploy: pull its image again, record a deployment, and recreate the
+  // container when the image changed (or `force`).
+  Status RedeployImage(const std::string& trigger, bool force);
+  void OnImageFetched(const std::string& trigger, bool force, Result<std::string> image,
+                      std::string log, int64_t duration_ms);
+  void PublishDeploy(const std::string& trigger, const std::string& phase,
+                     const std::string& revision, const std::string& error);
   void OnDeployed(const Status& status, bool switched);
   void EnsureDeployer();
   void OnStarted(const RuntimeInfo& info);
@@ -134,6 +147,7 @@ class App {
   std::string config_error_;
   std::string runtime_problem_;  // reported by the runtime (Docker down), "" when none
   std::unique_ptr<Deployer> deployer_;
+  std::optional<int64_t> image_deploy_;  // a container app's redeploy under way
   bool awaiting_release_ = false;  // starting, waiting for the first release
   std::string launch_command_;     // what runs, as a person would type it (apps with a source)
   std::string release_;            // the release it runs from

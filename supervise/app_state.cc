@@ -11,6 +11,8 @@ const char* to_string(AppState state) {
       return "starting";
     case AppState::kRunning:
       return "running";
+    case AppState::kPaused:
+      return "paused";
     case AppState::kBackoff:
       return "backoff";
     case AppState::kStopping:
@@ -36,7 +38,9 @@ bool IsLegalTransition(AppState from, AppState to) {
       return to == S::kRunning || to == S::kBackoff || to == S::kStopping || to == S::kStopped ||
              to == S::kExited || to == S::kFailed;
     case S::kRunning:
-      return to == S::kExited || to == S::kStopping;
+      return to == S::kExited || to == S::kStopping || to == S::kPaused;
+    case S::kPaused:
+      return to == S::kRunning || to == S::kExited || to == S::kStopping;
     case S::kBackoff:
       return to == S::kStarting || to == S::kStopped;
     case S::kStopping:
@@ -47,7 +51,7 @@ bool IsLegalTransition(AppState from, AppState to) {
 
 bool IsActive(AppState state) {
   return state == AppState::kStarting || state == AppState::kRunning ||
-         state == AppState::kStopping;
+         state == AppState::kPaused || state == AppState::kStopping;
 }
 
 }  // namespace berth

@@ -1,9 +1,18 @@
-// The seven states of an app and which moves between them are legal.
+// The eight states of an app and which moves between them are legal.
 #pragma once
 
 namespace berth {
 
-enum class AppState { kStopped, kStarting, kRunning, kBackoff, kStopping, kExited, kFailed };
+enum class AppState {
+  kStopped,
+  kStarting,
+  kRunning,
+  kPaused,  // running, but frozen (SIGSTOP to the group, docker pause)
+  kBackoff,
+  kStopping,
+  kExited,
+  kFailed
+};
 
 const char* to_string(AppState state);
 bool IsLegalTransition(AppState from, AppState to);

@@ -14,7 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-// How long the last lines of a dead container may take to arrive after its "die" event.
+// How long the log stream of a dead container may stay silent before berth stops waiting for
+// its last lines (Docker ends the stream itself once it has sent them all).
 constexpr long kLogDrainMs = 2000;
 
 std::string Escape(const std::string& text) {
@@ -171,8 +172,18 @@ void ContainerRuntime::InspectImage() {
 }
 
 void ContainerRuntime::Pull() {
-  auto reference = docker::ParseImageReference(spec_.container()->image);
-  if (!reference.ok()) return FailStart(reference.status().message());
+  PullImage(&call_, {}, [this](Result<std::string> image) {
+    if (!image.ok()) return FailStart(image.status().message());
+    RemoveOld();
+  });
+}
+
+void ContainerRuntime::PullImage(std::unique_ptr<HttpCall>* slot,
+                                 std::function<void(std::string_view line)> log,
+                                 RevisionFn done) {
+  const std::string image = spec_.container()->image;
+  auto reference = docker::ParseImageReference(image);
+  if (!reference.ok()) return done(reference.status());
   std::string path = "/images/create?fromImage=" + Escape(reference->Name());
   path += reference->digest.empty() ? "&tag=" + Escape(reference->tag)
                                     : "&tag=" + Escape(reference->digest);
@@ -181,30 +192,41 @@ void ContainerRuntime::Pull() {
     auto header = docker::RegistryAuthHeader(
         {.username = auth->username, .password = auth->password,
          .server_address = reference->registry});
-    if (!header.ok()) return FailStart(header.status().message());
+    if (!header.ok()) return done(header.status());
     headers.push_back("X-Registry-Auth: " + *header);
   }
-  LogInfo("app " + spec_.name + ": pulling " + spec_.container()->image);
-  pull_error_.clear();
-  auto progress = std::make_shared<docker::JsonLineStream>([this](Result<json> message) {
+  LogInfo("app " + spec_.name + ": pulling " + image);
+  // The first error inside the stream is the pull's: Docker answers 200 and reports there.
+  auto error = std::make_shared<std::string>();
+  auto progress = std::make_shared<docker::JsonLineStream>([log, error](Result<json> message) {
     if (!message.ok()) return;
-    if (Status s = docker::PullProgressError(*message); !s.ok() && pull_error_.empty())
-      pull_error_ = s.message();
+    if (Status s = docker::PullProgressError(*message); !s.ok() && error->empty())
+      *error = s.message();
+    if (std::string line = docker::PullProgressLine(*message); log && !line.empty()) log(line);
   });
   HttpStream stream;
   stream.on_data = [progress](std::string_view chunk) { progress->Feed(chunk); };
-  call_ = context_.engine->Stream(
-      path, std::move(stream),
-      [this, progress](Result<long> status) {
-        progress->Finish();
-        if (!status.ok()) return FailStart(status.status().message());
-        if (pull_error_.empty() && *status != 200)
-          pull_error_ = "Docker answered " + std::to_string(*status);
-        if (!pull_error_.empty())
-          return FailStart("cannot pull " + spec_.container()->image + ": " + pull_error_);
-        RemoveOld();
-      },
-      "POST", std::move(headers));
+  auto finished = [this, slot, image, progress, error, done](Result<long> status) {
+    progress->Finish();
+    if (!status.ok()) return done(status.status());
+    if (error->empty() && *status != 200) *error = "Docker answered " + std::to_string(*status);
+    if (!error->empty()) return done(Status::Unavailable("cannot pull " + image + ": " + *error));
+    *slot = context_.engine->Call(
+        "GET", "/images/" + Escape(image) + "/json", nullptr,
+        [image, done](Result<docker::EngineReply> r) {
+          if (!r.ok()) return done(r.status());
+          if (r->status != 200) return done(Status::Unavailable("cannot inspect " + image));
+          done(r->body.value("Id", ""));
+        });
+  };
+  *slot = context_.engine->Stream(path, std::move(stream), std::move(finished), "POST",
+                                  std::move(headers));
+}
+
+void ContainerRuntime::FetchRevision(std::function<void(std::string_view line)> log,
+                                     RevisionFn done) {
+  if (!context_.engine->up()) return done(Status::Unavailable(context_.engine->error()));
+  PullImage(&fetch_call_, std::move(log), std::move(done));
 }
 
 void ContainerRuntime::RemoveOld() {
@@ -238,6 +260,7 @@ void ContainerRuntime::Create() {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status != 201) return FailStart("cannot create the container: " + r->Message());
         id_ = r->body.value("Id", "");
+        image_id_.clear();
         StartContainer();
       });
 }
@@ -255,6 +278,12 @@ void ContainerRuntime::StartContainer() {
 void ContainerRuntime::Started() {
   starting_ = false;
   running_ = true;
+  // The image id it runs, for redeploys to compare with (the start does not wait for it).
+  control_call_ = context_.engine->Call("GET", "/containers/" + id_ + "/json", nullptr,
+                                        [this](Result<docker::EngineReply> r) {
+                                          if (r.ok() && r->status == 200)
+                                            image_id_ = r->body.value("Image", "");
+                                        });
   FollowLogs(false);
   events_.started(RuntimeInfo{.container_id = id_});
 }
@@ -268,7 +297,11 @@ void ContainerRuntime::FollowLogs(bool from_now) {
   std::string path = "/containers/" + id_ + "/logs?follow=1&stdout=1&stderr=1";
   if (from_now) path += "&tail=0";
   HttpStream stream;
-  stream.on_data = [this](std::string_view chunk) { demuxer_->Feed(chunk); };
+  stream.on_data = [this](std::string_view chunk) {
+    demuxer_->Feed(chunk);
+    // Docker may still be sending what the container wrote before it died: wait while it does.
+    if (exit_) drain_timer_.Start(kLogDrainMs);
+  };
   logs_call_ = context_.engine->Stream(path, std::move(stream), [this](Result<long>) {
     demuxer_->Finish();
     context_.loop->Defer([call = std::shared_ptr<HttpCall>(std::move(logs_call_))] {});
@@ -340,6 +373,7 @@ void ContainerRuntime::Recover(const AppSpec& spec, RecoverFn done) {
                 labels.value(docker::kSpecLabel, "") == wanted;
     if (!ours || !r->body["State"].value("Running", false)) return done(std::nullopt);
     id_ = r->body.value("Id", "");
+    image_id_ = r->body.value("Image", "");
     running_ = true;
     FollowLogs(true);
     done(RuntimeInfo{.container_id = id_});
@@ -369,6 +403,47 @@ void ContainerRuntime::Reconcile() {
         if (!r->body["State"].value("Running", false))
           return Ended(RuntimeExit::FromExitCode(r->body["State"].value("ExitCode", -1)));
         if (!logs_call_) FollowLogs(true);
+      });
+}
+
+void ContainerRuntime::Post(const std::string& verb, std::function<void(Status)> done) {
+  if (id_.empty()) return done(Status::Conflict("the container does not run"));
+  control_call_ = context_.engine->Call(
+      "POST", "/containers/" + id_ + "/" + verb, nullptr,
+      [verb, done = std::move(done)](Result<docker::EngineReply> r) {
+        if (!r.ok()) return done(r.status());
+        if (r->status != 204) return done(Status::Conflict("cannot " + verb + ": " + r->Message()));
+        done(Status::Ok());
+      });
+}
+
+void ContainerRuntime::Pause(std::function<void(Status)> done) { Post("pause", std::move(done)); }
+
+void ContainerRuntime::Resume(std::function<void(Status)> done) {
+  Post("unpause", std::move(done));
+}
+
+void ContainerRuntime::Remove(std::function<void()> done) {
+  std::string name = ContainerName(spec_.name), app = spec_.name;
+  if (!context_.engine->up()) {
+    LogWarn("app " + app + ": Docker is not reachable: its container " + name + " is left");
+    return done();
+  }
+  // Only a container of this app: a foreign one of the same name is not ours to remove.
+  control_call_ = context_.engine->Call(
+      "GET", "/containers/" + name + "/json", nullptr,
+      [this, name, app, done = std::move(done)](Result<docker::EngineReply> r) {
+        if (!r.ok() || r->status != 200) return done();
+        const json& labels = r->body["Config"]["Labels"];
+        if (!labels.is_object() || labels.value(docker::kAppLabel, "") != app) return done();
+        control_call_ = context_.engine->Call(
+            "DELETE", "/containers/" + r->body.value("Id", name) + "?force=1&v=1", nullptr,
+            [app, done](Result<docker::EngineReply> removed) {
+              if (!removed.ok() || (removed->status != 204 && removed->status != 404))
+                LogWarn("app " + app + ": cannot remove its container: " +
+                        (removed.ok() ? removed->Message() : removed.status().message()));
+              done();
+            });
       });
 }
 

@@ -36,11 +36,19 @@ class ContainerRuntime : public Runtime {
   bool Stop(int signo, double timeout_s) override;
   void Recover(const AppSpec& spec, RecoverFn done) override;
   void Stats(StatsFn done) override;
+  void Pause(std::function<void(Status)> done) override;
+  void Resume(std::function<void(Status)> done) override;
+  void Remove(std::function<void()> done) override;
+  void FetchRevision(std::function<void(std::string_view line)> log, RevisionFn done) override;
+  std::string RunningRevision() const override { return running_ ? image_id_ : ""; }
 
  private:
   // The start, step by step; each step's answer arrives on the loop.
   void InspectImage();
   void Pull();
+  // Pulls the image, then inspects it: `done` gets the image id. The calls go in `*slot`.
+  void PullImage(std::unique_ptr<HttpCall>* slot, std::function<void(std::string_view line)> log,
+                 RevisionFn done);
   void RemoveOld();
   void Create();
   void StartContainer();
@@ -56,11 +64,14 @@ class ContainerRuntime : public Runtime {
   // The container ended with `exit`: reported once its logs are drained (or soon after).
   void Ended(RuntimeExit exit);
   void Finish();
+  // POST /containers/<id>/<verb> (pause, unpause); `done` gets whether Docker did it.
+  void Post(const std::string& verb, std::function<void(Status)> done);
 
   ContainerContext context_;
   Events events_;
   AppSpec spec_;
   std::string id_;          // the container, once created
+  std::string image_id_;    // the image it runs ("sha256:…")
   bool running_ = false;    // started (or adopted), and not yet reported finished
   bool stopping_ = false;
   bool starting_ = false;
@@ -68,9 +79,10 @@ class ContainerRuntime : public Runtime {
   std::unique_ptr<HttpCall> call_;       // the step under way
   std::unique_ptr<HttpCall> logs_call_;  // the log stream
   std::unique_ptr<HttpCall> stats_call_;
+  std::unique_ptr<HttpCall> control_call_;  // pause, unpause, remove
+  std::unique_ptr<HttpCall> fetch_call_;    // a redeploy's pull
   std::unique_ptr<docker::LogFrameDemuxer> demuxer_;
   std::vector<std::string_view> line_;  // one line at a time, handed to events_.lines
-  std::string pull_error_;
   Timer drain_timer_;
   uint64_t watch_id_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "reactor/clock.h"
 #include "reactor/proc_stat.h"
 
@@ -135,6 +138,18 @@ void ProcessRuntime::Finish() {
   // We are inside the child's callback: release it on the next loop turn.
   context_.loop->Defer([child = std::shared_ptr<ChildProcess>(std::move(child_))] {});
   events_.finished(RuntimeExit::FromWaitStatus(wait_status_));
+}
+
+void ProcessRuntime::Pause(std::function<void(Status)> done) {
+  if (!child_ || kill(-group_, SIGSTOP) != 0)
+    return done(Status::Conflict(std::string("cannot pause: ") + strerror(errno)));
+  done(Status::Ok());
+}
+
+void ProcessRuntime::Resume(std::function<void(Status)> done) {
+  if (!child_ || kill(-group_, SIGCONT) != 0)
+    return done(Status::Conflict(std::string("cannot resume: ") + strerror(errno)));
+  done(Status::Ok());
 }
 
 void ProcessRuntime::Stats(StatsFn done) {

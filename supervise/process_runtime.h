@@ -45,6 +45,8 @@ class ProcessRuntime : public Runtime {
   bool Stop(int signo, double timeout_s) override;
   // CPU time and resident memory of the app's process group, from /proc.
   void Stats(StatsFn done) override;
+  void Pause(std::function<void(Status)> done) override;
+  void Resume(std::function<void(Status)> done) override;
   // A child was reaped: the group being waited for may be empty now.
   void OnAnyReaped();
 

@@ -81,6 +81,22 @@ class Runtime {
   virtual void Recover(const AppSpec&, RecoverFn done) { done(std::nullopt); }
   // What the running app uses. REQUIRES: it runs (started was reported, finished was not).
   virtual void Stats(StatsFn done) = 0;
+  // Freezes the running app (SIGSTOP to a process group, docker pause) or thaws it; `done` says
+  // whether that worked. REQUIRES: it runs.
+  virtual void Pause(std::function<void(Status)> done) = 0;
+  virtual void Resume(std::function<void(Status)> done) = 0;
+  // Fetches what a redeploy would run (a container's image: pulled again), writing progress to
+  // `log`; `done` gets its revision (the image id). Conflict for kinds that deploy otherwise.
+  using RevisionFn = std::function<void(Result<std::string> revision)>;
+  virtual void FetchRevision(std::function<void(std::string_view line)> log, RevisionFn done) {
+    (void)log;
+    done(Status::Conflict("this kind of app is deployed from its source"));
+  }
+  // The revision the running app runs ("" when unknown or not running).
+  virtual std::string RunningRevision() const { return ""; }
+  // The app is being deleted, and is stopped: removes what the runtime made for it (a
+  // container). `done` runs once, maybe synchronously.
+  virtual void Remove(std::function<void()> done) { done(); }
 };
 
 using RuntimeFactory = std::function<std::unique_ptr<Runtime>(const AppSpec&, Runtime::Events)>;

@@ -305,24 +305,31 @@ void Supervisor::Forget(const std::string& name, bool purge, std::function<void(
   if (IsBeingRemoved(name)) return done(Status::Conflict("app '" + name + "' is being deleted"));
   removing_.insert(name);
   bool stored = app->source() == "api";
-  app->Stop([this, name, purge, stored, done = std::move(done)] {
-    Status removed = stored ? repository_.Remove(name) : Status::Ok();
-    auto it = apps_.find(name);
-    AppSpec spec = it->second->spec();
-    if (!removed.ok()) {
-      removing_.erase(name);
-      return done(removed);
-    }
-    // We are inside the app's own callback: free it on the next loop turn.
-    loop_->Defer([app = std::shared_ptr<App>(std::move(it->second))] {});
-    apps_.erase(it);
-    removing_.erase(name);
-    bus_.Publish(ConfigEvent{name, "deleted", WallClockMs()});
-    if (!purge) return done(Status::Ok());
-    if (Status s = deployments_.RemoveForApp(name); !s.ok())
-      LogError("app " + name + ": cannot remove its deployments: " + s.message());
-    Purge(spec, done);
+  app->Stop([this, app, name, purge, stored, done = std::move(done)]() mutable {
+    app->RemoveRuntimeState([this, name, purge, stored, done = std::move(done)] {
+      ForgetStopped(name, purge, stored, done);
+    });
   });
+}
+
+void Supervisor::ForgetStopped(const std::string& name, bool purge, bool stored,
+                               std::function<void(Status)> done) {
+  Status removed = stored ? repository_.Remove(name) : Status::Ok();
+  auto it = apps_.find(name);
+  AppSpec spec = it->second->spec();
+  if (!removed.ok()) {
+    removing_.erase(name);
+    return done(removed);
+  }
+  // We are inside the app's own callback: free it on the next loop turn.
+  loop_->Defer([app = std::shared_ptr<App>(std::move(it->second))] {});
+  apps_.erase(it);
+  removing_.erase(name);
+  bus_.Publish(ConfigEvent{name, "deleted", WallClockMs()});
+  if (!purge) return done(Status::Ok());
+  if (Status s = deployments_.RemoveForApp(name); !s.ok())
+    LogError("app " + name + ": cannot remove its deployments: " + s.message());
+  Purge(spec, done);
 }
 
 void Supervisor::Purge(const AppSpec& spec, std::function<void(Status)> done) {

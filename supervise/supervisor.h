@@ -83,6 +83,9 @@ class Supervisor {
   Status CheckUserExists(const AppSpec& spec) const;
   App* Add(AppSpec spec, const std::string& source);
   void Forget(const std::string& name, bool purge, std::function<void(Status)> done);
+  // The rest of Forget() once the app has stopped and its runtime removed what it made.
+  void ForgetStopped(const std::string& name, bool purge, bool stored,
+                     std::function<void(Status)> done);
   Status Persist(const AppSpec& spec);
   // The box that seals stored credentials, opened (and its key made) on first use.
   Result<SecretBox*> Secrets();

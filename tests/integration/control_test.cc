@@ -178,5 +178,33 @@ TEST_F(ControlTest, OnFailureDoesNotRestartACleanExit) {
   EXPECT_EQ(0, (*exited)["status"].value("restarts", -1));
 }
 
+// Pause stops the whole process group (SIGSTOP), unpause lets it go on (SIGCONT); only a
+// running app can be paused, and a paused one still stops.
+TEST_F(ControlTest, PauseFreezesTheGroupAndUnpauseThawsIt) {
+  ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("ctl-pause", Sh("sleep 1000 & wait"))).status);
+  auto running = berthd().WaitForState("ctl-pause", "running");
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  pid_t leader = static_cast<pid_t>(AppPid(*running));
+  std::vector<pid_t> group;
+  ASSERT_TRUE(WaitUntil([&] { return (group = LiveProcessesInGroup(leader)).size() == 2; }));
+
+  HttpResponse pause = Control(berthd(), "ctl-pause", "pause");
+  ASSERT_EQ(202, pause.status) << pause.Describe();
+  ASSERT_TRUE(berthd().WaitForState("ctl-pause", "paused")) << berthd().LastSeen();
+  for (pid_t pid : group) EXPECT_TRUE(WaitUntil([&] { return ProcessState(pid) == 'T'; })) << pid;
+  EXPECT_EQ(409, Control(berthd(), "ctl-pause", "pause").status);
+
+  ASSERT_EQ(202, Control(berthd(), "ctl-pause", "unpause").status);
+  ASSERT_TRUE(berthd().WaitForState("ctl-pause", "running")) << berthd().LastSeen();
+  for (pid_t pid : group) EXPECT_TRUE(WaitUntil([&] { return ProcessState(pid) != 'T'; })) << pid;
+  EXPECT_EQ(409, Control(berthd(), "ctl-pause", "unpause").status);
+
+  ASSERT_EQ(202, Control(berthd(), "ctl-pause", "pause").status);
+  ASSERT_TRUE(berthd().WaitForState("ctl-pause", "paused")) << berthd().LastSeen();
+  ASSERT_EQ(202, Control(berthd(), "ctl-pause", "stop").status);
+  ASSERT_TRUE(berthd().WaitForState("ctl-pause", "stopped")) << berthd().LastSeen();
+  for (pid_t pid : group) EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(pid); })) << pid;
+}
+
 }  // namespace
 }  // namespace berth::testing

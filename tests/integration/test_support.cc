@@ -204,6 +204,11 @@ CommandResult RunUserTool(const std::vector<std::string>& argv) {
   return result;
 }
 
+char ProcessState(pid_t pid) {
+  std::vector<std::string> fields = StatFields(pid);
+  return fields.empty() || fields[0].empty() ? '?' : fields[0][0];
+}
+
 bool ProcessAlive(pid_t pid) {
   if (pid <= 0) return false;
   std::vector<std::string> fields = StatFields(pid);

@@ -91,6 +91,8 @@ std::vector<pid_t> AllPids();
 
 // True while the process exists and is not a zombie.
 bool ProcessAlive(pid_t pid);
+// The state letter of /proc/<pid>/stat ('S' sleeping, 'T' stopped, 'Z' zombie), '?' if gone.
+char ProcessState(pid_t pid);
 // The Uid: line of /proc/<pid>/status (real uid), or -1.
 long ProcessUid(pid_t pid);
 // Live (non-zombie) processes whose process group is `pgid`.

@@ -12,20 +12,21 @@ namespace {
 
 using S = AppState;
 
-constexpr AppState kAll[] = {S::kStopped,  S::kStarting, S::kRunning, S::kBackoff,
-                             S::kStopping, S::kExited,   S::kFailed};
+constexpr AppState kAll[] = {S::kStopped,  S::kStarting, S::kRunning, S::kPaused,
+                             S::kBackoff,  S::kStopping, S::kExited,  S::kFailed};
 
-TEST(AppStateTest, NamesOfAllSevenStates) {
+TEST(AppStateTest, NamesOfAllEightStates) {
   EXPECT_STREQ(to_string(S::kStopped), "stopped");
   EXPECT_STREQ(to_string(S::kStarting), "starting");
   EXPECT_STREQ(to_string(S::kRunning), "running");
+  EXPECT_STREQ(to_string(S::kPaused), "paused");
   EXPECT_STREQ(to_string(S::kBackoff), "backoff");
   EXPECT_STREQ(to_string(S::kStopping), "stopping");
   EXPECT_STREQ(to_string(S::kExited), "exited");
   EXPECT_STREQ(to_string(S::kFailed), "failed");
   std::set<std::string> names;
   for (AppState state : kAll) names.insert(to_string(state));
-  EXPECT_EQ(names.size(), 7u);
+  EXPECT_EQ(names.size(), 8u);
 }
 
 TEST(AppStateTest, LegalTransitions) {
@@ -34,7 +35,8 @@ TEST(AppStateTest, LegalTransitions) {
       {S::kStarting, S::kRunning}, {S::kStarting, S::kBackoff}, {S::kStarting, S::kStopping},
       {S::kStarting, S::kFailed},  {S::kStarting, S::kExited},  {S::kRunning, S::kExited},
       {S::kRunning, S::kStopping}, {S::kBackoff, S::kStarting}, {S::kBackoff, S::kStopped},
-      {S::kStopping, S::kStopped}, {S::kExited, S::kBackoff},
+      {S::kStopping, S::kStopped}, {S::kExited, S::kBackoff},   {S::kRunning, S::kPaused},
+      {S::kPaused, S::kRunning},   {S::kPaused, S::kStopping},  {S::kPaused, S::kExited},
   };
   for (const auto& [from, to] : legal)
     EXPECT_TRUE(IsLegalTransition(from, to)) << to_string(from) << " -> " << to_string(to);
@@ -46,7 +48,8 @@ TEST(AppStateTest, IllegalTransitions) {
       {S::kRunning, S::kStarting}, {S::kRunning, S::kBackoff},   {S::kRunning, S::kRunning},
       {S::kStopping, S::kRunning}, {S::kStopping, S::kStarting}, {S::kStopping, S::kExited},
       {S::kBackoff, S::kRunning},  {S::kExited, S::kRunning},    {S::kFailed, S::kRunning},
-      {S::kFailed, S::kStopped},   {S::kExited, S::kFailed},
+      {S::kFailed, S::kStopped},   {S::kExited, S::kFailed},     {S::kStarting, S::kPaused},
+      {S::kStopped, S::kPaused},   {S::kPaused, S::kStarting},   {S::kPaused, S::kStopped},
   };
   for (const auto& [from, to] : illegal)
     EXPECT_FALSE(IsLegalTransition(from, to)) << to_string(from) << " -> " << to_string(to);
@@ -67,6 +70,7 @@ TEST(AppStateTest, EveryStateHasAWayOut) {
 TEST(AppStateTest, ActiveStates) {
   EXPECT_TRUE(IsActive(S::kStarting));
   EXPECT_TRUE(IsActive(S::kRunning));
+  EXPECT_TRUE(IsActive(S::kPaused));
   EXPECT_TRUE(IsActive(S::kStopping));
   EXPECT_FALSE(IsActive(S::kStopped));
   EXPECT_FALSE(IsActive(S::kBackoff));

@@ -164,6 +164,29 @@ TEST_F(AppTest, StatsComeFromTheRuntimeOnlyWhileItRuns) {
   EXPECT_EQ(12.5, *answer->value().cpu_percent);
 }
 
+TEST_F(AppTest, PauseAndResumeGoThroughTheRuntimeOnlyFromTheRightState) {
+  auto app = Make({{"start_seconds", 0}});
+  EXPECT_EQ(Status::Code::kConflict, app->Pause().code());
+  app->Start();
+  EXPECT_EQ(Status::Code::kConflict, app->Resume().code());
+  ASSERT_TRUE(app->Pause().ok());
+  EXPECT_EQ(AppState::kPaused, app->state());
+  EXPECT_EQ(Status::Code::kConflict, app->Pause().code());
+  ASSERT_TRUE(app->Resume().ok());
+  EXPECT_EQ(AppState::kRunning, app->state());
+  EXPECT_EQ((std::vector<std::string>{"start web", "pause web", "resume web"}), world_.calls);
+  // A paused app stops, and one that dies while paused is restarted like a running one.
+  ASSERT_TRUE(app->Pause().ok());
+  world_["web"]->Exit(137);
+  EXPECT_EQ(AppState::kRunning, app->state());
+  EXPECT_EQ(1u, app->restarts());
+  ASSERT_TRUE(app->Pause().ok());
+  bool stopped = false;
+  app->Stop([&] { stopped = true; });
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return stopped; }));
+  EXPECT_EQ(AppState::kStopped, app->state());
+}
+
 TEST_F(AppTest, OutputLinesGoToTheRingInOrder) {
   auto app = Make({{"start_seconds", 0}, {"log_forward", false}});
   app->Start();

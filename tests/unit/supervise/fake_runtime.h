@@ -69,6 +69,15 @@ class FakeRuntime : public Runtime {
     done(stats);
   }
 
+  void Pause(std::function<void(Status)> done) override {
+    world_->calls.push_back("pause " + app_);
+    done(Status::Ok());
+  }
+  void Resume(std::function<void(Status)> done) override {
+    world_->calls.push_back("resume " + app_);
+    done(Status::Ok());
+  }
+
   // The app ends by itself (or after Stop()) with `code`.
   void Exit(int code) {
     running_ = false;
