@@ -186,8 +186,12 @@ void ContainerRuntime::Pull() {
   }
   LogInfo("app " + spec_.name + ": pulling " + spec_.container()->image);
   pull_error_.clear();
-  auto progress = std::make_shared<docker::JsonLineStream>([this](Result<json> message) {
+  // A refused pull (401 from the registry, unknown image) is no progress stream but one
+  // {"message": ...} answer with a 4xx/5xx status: keep it for the error.
+  auto refusal = std::make_shared<docker::EngineReply>();
+  auto progress = std::make_shared<docker::JsonLineStream>([this, refusal](Result<json> message) {
     if (!message.ok()) return;
+    refusal->body = *message;
     if (Status s = docker::PullProgressError(*message); !s.ok() && pull_error_.empty())
       pull_error_ = s.message();
   });
@@ -195,11 +199,11 @@ void ContainerRuntime::Pull() {
   stream.on_data = [progress](std::string_view chunk) { progress->Feed(chunk); };
   call_ = context_.engine->Stream(
       path, std::move(stream),
-      [this, progress](Result<long> status) {
+      [this, progress, refusal](Result<long> status) {
         progress->Finish();
         if (!status.ok()) return FailStart(status.status().message());
-        if (pull_error_.empty() && *status != 200)
-          pull_error_ = "Docker answered " + std::to_string(*status);
+        refusal->status = *status;
+        if (pull_error_.empty() && *status != 200) pull_error_ = refusal->Message();
         if (!pull_error_.empty())
           return FailStart("cannot pull " + spec_.container()->image + ": " + pull_error_);
         RemoveOld();
