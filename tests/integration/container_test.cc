@@ -100,6 +100,17 @@ class ContainerTest : public ::testing::Test {
     return berthd().WaitForState(name, "running", timeout);
   }
 
+  // Waits until `name` runs again in a container other than `old_id`.
+  std::optional<json> WaitForNewContainer(const std::string& name, const std::string& old_id) {
+    return berthd().WaitForApp(
+        name,
+        [&](const json& app) {
+          return AppState(app) == "running" && !ContainerId(app).empty() &&
+                 ContainerId(app) != old_id;
+        },
+        kDockerTimeout);
+  }
+
   HttpResponse Control(const std::string& name, const std::string& command) {
     return berthd().Post("/v1/apps/" + name + "/control", json{{"command", command}});
   }
@@ -204,12 +215,7 @@ TEST_F(ContainerTest, ContainerKilledWithTheDockerCliIsRestarted) {
 
   CommandResult killed = DockerCli({"kill", ContainerName(name)});
   ASSERT_EQ(0, killed.exit_code) << killed.Describe();
-  auto again = berthd().WaitForApp(
-      name,
-      [&](const json& app) {
-        return AppState(app) == "running" && !ContainerId(app).empty() && ContainerId(app) != id;
-      },
-      kDockerTimeout);
+  auto again = WaitForNewContainer(name, id);
   ASSERT_TRUE(again) << berthd().LastSeen();
   EXPECT_GE(Restarts(*again), 1) << again->dump();
   EXPECT_TRUE(Inspect(name)["State"].value("Running", false));
@@ -257,13 +263,7 @@ TEST_F(ContainerTest, EnvChangeRecreatesTheContainerAndALimitsChangeUpdatesItInP
 
   HttpResponse patched = berthd().Patch("/v1/apps/" + name, json{{"env", {{"MODE", "dev"}}}});
   ASSERT_EQ(200, patched.status) << patched.Describe();
-  auto recreated = berthd().WaitForApp(
-      name,
-      [&](const json& app) {
-        return AppState(app) == "running" && !ContainerId(app).empty() &&
-               ContainerId(app) != first;
-      },
-      kDockerTimeout);
+  auto recreated = WaitForNewContainer(name, first);
   ASSERT_TRUE(recreated) << berthd().LastSeen();
   std::string second = ContainerId(*recreated);
   json env = Inspect(name)["Config"]["Env"];
@@ -354,12 +354,7 @@ TEST_F(ContainerTest, ContainerRemovedBehindBerthsBackIsMadeAgain) {
 
   CommandResult removed = DockerCli({"rm", "-f", ContainerName(name)});
   ASSERT_EQ(0, removed.exit_code) << removed.Describe();
-  auto again = berthd().WaitForApp(
-      name,
-      [&](const json& app) {
-        return AppState(app) == "running" && !ContainerId(app).empty() && ContainerId(app) != id;
-      },
-      kDockerTimeout);
+  auto again = WaitForNewContainer(name, id);
   ASSERT_TRUE(again) << berthd().LastSeen();
   EXPECT_TRUE(Inspect(name)["State"].value("Running", false));
 }
