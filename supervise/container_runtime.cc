@@ -198,18 +198,24 @@ void ContainerRuntime::PullImage(std::unique_ptr<HttpCall>* slot,
   LogInfo("app " + spec_.name + ": pulling " + image);
   // The first error inside the stream is the pull's: Docker answers 200 and reports there.
   auto error = std::make_shared<std::string>();
-  auto progress = std::make_shared<docker::JsonLineStream>([log, error](Result<json> message) {
+  // A refused pull (401 from the registry, unknown image) is no progress stream but one
+  // {"message": ...} answer with a 4xx/5xx status: keep it for the error.
+  auto refusal = std::make_shared<docker::EngineReply>();
+  auto progress = std::make_shared<docker::JsonLineStream>([log, error, refusal](
+                                                               Result<json> message) {
     if (!message.ok()) return;
+    refusal->body = *message;
     if (Status s = docker::PullProgressError(*message); !s.ok() && error->empty())
       *error = s.message();
     if (std::string line = docker::PullProgressLine(*message); log && !line.empty()) log(line);
   });
   HttpStream stream;
   stream.on_data = [progress](std::string_view chunk) { progress->Feed(chunk); };
-  auto finished = [this, slot, image, progress, error, done](Result<long> status) {
+  auto finished = [this, slot, image, progress, error, refusal, done](Result<long> status) {
     progress->Finish();
     if (!status.ok()) return done(status.status());
-    if (error->empty() && *status != 200) *error = "Docker answered " + std::to_string(*status);
+    refusal->status = *status;
+    if (error->empty() && *status != 200) *error = refusal->Message();
     if (!error->empty()) return done(Status::Unavailable("cannot pull " + image + ": " + *error));
     *slot = context_.engine->Call(
         "GET", "/images/" + Escape(image) + "/json", nullptr,
