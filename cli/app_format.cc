@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 
 namespace berth::cli {
 namespace {
@@ -91,9 +92,6 @@ std::string field_text(const json& object, std::string_view key) {
   return value.dump();
 }
 
-namespace {
-
-// "api" and "file" as they come; a code source as "git URL#REF" or "tarball URL".
 std::string source_text(const json& app) {
   const json& source = member(app, "source");
   if (!source.is_object()) return field_text(app, "source");
@@ -108,10 +106,15 @@ std::string source_text(const json& app) {
   return source.dump();
 }
 
-}  // namespace
-
 std::vector<std::string> app_table_headers() {
-  return {"NAME", "KIND", "STATE", "PID", "SINCE", "RESTARTS", "SOURCE"};
+  return {"NAME", "KIND", "STATE", "PID/CONTAINER", "SINCE", "RESTARTS", "SOURCE"};
+}
+
+std::string running_id(const json& status) {
+  if (const json& id = member(status, "container_id"); id.is_string()) {
+    return id.get<std::string>().substr(0, kShortContainerId);
+  }
+  return field_text(status, "pid");
 }
 
 std::vector<std::string> app_row(const json& app, TimePoint now) {
@@ -126,10 +129,24 @@ std::vector<std::string> app_row(const json& app, TimePoint now) {
   return {field_text(app, "name"),
           field_text(app, "kind"),
           field_text(status, "state"),
-          field_text(status, "pid"),
+          running_id(status),
           since,
           field_text(status, "restarts"),
           source_text(app)};
+}
+
+std::string format_bytes(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
+  return text;
 }
 
 std::string event_line(const SseEvent& event) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -27,6 +28,19 @@ const nlohmann::json& member(const nlohmann::json& object, std::string_view key)
 // object[key] as display text: a string as it is, a number or boolean printed, "-" when the key
 // is missing or null or `object` is not an object.
 std::string field_text(const nlohmann::json& object, std::string_view key);
+
+// How many characters of a container id berthctl shows, as `docker ps` does.
+inline constexpr size_t kShortContainerId = 12;
+
+// What runs for an app's `status`: its short container id, else its pid, else "-".
+std::string running_id(const nlohmann::json& status);
+
+// A size in bytes for people: "512 B", "1.5 KiB", "48.2 MiB", "2.0 GiB" (powers of 1024).
+std::string format_bytes(uint64_t bytes);
+
+// Where an app comes from: "api" and "file" as they come; a code source as "git URL#REF" or
+// "tarball URL".
+std::string source_text(const nlohmann::json& app);
 
 // The columns of `berthctl ls`.
 std::vector<std::string> app_table_headers();

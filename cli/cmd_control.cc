@@ -1,5 +1,5 @@
-// `berthctl start|stop|restart NAME`: asks berthd to change an app's state and prints where
-// the app went.
+// `berthctl start|stop|restart|pause|unpause NAME`: asks berthd to change an app's state and
+// prints where the app went.
 #include "cli/api_call.h"
 #include "cli/app_format.h"
 
@@ -20,6 +20,8 @@ ExitCode control(Context& ctx, const ParsedArgs& args, const char* command) {
 ExitCode run_start(Context& ctx, const ParsedArgs& args) { return control(ctx, args, "start"); }
 ExitCode run_stop(Context& ctx, const ParsedArgs& args) { return control(ctx, args, "stop"); }
 ExitCode run_restart(Context& ctx, const ParsedArgs& args) { return control(ctx, args, "restart"); }
+ExitCode run_pause(Context& ctx, const ParsedArgs& args) { return control(ctx, args, "pause"); }
+ExitCode run_unpause(Context& ctx, const ParsedArgs& args) { return control(ctx, args, "unpause"); }
 
 }  // namespace
 
@@ -48,6 +50,24 @@ extern const Command kRestartCommand = {
     .min_positionals = 1,
     .max_positionals = 1,
     .run = run_restart,
+};
+
+extern const Command kPauseCommand = {
+    .name = "pause",
+    .arguments = "NAME",
+    .summary = "freeze a running app where it is (state paused) until unpause",
+    .min_positionals = 1,
+    .max_positionals = 1,
+    .run = run_pause,
+};
+
+extern const Command kUnpauseCommand = {
+    .name = "unpause",
+    .arguments = "NAME",
+    .summary = "let a paused app run on",
+    .min_positionals = 1,
+    .max_positionals = 1,
+    .run = run_unpause,
 };
 
 }  // namespace berth::cli

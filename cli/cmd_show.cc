@@ -1,5 +1,6 @@
-// `berthctl show NAME [--json]`: one app's definition and status.
+// `berthctl show NAME [--json]`: one app's definition and status, laid out for its kind.
 #include "cli/api_call.h"
+#include "cli/app_detail.h"
 
 namespace berth::cli {
 namespace {
@@ -9,7 +10,11 @@ ExitCode run_show(Context& ctx, const ParsedArgs& args) {
   if (!reply.ok()) return reply.exit;
   std::optional<nlohmann::json> app = decode(ctx, reply.response);
   if (!app) return ExitCode::kFailure;
-  ctx.out << app->dump(args.has("json") ? -1 : 2) << '\n';
+  if (args.has("json")) {
+    ctx.out << app->dump(2) << '\n';
+    return ExitCode::kOk;
+  }
+  render_details(app_details(*app, ctx.now), ctx.out);
   return ExitCode::kOk;
 }
 
@@ -18,7 +23,7 @@ ExitCode run_show(Context& ctx, const ParsedArgs& args) {
 extern const Command kShowCommand = {
     .name = "show",
     .arguments = "NAME [--json]",
-    .summary = "print an app as JSON (--json: on one line)",
+    .summary = "print an app's status and definition (--json: the API's JSON)",
     .flags = {{.name = "json"}},
     .min_positionals = 1,
     .max_positionals = 1,

@@ -10,19 +10,23 @@ extern const Command kRmCommand;
 extern const Command kStartCommand;
 extern const Command kStopCommand;
 extern const Command kRestartCommand;
+extern const Command kPauseCommand;
+extern const Command kUnpauseCommand;
 extern const Command kRedeployCommand;
 extern const Command kRollbackCommand;
 extern const Command kDeploymentsCommand;
 extern const Command kLogsCommand;
+extern const Command kStatsCommand;
 extern const Command kEventsCommand;
 extern const Command kHealthCommand;
 extern const Command kVersionCommand;
 
 const std::vector<const Command*>& all_commands() {
   static const std::vector<const Command*> kCommands = {
-      &kLsCommand,   &kShowCommand,    &kApplyCommand,    &kRmCommand,       &kStartCommand,
-      &kStopCommand, &kRestartCommand, &kRedeployCommand, &kRollbackCommand, &kDeploymentsCommand,
-      &kLogsCommand, &kEventsCommand,  &kHealthCommand,   &kVersionCommand,
+      &kLsCommand,       &kShowCommand,        &kApplyCommand, &kRmCommand,      &kStartCommand,
+      &kStopCommand,     &kRestartCommand,     &kPauseCommand, &kUnpauseCommand, &kRedeployCommand,
+      &kRollbackCommand, &kDeploymentsCommand, &kLogsCommand,  &kStatsCommand,   &kEventsCommand,
+      &kHealthCommand,   &kVersionCommand,
   };
   return kCommands;
 }

@@ -109,6 +109,33 @@ TEST_F(BerthctlTest, ShowPrintsTheApp) {
   EXPECT_NE(std::string::npos, show.out.find("running")) << show.out;
 }
 
+TEST_F(BerthctlTest, StatsOfAProcessApp) {
+  CreateApp(ProcessApp("cli-stats", Sh("exec sleep 1000")));
+  ASSERT_TRUE(berthd().WaitForState("cli-stats", "running")) << berthd().LastSeen();
+
+  CommandResult stats = Ctl({"stats", "cli-stats"});
+  ASSERT_EQ(0, stats.exit_code) << stats.Describe();
+  for (const char* line : {"starts:   1", "restarts: 0", "pids:     1"}) {
+    EXPECT_NE(std::string::npos, stats.out.find(std::string(line) + "\n")) << stats.out;
+  }
+  EXPECT_NE(std::string::npos, stats.out.find("\nuptime:   ")) << stats.out;
+  EXPECT_NE(std::string::npos, stats.out.find("\ncpu:      ")) << stats.out;
+  EXPECT_NE(std::string::npos, stats.out.find("\nmemory:   ")) << stats.out;
+  EXPECT_EQ(std::string::npos, stats.out.find("memory:   -")) << "sleep's memory: " << stats.out;
+
+  CommandResult json = Ctl({"stats", "cli-stats", "--json"});
+  ASSERT_EQ(0, json.exit_code) << json.Describe();
+  nlohmann::json body = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << json.out;
+  EXPECT_EQ(1, body.value("starts", -1)) << json.out;
+  EXPECT_TRUE(body["memory_bytes"].is_number_unsigned()) << json.out;
+  EXPECT_TRUE(body["memory_limit_bytes"].is_null()) << json.out;
+
+  CommandResult ghost = Ctl({"stats", "cli-ghost"});
+  EXPECT_EQ(1, ghost.exit_code) << ghost.Describe();
+  EXPECT_FALSE(ghost.err.empty()) << ghost.Describe();
+}
+
 TEST_F(BerthctlTest, StopStartRestart) {
   CreateApp(ProcessApp("cli-ctl", Sh("exec sleep 1000")));
   auto running = berthd().WaitForState("cli-ctl", "running");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README.md's berthctl and "Apps from files" examples, taken from README.md as they are written,
-# run against a real berthd laid out as `make run` lays it out: ./build/berthctl, state in ./.berth.
+# README.md's berthctl, container app and "Apps from files" examples, taken from README.md as
+# they are written, run against a real berthd laid out as `make run` lays it out:
+# ./build/berthctl, state in ./.berth.
 # The config dir (/etc/berth in the README) and the port (7070) are a temp dir and a free port.
 # Usage: readme_test.sh BERTHD BERTHCTL
 set -euo pipefail
@@ -13,12 +14,14 @@ clone=$root/clone config=$root/etc/berth
 pid=
 cleanup() {
   [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
+  docker_api DELETE "/containers/berth-readme-whoami?force=1" >/dev/null 2>&1 || true
   for user in svc_hello svc_web; do  # the users berthd made for this test's apps
     case $(getent passwd "$user" | cut -d: -f6) in "$root"/*) userdel "$user" || true ;; esac
   done
   rm -rf "$root"
 }
 trap cleanup EXIT
+docker_api() { curl -sf --unix-socket /var/run/docker.sock -X "$1" "http://docker$2"; }
 fail() { printf 'FAIL: %s\n--- berthd:\n%s\n' "$1" "$(tail -40 "$root/berthd.log")"; exit 1; }
 # The first ```sh block after the heading $1.
 block() { awk -v h="$1" '$0 == h {f=1} f && /^```sh/ {g=1; next} g && /^```/ {exit} g' "$readme"; }
@@ -42,6 +45,39 @@ script=$(block '## berthctl' | sed -E "s/ -f$//; /^berthctl events/d; s|^berthct
 [[ $script == *'berthctl ls'* ]] || fail "no berthctl block in README.md"
 env -u BERTH_STATE_DIR -u BERTH_URL -u BERTH_TOKEN bash -euo pipefail -c "$script" ||
   fail "README's berthctl lines failed"
+
+# A container app, when Docker answers: the block with the app renamed (so that no
+# berth-whoami of this machine is touched) on a free host port, without -f. It runs (and is
+# asked over HTTP) only where Docker has the image or can pull it.
+if docker_api GET /_ping >/dev/null 2>&1; then
+  free=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+  setup=$(block '## berthctl' | grep '^export')
+  app=$(block '## A container app in three commands' | sed -E \
+    's/"name": "whoami"/"name": "readme-whoami"/; s/"host": 8081/"host": '"$free"'/;
+     s/^(berthctl [a-z]+) whoami/\1 readme-whoami/; s/ -f$//')
+  [[ $app == *'berthctl apply -f whoami.json'* ]] || fail "no container app block in README.md"
+  env -u BERTH_STATE_DIR -u BERTH_URL -u BERTH_TOKEN bash -euo pipefail -c "$setup"$'\n'"$app" \
+    >/dev/null || fail "README's container app lines failed"
+  state() { ./build/berthctl show readme-whoami --json | grep -o '"state": "[a-z]*"'; }
+  export BERTH_STATE_DIR=$clone/.berth
+  for _ in $(seq 600); do  # a minute for a pull, then running, or backoff when it cannot be had
+    [[ $(state) =~ running|backoff|failed ]] && break
+    sleep 0.1
+  done
+  if [[ $(state) == *'"running"'* ]]; then
+    answers() { curl -sf "http://127.0.0.1:$free/" | grep -q '^Hostname:'; }
+    for _ in $(seq 100); do answers && break; sleep 0.1; done
+    answers || fail "whoami did not answer"
+    echo "README's container app runs"
+  else
+    echo "README's container app: berthctl works; its image cannot be had here ($(state))"
+  fi
+  ./build/berthctl rm readme-whoami >/dev/null || fail "cannot remove the container app"
+  unset BERTH_STATE_DIR
+else
+  echo "README's container app: skipped, no Docker on /var/run/docker.sock"
+fi
 
 # Apps from files: the tour's variables, then the block; its last curl shows the file app.
 tour=$(block '## A tour with curl' | head -3 | sed "s|127.0.0.1:7070|$port|")

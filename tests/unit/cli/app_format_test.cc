@@ -87,5 +87,21 @@ TEST(AppFormatTest, ShowsOtherEventsAsTheyCame) {
   EXPECT_EQ(event_line(SseEvent{"app", "not json", ""}), "app not json");
 }
 
+TEST(AppFormatTest, FormatsBytesInPowersOf1024) {
+  EXPECT_EQ(format_bytes(0), "0 B");
+  EXPECT_EQ(format_bytes(1023), "1023 B");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(format_bytes(50541363), "48.2 MiB");
+  EXPECT_EQ(format_bytes(uint64_t{2} << 30), "2.0 GiB");
+  EXPECT_EQ(format_bytes(uint64_t{3} << 50), "3072.0 TiB");
+}
+
+TEST(AppFormatTest, RunningIdIsTheShortContainerIdOrThePid) {
+  EXPECT_EQ(running_id({{"pid", 42}}), "42");
+  EXPECT_EQ(running_id({{"pid", nullptr}, {"container_id", "3f2a1b9c8d7e4f60a1b2c3d4"}}),
+            "3f2a1b9c8d7e");
+  EXPECT_EQ(running_id({{"pid", nullptr}, {"container_id", nullptr}}), "-");
+}
+
 }  // namespace
 }  // namespace berth::cli

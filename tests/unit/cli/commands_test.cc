@@ -10,6 +10,20 @@
 namespace berth::cli {
 namespace {
 
+constexpr const char* kWhoamiApp = R"({"name":"whoami","kind":"container","source":"api",
+  "defined_by":"api","image":"traefik/whoami:v1.11","command":null,"entrypoint":null,
+  "ports":[{"host":8081,"container":80,"protocol":"tcp","host_ip":null},
+           {"host":5353,"container":53,"protocol":"udp","host_ip":"0.0.0.0"}],
+  "volumes":[{"host":"/srv/whoami","container":"/data","read_only":true},
+             {"host":"cache","container":"/cache","read_only":false}],
+  "limits":{"memory":"256M","cpus":0.5,"pids":null},"user":null,"read_only":false,
+  "cap_drop":["ALL"],"cap_add":[],"network":null,"healthcheck":null,"no_new_privileges":true,
+  "registry_auth":{"username":"ci","password":"***"},"env":{},"secrets":{"API_KEY":"***"},
+  "autostart":true,"restart":"on-failure",
+  "status":{"state":"running","pid":null,"since":"2026-11-25T07:55:00.000Z","restarts":1,
+            "exit_code":null,"last_error":null,
+            "container_id":"3f2a1b9c8d7e4f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718"}})";
+
 constexpr const char* kWebApp = R"({"name":"web","kind":"process","source":"api","autostart":true,
   "status":{"state":"running","pid":4242,"since":"2026-11-25T08:00:00.000Z","restarts":0,
             "exit_code":null,"last_error":null}})";
@@ -55,8 +69,8 @@ TEST_F(CommandsTest, LsPrintsATable) {
   client_.answer(200, std::string("[") + kWebApp + "]");
   EXPECT_EQ(run({"ls"}), ExitCode::kOk);
   EXPECT_EQ(out_.str(),
-            "NAME   KIND      STATE     PID    SINCE   RESTARTS   SOURCE\n"
-            "web    process   running   4242   1m      0          api\n");
+            "NAME   KIND      STATE     PID/CONTAINER   SINCE   RESTARTS   SOURCE\n"
+            "web    process   running   4242            1m      0          api\n");
   EXPECT_EQ(client_.calls[0].path, "/v1/apps");
 }
 
@@ -91,11 +105,115 @@ TEST_F(CommandsTest, UnreachableExitsTwoNamingTheUrl) {
   EXPECT_NE(err_.str().find("http://127.0.0.1:7070"), std::string::npos);
 }
 
-TEST_F(CommandsTest, ShowPrintsPrettyJson) {
+TEST_F(CommandsTest, LsShowsAContainerAppsShortId) {
+  client_.answer(200, std::string("[") + kWhoamiApp + "," + kWebApp + "]");
+  EXPECT_EQ(run({"ls"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(),
+            "NAME     KIND        STATE     PID/CONTAINER   SINCE   RESTARTS   SOURCE\n"
+            "whoami   container   running   3f2a1b9c8d7e    6m      1          api\n"
+            "web      process     running   4242            1m      0          api\n");
+}
+
+TEST_F(CommandsTest, ShowJsonPrintsTheApiAnswer) {
   client_.answer(200, R"({"name":"web"})");
-  EXPECT_EQ(run({"show", "web"}), ExitCode::kOk);
+  EXPECT_EQ(run({"show", "web", "--json"}), ExitCode::kOk);
   EXPECT_EQ(out_.str(), "{\n  \"name\": \"web\"\n}\n");
   EXPECT_EQ(client_.calls[0].path, "/v1/apps/web");
+}
+
+TEST_F(CommandsTest, ShowLaysOutAProcessApp) {
+  client_.answer(200, R"({"name":"web","kind":"process","source":"api","autostart":true,
+    "restart":"on-failure","command":["python3","-m","http.server","8080"],"user":"svc_web",
+    "port":8080,"env":{"GREETING":"hello"},"secrets":{},
+    "status":{"state":"running","pid":4242,"since":"2026-11-25T08:00:00.000Z","restarts":0,
+              "exit_code":null,"last_error":null}})");
+  EXPECT_EQ(run({"show", "web"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(),
+            "name:      web\n"
+            "kind:      process\n"
+            "state:     running (pid 4242) for 1m\n"
+            "restarts:  0\n"
+            "command:   python3 -m http.server 8080\n"
+            "user:      svc_web\n"
+            "port:      8080\n"
+            "env:       GREETING=hello\n"
+            "autostart: true\n"
+            "restart:   on-failure\n"
+            "source:    api\n");
+}
+
+TEST_F(CommandsTest, ShowLaysOutAContainerApp) {
+  client_.answer(200, kWhoamiApp);
+  EXPECT_EQ(run({"show", "whoami"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(),
+            "name:              whoami\n"
+            "kind:              container\n"
+            "state:             running (container 3f2a1b9c8d7e) for 6m\n"
+            "restarts:          1\n"
+            "image:             traefik/whoami:v1.11\n"
+            "container id:      "
+            "3f2a1b9c8d7e4f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718\n"
+            "ports:             8081→80/tcp, 0.0.0.0:5353→53/udp\n"
+            "volumes:           /srv/whoami→/data (read-only), cache→/cache\n"
+            "limits:            memory 256M, cpus 0.5\n"
+            "read_only:         false\n"
+            "cap_drop:          ALL\n"
+            "no_new_privileges: true\n"
+            "registry_auth:     ci (password ***)\n"
+            "secrets:           API_KEY=***\n"
+            "autostart:         true\n"
+            "restart:           on-failure\n"
+            "source:            api\n");
+}
+
+TEST_F(CommandsTest, StatsShowsCountersAndUsageInHumanUnits) {
+  client_.answer(200, R"({"starts":3,"restarts":2,"exits":2,"last_exit_code":1,
+    "last_start":"2026-11-25T07:00:00.000Z","uptime_seconds":3725,"cpu_percent":12.34,
+    "memory_bytes":50541363,"memory_limit_bytes":268435456,"pids":7,"net_rx_bytes":1258291,
+    "net_tx_bytes":3482,"block_read_bytes":null,"block_write_bytes":null})");
+  EXPECT_EQ(run({"stats", "whoami"}), ExitCode::kOk);
+  EXPECT_EQ(client_.calls[0].method, "GET");
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/whoami/stats");
+  EXPECT_EQ(out_.str(),
+            "starts:   3\n"
+            "restarts: 2\n"
+            "uptime:   1h2m\n"
+            "cpu:      12.3%\n"
+            "memory:   48.2 MiB of 256.0 MiB (18.8%)\n"
+            "pids:     7\n"
+            "network:  1.2 MiB received, 3.4 KiB sent\n");
+}
+
+TEST_F(CommandsTest, StatsShowsDashesForWhatIsUnknown) {
+  client_.answer(200, R"({"starts":0,"restarts":0,"uptime_seconds":0,"cpu_percent":null,
+    "memory_bytes":null,"memory_limit_bytes":null,"pids":null})");
+  EXPECT_EQ(run({"stats", "web"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(),
+            "starts:   0\n"
+            "restarts: 0\n"
+            "uptime:   0s\n"
+            "cpu:      -\n"
+            "memory:   -\n"
+            "pids:     -\n");
+}
+
+TEST_F(CommandsTest, StatsMemoryWithoutALimitIsJustTheSize) {
+  client_.answer(200, R"({"memory_bytes":2048,"memory_limit_bytes":null})");
+  EXPECT_EQ(run({"stats", "web"}), ExitCode::kOk);
+  EXPECT_NE(out_.str().find("memory:   2.0 KiB\n"), std::string::npos) << out_.str();
+}
+
+TEST_F(CommandsTest, StatsJsonPrintsTheBody) {
+  client_.answer(200, R"({"starts":1,"cpu_percent":null})");
+  EXPECT_EQ(run({"stats", "web", "--json"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(), "{\n  \"cpu_percent\": null,\n  \"starts\": 1\n}\n");
+}
+
+TEST_F(CommandsTest, StatsOfAnUnknownAppFails) {
+  client_.answer(404, R"({"error":{"code":"not_found","message":"no app called ghost"}})");
+  EXPECT_EQ(run({"stats", "ghost"}), ExitCode::kFailure);
+  EXPECT_EQ(err_.str(), "berthctl: no app called ghost\n");
+  EXPECT_EQ(run({"stats"}), ExitCode::kUsage);
 }
 
 TEST_F(CommandsTest, ApplyPutsTheFileWithoutCommentsAndSaysCreated) {
@@ -148,6 +266,26 @@ TEST_F(CommandsTest, ControlPostsTheCommandAndPrintsTheNewState) {
   EXPECT_EQ(client_.calls[0].path, "/v1/apps/web/control");
   EXPECT_EQ(client_.calls[0].body, R"({"command":"stop"})");
   EXPECT_EQ(out_.str(), "web: stopping\n");
+}
+
+TEST_F(CommandsTest, PauseAndUnpausePostTheirCommands) {
+  client_.answer(202, R"({"name":"web","status":{"state":"paused"}})");
+  client_.answer(202, R"({"name":"web","status":{"state":"running"}})");
+  EXPECT_EQ(run({"pause", "web"}), ExitCode::kOk);
+  EXPECT_EQ(run({"unpause", "web"}), ExitCode::kOk);
+  ASSERT_EQ(client_.calls.size(), 2u);
+  EXPECT_EQ(client_.calls[0].method, "POST");
+  EXPECT_EQ(client_.calls[0].path, "/v1/apps/web/control");
+  EXPECT_EQ(client_.calls[0].body, R"({"command":"pause"})");
+  EXPECT_EQ(client_.calls[1].body, R"({"command":"unpause"})");
+  EXPECT_EQ(out_.str(), "web: paused\nweb: running\n");
+}
+
+TEST_F(CommandsTest, PauseRefusedPrintsTheApiMessage) {
+  client_.answer(409, R"({"error":{"code":"conflict","message":"app 'web' is not running"}})");
+  EXPECT_EQ(run({"pause", "web"}), ExitCode::kFailure);
+  EXPECT_EQ(err_.str(), "berthctl: app 'web' is not running\n");
+  EXPECT_EQ(run({"unpause"}), ExitCode::kUsage);
 }
 
 TEST_F(CommandsTest, NamesAreEscapedInPaths) {
