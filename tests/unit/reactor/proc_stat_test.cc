@@ -45,7 +45,7 @@ TEST(ProcStatTest, CountsCpuTimeAndResidentMemory) {
   volatile uint64_t spin = 0;
   auto before = ReadProcStat(getpid());
   ASSERT_TRUE(before);
-  while (ReadProcStat(getpid())->cpu_ticks < before->cpu_ticks + 2) ++spin;
+  while (ReadProcStat(getpid())->cpu_ticks < before->cpu_ticks + 2) spin = spin + 1;
   auto after = ReadProcStat(getpid());
   ASSERT_TRUE(after);
   EXPECT_GE(after->cpu_ticks, before->cpu_ticks + 2);
