@@ -11,7 +11,16 @@ namespace berth {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalid, kNotFound, kConflict, kUnavailable, kIOError, kInternal };
+  enum class Code {
+    kOk,
+    kInvalid,
+    kNotFound,
+    kConflict,
+    kUnavailable,
+    kIOError,
+    kInternal,
+    kUpstream,
+  };
 
   Status() = default;
   static Status Ok() { return Status(); }
@@ -26,6 +35,8 @@ class Status {
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
+  // Another server berthd asked (a registry) answered, but not as it should: refused, or broken.
+  static Status Upstream(std::string msg) { return Status(Code::kUpstream, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -64,6 +64,7 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
   AddLogRoutes(&router_);
   AddEventRoutes(&router_);
   AddDeploymentRoutes(&router_);
+  AddRegistryRoutes(&router_);
   AddMetricsRoutes(&router_, options_.metrics_public);
 }
 

@@ -81,6 +81,7 @@ void AddControlRoutes(Router* router);
 void AddLogRoutes(Router* router);
 void AddEventRoutes(Router* router);
 void AddDeploymentRoutes(Router* router);
+void AddRegistryRoutes(Router* router);
 void AddMetricsRoutes(Router* router, bool metrics_public);
 
 // Finds the app named by the {name} path parameter or answers 404. Null when answered.

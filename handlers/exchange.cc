@@ -47,6 +47,9 @@ const char* ErrorCodeFor(Status::Code code, int* http_status) {
     case Status::Code::kUnavailable:
       *http_status = 503;
       return "unavailable";
+    case Status::Code::kUpstream:
+      *http_status = 502;
+      return "upstream";
     default:
       *http_status = 500;
       return "internal";

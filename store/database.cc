@@ -13,7 +13,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // kMigrations[i] brings the schema from version i to version i + 1. Never edit a released
 // migration: append a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
       CREATE TABLE apps (
         name TEXT PRIMARY KEY,
@@ -47,6 +47,16 @@ constexpr std::array<const char*, 2> kMigrations = {
         log TEXT NOT NULL DEFAULT ''
       );
       CREATE INDEX deployments_app ON deployments (app, id);
+    )sql",
+    // 3: named registry credentials; the password is sealed (SecretBox).
+    R"sql(
+      CREATE TABLE registries (
+        host TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        password TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
     )sql",
 };
 static_assert(kMigrations.size() == Database::kSchemaVersion);

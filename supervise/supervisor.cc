@@ -66,6 +66,7 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram()},
       groups_(ProcessGroupLedger::PathIn(paths_.runtime_dir), loop),
       http_(loop),
+      registries_(loop, &http_, db, [this] { return Secrets(); }),
       runtimes_(runtimes ? std::move(runtimes) : DefaultRuntimes()),
       context_{loop, &paths_, &bus_, &deploy_context_, &runtimes_} {
   reaper_->set_after_reap([this] { group_waiters_.OnAnyReaped(); });

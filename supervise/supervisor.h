@@ -18,6 +18,7 @@
 #include "supervise/process_group_ledger.h"
 #include "supervise/docker/docker_engine.h"
 #include "supervise/process_runtime.h"
+#include "supervise/registries.h"
 
 namespace berth {
 
@@ -44,6 +45,10 @@ class Supervisor {
   EventBus& bus() { return bus_; }
   DeploymentsRepository& deployments() { return deployments_; }
   const BerthPaths& paths() const { return paths_; }
+  // berthd's one outbound HTTP client, on the loop.
+  HttpClient& http() { return http_; }
+  // Named registry credentials and tag listings.
+  Registries& registries() { return registries_; }
 
   // The API's writes. Conflict when the name or the port is taken, or the app is defined by a
   // file in apps.d. A new autostart app starts.
@@ -107,6 +112,7 @@ class Supervisor {
   ProcessGroupLedger groups_;
   GroupWaiters group_waiters_;
   HttpClient http_;
+  Registries registries_;
   std::unique_ptr<docker::DockerEngine> docker_;
   RuntimeFactory runtimes_;
   AppContext context_;

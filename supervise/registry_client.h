@@ -1,0 +1,69 @@
+// RegistryClient: lists an image repository's tags through a registry's HTTP API v2
+// (GET /v2/<repo>/tags/list), answering its Basic or Bearer-token challenge and following its
+// Link pagination, on the loop through berthd's one HttpClient.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "reactor/event_loop.h"
+#include "reactor/http_client.h"
+
+namespace berth {
+
+struct RegistryLogin {
+  std::string username;
+  std::string password;  // secret: never logged, never in a message
+};
+
+struct TagsQuery {
+  std::string registry;    // as the user names it: "ghcr.io", "127.0.0.1:5000", "docker.io"
+  std::string repository;  // "acme/app"
+  std::optional<RegistryLogin> login;  // none: anonymous
+};
+
+// The URL scheme and host of the registry's API: http:// for loopback hosts (127.0.0.0/8,
+// localhost, [::1]), which Docker too treats as insecure registries, https:// for any other;
+// Docker Hub ("docker.io") is served by registry-1.docker.io.
+std::string RegistryBaseUrl(const std::string& registry);
+
+// Every tag of the repository, sorted lexically; or NotFound (no such repository),
+// Upstream (the registry refused the credentials, or answered something else than a tag list),
+// Unavailable (the registry cannot be reached). Messages name the registry and never hold
+// credentials or tokens.
+using TagsDone = std::function<void(Result<std::vector<std::string>>)>;
+
+class TagListing;
+
+// Owns the listings in flight. Destroying it cancels them: their `done` never runs.
+// REQUIRES: `http` and `loop` outlive it.
+class RegistryClient {
+ public:
+  // Each call of a listing gives up after `timeout_ms`; at most `max_pages` pages are read.
+  RegistryClient(EventLoop* loop, HttpClient* http, long timeout_ms = 30000,
+                 int max_pages = 100);
+  ~RegistryClient();
+  RegistryClient(const RegistryClient&) = delete;
+  RegistryClient& operator=(const RegistryClient&) = delete;
+
+  // Starts listing; `done` runs once, at a later loop turn.
+  void ListTags(TagsQuery query, TagsDone done);
+
+ private:
+  friend class TagListing;
+  // A listing that called its `done`: freed at the next loop boundary, not inside its callback.
+  void Finished(TagListing* listing);
+
+  EventLoop* loop_;
+  HttpClient* http_;
+  long timeout_ms_;
+  int max_pages_;
+  std::map<TagListing*, std::unique_ptr<TagListing>> listings_;
+};
+
+}  // namespace berth
