@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "reactor/curl_handles.h"
 #include "reactor/log.h"
 #include "supervise/docker/image_reference.h"
 #include "supervise/docker/pull_progress.h"
@@ -17,13 +18,6 @@ using nlohmann::json;
 // How long the log stream of a dead container may stay silent before berth stops waiting for
 // its last lines (Docker ends the stream itself once it has sent them all).
 constexpr long kLogDrainMs = 2000;
-
-std::string Escape(const std::string& text) {
-  char* escaped = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
-  std::string result = escaped ? escaped : "";
-  curl_free(escaped);
-  return result;
-}
 
 json PortBindings(const ContainerSpec& container, const BerthPaths& paths, json* exposed) {
   json bindings = json::object();
@@ -163,7 +157,7 @@ void ContainerRuntime::FailStart(const std::string& error) {
 void ContainerRuntime::InspectImage() {
   const std::string& image = spec_.container()->image;
   call_ = context_.engine->Call(
-      "GET", "/images/" + Escape(image) + "/json", nullptr, [this](Result<docker::EngineReply> r) {
+      "GET", "/images/" + UrlEscape(image) + "/json", nullptr, [this](Result<docker::EngineReply> r) {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status == 200) return RemoveOld();
         if (r->status == 404) return Pull();
@@ -184,9 +178,9 @@ void ContainerRuntime::PullImage(std::unique_ptr<HttpCall>* slot,
   const std::string image = spec_.container()->image;
   auto reference = docker::ParseImageReference(image);
   if (!reference.ok()) return done(reference.status());
-  std::string path = "/images/create?fromImage=" + Escape(reference->Name());
-  path += reference->digest.empty() ? "&tag=" + Escape(reference->tag)
-                                    : "&tag=" + Escape(reference->digest);
+  std::string path = "/images/create?fromImage=" + UrlEscape(reference->Name());
+  path += reference->digest.empty() ? "&tag=" + UrlEscape(reference->tag)
+                                    : "&tag=" + UrlEscape(reference->digest);
   std::vector<std::string> headers;
   if (const auto& auth = spec_.container()->registry_auth) {
     auto header = docker::RegistryAuthHeader(
@@ -218,7 +212,7 @@ void ContainerRuntime::PullImage(std::unique_ptr<HttpCall>* slot,
     if (error->empty() && *status != 200) *error = refusal->Message();
     if (!error->empty()) return done(Status::Unavailable("cannot pull " + image + ": " + *error));
     *slot = context_.engine->Call(
-        "GET", "/images/" + Escape(image) + "/json", nullptr,
+        "GET", "/images/" + UrlEscape(image) + "/json", nullptr,
         [image, done](Result<docker::EngineReply> r) {
           if (!r.ok()) return done(r.status());
           if (r->status != 200) return done(Status::Unavailable("cannot inspect " + image));

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "reactor/clock.h"
+#include "reactor/curl_handles.h"
 #include "reactor/log.h"
 
 namespace berth::docker {
@@ -15,10 +16,7 @@ constexpr long kMaxRetryMs = 5000;
 
 std::string EventsFilter() {
   nlohmann::json filters = {{"type", {"container"}}, {"label", {kAppLabel}}};
-  char* escaped = curl_easy_escape(nullptr, filters.dump().c_str(), 0);
-  std::string text = escaped ? escaped : "";
-  curl_free(escaped);
-  return text;
+  return UrlEscape(filters.dump());
 }
 
 int ExitCodeAttribute(const nlohmann::json& attributes) {

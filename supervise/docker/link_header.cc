@@ -6,21 +6,13 @@
 #include <memory>
 #include <vector>
 
+#include "reactor/curl_handles.h"
 #include "supervise/docker/header_lexer.h"
 
 namespace berth::docker {
 namespace {
 
 constexpr std::string_view kWhat = "Link header";
-
-struct CurlUrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-struct CurlFreeDeleter {
-  void operator()(char* text) const { curl_free(text); }
-};
-using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
-using CurlString = std::unique_ptr<char, CurlFreeDeleter>;
 
 Status Malformed(const HeaderLexer& lexer, std::string_view expected) {
   return Status::Invalid("the Link header has no " + std::string(expected) + " at position " +
