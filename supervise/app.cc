@@ -8,6 +8,7 @@
 
 #include "reactor/clock.h"
 #include "supervise/release_plan.h"
+#include "supervise/source_deployer.h"
 
 namespace berth {
 namespace {
@@ -60,7 +61,7 @@ App::~App() = default;
 
 void App::EnsureDeployer() {
   if (spec_.source && !deployer_ && context_->deploy)
-    deployer_ = std::make_unique<Deployer>(context_->deploy, spec_.name);
+    deployer_ = std::make_unique<SourceDeployer>(context_->deploy, spec_.name);
 }
 
 bool App::Transition(AppState to) {
