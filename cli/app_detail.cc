@@ -99,8 +99,17 @@ void add_process(const json& app, std::vector<DetailLine>* lines) {
   add(lines, "port", field_text(app, "port"));
 }
 
+// "7 (sha256:3f2a1b9c8d7e)": the release a container app runs and its image id, shortened.
+std::string release_text(const json& status) {
+  std::string release = field_text(status, "release");
+  std::string image = field_text(status, "image_id");
+  if (release == "-" || image == "-") return release;
+  return release + " (" + image.substr(0, 19) + ")";
+}
+
 void add_container(const json& app, std::vector<DetailLine>* lines) {
   add(lines, "image", field_text(app, "image"));
+  add(lines, "release", release_text(member(app, "status")));
   add(lines, "container id", field_text(member(app, "status"), "container_id"));
   add(lines, "ports", join(member(app, "ports"), ", ", port_text));
   add(lines, "volumes", join(member(app, "volumes"), ", ", volume_text));

@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "reactor/clock.h"
+#include "supervise/image_deployer.h"
 #include "supervise/release_plan.h"
+#include "supervise/source_deployer.h"
 
 namespace berth {
 namespace {
@@ -21,6 +23,9 @@ long BackoffDelayMs(const Backoff& backoff, int failures) {
 nlohmann::json OrNull(const std::optional<int>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
+
+// True for the apps that deploy: those with a source, and container apps (their image).
+bool Deploys(const AppSpec& spec) { return spec.source || spec.container(); }
 
 // " (pid 42)" or " (container 0123456789ab)" for the log; "" before a start.
 std::string Describe(const RuntimeInfo& info) {
@@ -59,8 +64,11 @@ App::App(AppContext* context, AppSpec spec, std::string source)
 App::~App() = default;
 
 void App::EnsureDeployer() {
-  if (spec_.source && !deployer_ && context_->deploy)
-    deployer_ = std::make_unique<Deployer>(context_->deploy, spec_.name);
+  if (deployer_ || !context_->deploy) return;
+  if (spec_.container())
+    deployer_ = std::make_unique<ImageDeployer>(context_->deploy, spec_.name, runtime_.get());
+  else if (spec_.source)
+    deployer_ = std::make_unique<SourceDeployer>(context_->deploy, spec_.name);
 }
 
 bool App::Transition(AppState to) {
@@ -120,6 +128,11 @@ AppSpec App::LaunchSpec() {
   std::optional<Release> release = deployer_->Current(spec_);
   if (!release) return spec_;
   AppSpec launch = spec_;
+  release_ = release->id;
+  if (ContainerSpec* container = launch.container()) {
+    container->image_id = image_id_ = release->image;
+    return launch;
+  }
   StartPlan start = PlanStart(release->workdir, *spec_.process());
   launch.process()->command = start.argv;
   launch.process()->shell_command = start.shell;
@@ -131,13 +144,13 @@ AppSpec App::LaunchSpec() {
   launch.env["PATH"] = path;
   if (!launch.env.count("HOME")) launch.env["HOME"] = AppRootDir(*context_->paths, spec_.name);
   launch_command_ = start.text;
-  release_ = release->id;
   return launch;
 }
 
 Status App::BeginDeploy(const std::string& trigger, bool force) {
   EnsureDeployer();
-  if (!deployer_) return Status::Conflict("app '" + spec_.name + "' has no source to deploy");
+  if (!deployer_)
+    return Status::Conflict("app '" + spec_.name + "' has no source or image to deploy");
   return deployer_->Deploy(spec_, trigger, force, [this](const Status& status, bool switched) {
     OnDeployed(status, switched);
   });
@@ -160,7 +173,7 @@ void App::OnDeployed(const Status& status, bool switched) {
 
 void App::Recover(std::function<void(bool adopted)> done) {
   if (state_ != AppState::kStopped) return done(false);
-  runtime_->Recover(spec_, [this, done = std::move(done)](std::optional<RuntimeInfo> found) {
+  runtime_->Recover(LaunchSpec(), [this, done = std::move(done)](std::optional<RuntimeInfo> found) {
     if (!found || state_ != AppState::kStopped || !Transition(AppState::kStarting))
       return done(false);
     LogInfo("app " + spec_.name + ": adopted what still ran" + Describe(*found));
@@ -179,77 +192,18 @@ void App::Stats(Runtime::StatsFn done) {
   runtime_->Stats(std::move(done));
 }
 
-Status App::Redeploy(bool force) {
-  if (spec_.container()) return RedeployImage("redeploy", force);
-  return BeginDeploy("redeploy", force);
-}
-
-Status App::RedeployImage(const std::string& trigger, bool force) {
-  if (image_deploy_) return Status::Conflict("a deployment of app '" + spec_.name + "' runs");
-  if (!context_->deploy) return Status::Unavailable("deployments are not recorded here");
-  DeploymentsRepository& deployments = *context_->deploy->deployments;
-  auto id = deployments.Begin(NewDeployment{.app = spec_.name,
-                                            .trigger = trigger,
-                                            .started_at = FormatRfc3339(WallClockMs())});
-  if (!id.ok()) return id.status();
-  image_deploy_ = *id;
-  ++spec_version_;
-  PublishDeploy(trigger, "started", "", "");
-  auto log = std::make_shared<std::string>("==> pulling " + spec_.container()->image + "\n");
-  int64_t began = MonotonicMs();
-  runtime_->FetchRevision(
-      [log](std::string_view line) { log->append(line).push_back('\n'); },
-      [this, log, began, trigger, force](Result<std::string> image) {
-        OnImageFetched(trigger, force, std::move(image), *log, MonotonicMs() - began);
-      });
-  return Status::Ok();
-}
-
-void App::OnImageFetched(const std::string& trigger, bool force, Result<std::string> image,
-                         std::string log, int64_t duration_ms) {
-  DeploymentsRepository& deployments = *context_->deploy->deployments;
-  int64_t id = *image_deploy_;
-  image_deploy_.reset();
-  ++spec_version_;
-  std::string now = FormatRfc3339(WallClockMs());
-  DeployOutcome outcome = DeployOutcome::kSucceeded;
-  std::string error, revision = image.ok() ? *image : "";
-  if (!image.ok()) {
-    outcome = DeployOutcome::kFailed;
-    error = image.status().message();
-    last_error_ = "deploy failed: " + error;
-    log += "==> " + error + "; the running container keeps serving\n";
-  } else if (revision == runtime_->RunningRevision() && !force) {
-    outcome = DeployOutcome::kSkipped;
-    log += "==> image " + revision + " is already running: nothing to do\n";
-  } else {
-    log += "==> image " + revision + ": the container is made again\n";
-  }
-  if (!revision.empty()) (void)deployments.SetRevision(id, revision, spec_.container()->image);
-  if (Status s = deployments.Finish(id, outcome, error, now, duration_ms, log); !s.ok())
-    LogError("app " + spec_.name + ": cannot record deployment " + std::to_string(id) + ": " +
-             s.message());
-  PublishDeploy(trigger, to_string(outcome), revision, error);
-  if (outcome == DeployOutcome::kSucceeded && (IsActive(state_) || state_ == AppState::kBackoff))
-    Restart();
-}
-
-void App::PublishDeploy(const std::string& trigger, const std::string& phase,
-                        const std::string& revision, const std::string& error) {
-  context_->bus->Publish(DeployEvent{spec_.name, image_deploy_.value_or(0), trigger, phase,
-                                     revision, "", error, WallClockMs()});
-}
+Status App::Redeploy(bool force) { return BeginDeploy("redeploy", force); }
 
 Status App::Rollback(const std::string& release) {
   EnsureDeployer();
-  if (!deployer_) return Status::Conflict("app '" + spec_.name + "' has no source to roll back");
+  if (!deployer_)
+    return Status::Conflict("app '" + spec_.name + "' has no source or image to roll back");
   return deployer_->Rollback(spec_, release, [this](const Status& status, bool switched) {
     OnDeployed(status, switched);
   });
 }
 
 std::optional<int64_t> App::deploying() const {
-  if (image_deploy_) return image_deploy_;
   return deployer_ ? deployer_->running() : std::nullopt;
 }
 
@@ -420,16 +374,18 @@ Status App::Resume() {
 }
 
 void App::Replace(AppSpec spec) {
-  bool redeploy = spec.source && ChangesWhatIsDeployed(spec_, spec);
+  bool redeploy = Deploys(spec) && ChangesWhatIsDeployed(spec_, spec);
+  // What served before the change (a container app's new image has no release until deployed).
+  bool deployed = deployer_ && deployer_->Current(spec_);
   bool restart = ChangesHowItRuns(spec_, spec);
   spec_ = std::move(spec);
   ++spec_version_;
   logs_.SetLimits(spec_.log_ring);
   runtime_->Prepare(spec_);
-  if (!spec_.source) deployer_.reset();
+  if (!Deploys(spec_)) deployer_.reset();
   EnsureDeployer();
-  // The new code first: the app restarts once it serves (see OnDeployed).
-  if (redeploy && deployer_->Current(spec_)) {
+  // The new code (or image) first: the app restarts once it serves (see OnDeployed).
+  if (redeploy && deployer_ && (deployed || deployer_->Current(spec_))) {
     if (Status s = BeginDeploy("change", true); !s.ok())
       LogWarn("app " + spec_.name + ": cannot deploy the change: " + s.message());
     return;
@@ -469,11 +425,12 @@ nlohmann::json App::StatusJson() const {
   if (spec_.container())
     status["container_id"] = info_.container_id.empty() ? nlohmann::json(nullptr)
                                                         : nlohmann::json(info_.container_id);
-  if (spec_.source) {
-    auto or_null = [](const std::string& s) {
-      return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-    };
-    status["command"] = or_null(launch_command_);
+  auto or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  if (spec_.container()) status["image_id"] = or_null(image_id_);
+  if (Deploys(spec_)) {
+    if (spec_.source) status["command"] = or_null(launch_command_);
     status["release"] = or_null(release_);
     std::optional<int64_t> running = deploying();
     status["deploying"] = running ? nlohmann::json(*running) : nlohmann::json(nullptr);
@@ -491,7 +448,7 @@ nlohmann::json App::ToJson() const {
 
 App::Fingerprint App::CurrentFingerprint() const {
   return {spec_version_, state_,        since_ms_,       info_,    restarts_,  exit_code_,
-          last_error_,   config_error_, runtime_problem_, launch_command_, release_, deploying(),
+          last_error_,   config_error_, runtime_problem_, launch_command_, release_, image_id_, deploying(),
           start_limited_until_ms_};
 }
 
@@ -514,7 +471,7 @@ nlohmann::json App::StatsJson() const {
       {"last_start",
        last_start_ms_ ? nlohmann::json(FormatRfc3339(last_start_ms_)) : nlohmann::json(nullptr)},
       {"uptime_seconds", uptime}};
-  if (!spec_.source || !context_->deploy) return stats;
+  if (!deployer_) return stats;
   auto deploys = context_->deploy->deployments->Stats(spec_.name);
   if (!deploys.ok()) return stats;
   nlohmann::json last = nullptr;

@@ -60,8 +60,9 @@ class App {
   // Takes a new spec; a running app restarts when the change affects how it runs. A change of
   // source or install deploys first and restarts once the new release serves.
   void Replace(AppSpec spec);
-  // Deploys the source again (only when its revision changed, unless `force`); a running app
-  // restarts on the new release. Conflict for an app without a source or while one runs.
+  // Deploys again: fetches the source, or pulls the image (serving the result only when the
+  // revision changed, unless `force`); a running app restarts on the new release. Conflict for
+  // an app that does not deploy (a process without a source) or while a deployment runs.
   Status Redeploy(bool force);
   // Serves `release` again (empty: the newest good release before the current one).
   Status Rollback(const std::string& release);
@@ -90,13 +91,6 @@ class App {
   // start command (given or chosen from its files) and PATH.
   AppSpec LaunchSpec();
   Status BeginDeploy(const std::string& trigger, bool force);
-  // A container app's redeploy: pull its image again, record a deployment, and recreate the
-  // container when the image changed (or `force`).
-  Status RedeployImage(const std::string& trigger, bool force);
-  void OnImageFetched(const std::string& trigger, bool force, Result<std::string> image,
-                      std::string log, int64_t duration_ms);
-  void PublishDeploy(const std::string& trigger, const std::string& phase,
-                     const std::string& revision, const std::string& error);
   void OnDeployed(const Status& status, bool switched);
   void EnsureDeployer();
   void OnStarted(const RuntimeInfo& info);
@@ -126,6 +120,7 @@ class App {
     std::string runtime_problem;
     std::string launch_command;
     std::string release;
+    std::string image_id;
     std::optional<int64_t> deploying;
     int64_t start_limited_until_ms;
     bool operator==(const Fingerprint&) const = default;
@@ -146,11 +141,11 @@ class App {
   std::string last_error_;
   std::string config_error_;
   std::string runtime_problem_;  // reported by the runtime (Docker down), "" when none
-  std::unique_ptr<Deployer> deployer_;
-  std::optional<int64_t> image_deploy_;  // a container app's redeploy under way
+  std::unique_ptr<Deployer> deployer_;  // for the kinds that deploy (after runtime_: uses it)
   bool awaiting_release_ = false;  // starting, waiting for the first release
   std::string launch_command_;     // what runs, as a person would type it (apps with a source)
   std::string release_;            // the release it runs from
+  std::string image_id_;           // the image id that release runs (container apps)
   // Counters for status and stats.
   uint64_t starts_ = 0, restarts_ = 0, exits_ = 0;
   int failures_ = 0;  // consecutive start failures, for backoff

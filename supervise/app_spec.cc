@@ -426,6 +426,8 @@ bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {
 
 bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b) {
   if (a.kind() != b.kind() || a.source != b.source) return true;
+  if (const ContainerSpec* container = a.container())
+    return container->image != b.container()->image;
   const ProcessSpec* process = a.process();
   return process && process->install != b.process()->install;
 }

@@ -108,7 +108,8 @@ nlohmann::json AppSpecToJson(const AppSpec& spec, bool reveal_secrets = false);
 // True when going from `a` to `b` changes how the app runs, so a running app must restart: a
 // change of kind, env, what is deployed, or what its part says about running.
 bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b);
-// True when going from `a` to `b` needs a new deployment (another kind, source or install).
+// True when going from `a` to `b` needs a new deployment (another kind, source, install or
+// image).
 bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b);
 
 // The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.

@@ -2,6 +2,7 @@
 #include "supervise/container_runtime.h"
 
 #include <functional>
+#include <utility>
 
 #include "reactor/curl_handles.h"
 #include "reactor/log.h"
@@ -64,6 +65,18 @@ json Env(const AppSpec& spec) {
   return env;
 }
 
+// True when one of `repo_tags` (an image's RepoTags) is the image `reference` names.
+bool NamesImage(const json& repo_tags, const std::string& reference) {
+  auto wanted = docker::ParseImageReference(reference);
+  if (!wanted.ok() || !repo_tags.is_array()) return false;
+  for (const json& tag : repo_tags) {
+    if (!tag.is_string()) continue;
+    auto named = docker::ParseImageReference(tag.get<std::string>());
+    if (named.ok() && *named == *wanted) return true;
+  }
+  return false;
+}
+
 RuntimeStats ToRuntimeStats(const docker::ContainerStats& stats) {
   RuntimeStats out;
   out.cpu_percent = stats.cpu_percent;
@@ -84,7 +97,7 @@ std::string ContainerName(const std::string& app) { return "berth-" + app; }
 json ContainerCreateBody(const AppSpec& spec, const BerthPaths& paths) {
   const ContainerSpec& container = *spec.container();
   json exposed = json::object();
-  json body = {{"Image", container.image},
+  json body = {{"Image", container.image_id.empty() ? container.image : container.image_id},
                {"Env", Env(spec)},
                {"Tty", false},
                {"OpenStdin", false},
@@ -155,41 +168,50 @@ void ContainerRuntime::FailStart(const std::string& error) {
 }
 
 void ContainerRuntime::InspectImage() {
-  const std::string& image = spec_.container()->image;
+  const ContainerSpec& container = *spec_.container();
+  // The image the app's deployment chose (by id), else the one its name resolves to now.
+  const std::string& image = container.image_id.empty() ? container.image : container.image_id;
   call_ = context_.engine->Call(
       "GET", "/images/" + UrlEscape(image) + "/json", nullptr, [this](Result<docker::EngineReply> r) {
+        const ContainerSpec& container = *spec_.container();
         if (!r.ok()) return FailStart(r.status().message());
-        if (r->status == 200) return RemoveOld();
-        if (r->status == 404) return Pull();
-        FailStart("cannot inspect image " + spec_.container()->image + ": " + r->Message());
+        if (r->status == 200) {
+          image_tagged_ = NamesImage(r->body["RepoTags"], container.image);
+          return RemoveOld();
+        }
+        if (r->status == 404 && container.image_id.empty()) return Pull();
+        if (r->status == 404)
+          return FailStart("the deployed image of " + container.image + " (" +
+                           container.image_id.substr(0, 19) +
+                           ") is no longer on this host: redeploy to pull it again");
+        FailStart("cannot inspect image " + container.image + ": " + r->Message());
       });
 }
 
 void ContainerRuntime::Pull() {
-  PullImage(&call_, {}, [this](Result<std::string> image) {
+  PullImage(spec_, &call_, {}, [this](Result<std::string> image) {
     if (!image.ok()) return FailStart(image.status().message());
     RemoveOld();
   });
 }
 
-void ContainerRuntime::PullImage(std::unique_ptr<HttpCall>* slot,
-                                 std::function<void(std::string_view line)> log,
-                                 RevisionFn done) {
-  const std::string image = spec_.container()->image;
+void ContainerRuntime::PullImage(const AppSpec& spec, std::unique_ptr<HttpCall>* slot,
+                                 LineFn log, RevisionFn done) {
+  const std::string image = spec.container()->image;
   auto reference = docker::ParseImageReference(image);
   if (!reference.ok()) return done(reference.status());
   std::string path = "/images/create?fromImage=" + UrlEscape(reference->Name());
   path += reference->digest.empty() ? "&tag=" + UrlEscape(reference->tag)
                                     : "&tag=" + UrlEscape(reference->digest);
   std::vector<std::string> headers;
-  if (const auto& auth = spec_.container()->registry_auth) {
+  if (const auto& auth = spec.container()->registry_auth) {
     auto header = docker::RegistryAuthHeader(
         {.username = auth->username, .password = auth->password,
          .server_address = reference->registry});
     if (!header.ok()) return done(header.status());
     headers.push_back("X-Registry-Auth: " + *header);
   }
-  LogInfo("app " + spec_.name + ": pulling " + image);
+  LogInfo("app " + spec.name + ": pulling " + image);
   // The first error inside the stream is the pull's: Docker answers 200 and reports there.
   auto error = std::make_shared<std::string>();
   // A refused pull (401 from the registry, unknown image) is no progress stream but one
@@ -223,10 +245,52 @@ void ContainerRuntime::PullImage(std::unique_ptr<HttpCall>* slot,
                                   std::move(headers));
 }
 
-void ContainerRuntime::FetchRevision(std::function<void(std::string_view line)> log,
+void ContainerRuntime::FetchRevision(const AppSpec& spec, bool pull, LineFn log,
                                      RevisionFn done) {
+  if (!context_.engine->up()) {
+    if (log) log("waiting for Docker: " + context_.engine->error());
+    Report(context_.engine->error());
+    waiting_fetch_ = [this, spec, pull, log, done] { FetchRevision(spec, pull, log, done); };
+    return;
+  }
+  ResolveImage(spec, pull, std::move(log), std::move(done));
+}
+
+void ContainerRuntime::ResolveImage(const AppSpec& spec, bool pull, LineFn log,
+                                    RevisionFn done) {
+  const std::string image = spec.container()->image;
+  if (pull) {
+    if (log) log("pulling " + image);
+    return PullImage(spec, &fetch_call_, std::move(log), std::move(done));
+  }
+  fetch_call_ = context_.engine->Call(
+      "GET", "/images/" + UrlEscape(image) + "/json", nullptr,
+      [this, spec, image, log, done](Result<docker::EngineReply> r) {
+        if (!r.ok()) return done(r.status());
+        if (r->status == 200) {
+          if (log) log(image + " is on this host");
+          return done(r->body.value("Id", ""));
+        }
+        if (r->status != 404)
+          return done(Status::Unavailable("cannot inspect image " + image + ": " + r->Message()));
+        if (log) log(image + " is not on this host: pulling it");
+        PullImage(spec, &fetch_call_, log, done);
+      });
+}
+
+void ContainerRuntime::CheckRevision(const std::string& revision,
+                                     std::function<void(Status)> done) {
   if (!context_.engine->up()) return done(Status::Unavailable(context_.engine->error()));
-  PullImage(&fetch_call_, std::move(log), std::move(done));
+  fetch_call_ = context_.engine->Call(
+      "GET", "/images/" + UrlEscape(revision) + "/json", nullptr,
+      [revision, done](Result<docker::EngineReply> r) {
+        if (!r.ok()) return done(r.status());
+        if (r->status == 200) return done(Status::Ok());
+        if (r->status == 404)
+          return done(Status::NotFound("image " + revision.substr(0, 19) +
+                                       " is no longer on this host (it was removed from Docker)"));
+        done(Status::Unavailable("cannot inspect image " + revision + ": " + r->Message()));
+      });
 }
 
 void ContainerRuntime::RemoveOld() {
@@ -254,13 +318,15 @@ void ContainerRuntime::RemoveOld() {
 
 void ContainerRuntime::Create() {
   json body = ContainerCreateBody(spec_, *context_.paths);
+  // By name when the name still means the deployed image: `docker ps` shows it. The spec
+  // label keeps the id, so the container still matches only that image.
+  if (image_tagged_) body["Image"] = spec_.container()->image;
   call_ = context_.engine->Call(
       "POST", "/containers/create?name=" + ContainerName(spec_.name), body,
       [this](Result<docker::EngineReply> r) {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status != 201) return FailStart("cannot create the container: " + r->Message());
         id_ = r->body.value("Id", "");
-        image_id_.clear();
         StartContainer();
       });
 }
@@ -278,12 +344,6 @@ void ContainerRuntime::StartContainer() {
 void ContainerRuntime::Started() {
   starting_ = false;
   running_ = true;
-  // The image id it runs, for redeploys to compare with (the start does not wait for it).
-  control_call_ = context_.engine->Call("GET", "/containers/" + id_ + "/json", nullptr,
-                                        [this](Result<docker::EngineReply> r) {
-                                          if (r.ok() && r->status == 200)
-                                            image_id_ = r->body.value("Image", "");
-                                        });
   FollowLogs(false);
   events_.started(RuntimeInfo{.container_id = id_});
 }
@@ -373,7 +433,6 @@ void ContainerRuntime::Recover(const AppSpec& spec, RecoverFn done) {
                 labels.value(docker::kSpecLabel, "") == wanted;
     if (!ours || !r->body["State"].value("Running", false)) return done(std::nullopt);
     id_ = r->body.value("Id", "");
-    image_id_ = r->body.value("Image", "");
     running_ = true;
     FollowLogs(true);
     done(RuntimeInfo{.container_id = id_});
@@ -389,6 +448,7 @@ void ContainerRuntime::Recover(const AppSpec& spec, RecoverFn done) {
 
 void ContainerRuntime::OnEngineState(bool up) {
   Report(up ? "" : context_.engine->error());
+  if (up && waiting_fetch_) std::exchange(waiting_fetch_, nullptr)();
   if (up && starting_ && !call_) return InspectImage();
   if (up && running_) Reconcile();
 }

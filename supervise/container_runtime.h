@@ -39,16 +39,19 @@ class ContainerRuntime : public Runtime {
   void Pause(std::function<void(Status)> done) override;
   void Resume(std::function<void(Status)> done) override;
   void Remove(std::function<void()> done) override;
-  void FetchRevision(std::function<void(std::string_view line)> log, RevisionFn done) override;
-  std::string RunningRevision() const override { return running_ ? image_id_ : ""; }
+  // While Docker is not reachable, waits for it (the app shows why).
+  void FetchRevision(const AppSpec& spec, bool pull, LineFn log, RevisionFn done) override;
+  void CheckRevision(const std::string& revision, std::function<void(Status)> done) override;
 
  private:
   // The start, step by step; each step's answer arrives on the loop.
   void InspectImage();
   void Pull();
-  // Pulls the image, then inspects it: `done` gets the image id. The calls go in `*slot`.
-  void PullImage(std::unique_ptr<HttpCall>* slot, std::function<void(std::string_view line)> log,
+  // Pulls `spec`'s image, then inspects it: `done` gets the image id. The calls go in `*slot`.
+  void PullImage(const AppSpec& spec, std::unique_ptr<HttpCall>* slot, LineFn log,
                  RevisionFn done);
+  // The id of `spec`'s image as Docker has it; pulled first when `pull` or when it is missing.
+  void ResolveImage(const AppSpec& spec, bool pull, LineFn log, RevisionFn done);
   void RemoveOld();
   void Create();
   void StartContainer();
@@ -71,7 +74,7 @@ class ContainerRuntime : public Runtime {
   Events events_;
   AppSpec spec_;
   std::string id_;          // the container, once created
-  std::string image_id_;    // the image it runs ("sha256:…")
+  bool image_tagged_ = false;  // `image` names the deployed image id: create with the name
   bool running_ = false;    // started (or adopted), and not yet reported finished
   bool stopping_ = false;
   bool starting_ = false;
@@ -80,7 +83,8 @@ class ContainerRuntime : public Runtime {
   std::unique_ptr<HttpCall> logs_call_;  // the log stream
   std::unique_ptr<HttpCall> stats_call_;
   std::unique_ptr<HttpCall> control_call_;  // pause, unpause, remove
-  std::unique_ptr<HttpCall> fetch_call_;    // a redeploy's pull
+  std::unique_ptr<HttpCall> fetch_call_;    // a deployment's pull or check
+  std::function<void()> waiting_fetch_;     // a deployment's, run once Docker answers
   std::unique_ptr<docker::LogFrameDemuxer> demuxer_;
   std::vector<std::string_view> line_;  // one line at a time, handed to events_.lines
   Timer drain_timer_;

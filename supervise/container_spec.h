@@ -55,6 +55,9 @@ struct ContainerSpec {
   nlohmann::json healthcheck;  // passed to Docker as is (null: the image's)
   bool no_new_privileges = true;
   std::optional<RegistryCredentials> registry_auth;
+  // Not part of the API: the image id ("sha256:…") the app's current deployment chose, set
+  // by the App on the spec a start uses. Empty: `image` as Docker resolves it.
+  std::string image_id;
   bool operator==(const ContainerSpec&) const = default;
 };
 

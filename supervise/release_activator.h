@@ -15,11 +15,13 @@
 
 namespace berth {
 
-// A release of an app: <app root>/releases/<id>, its workdir the source's subdir in it.
+// A release of an app: for an app with a source, <app root>/releases/<id>, its workdir the
+// source's subdir in it; for a container app, the image id its deployment pulled.
 struct Release {
   std::string id;
   std::string dir;
   std::string workdir;
+  std::string image;  // "sha256:…" (container apps)
 };
 
 class ReleaseActivator {

@@ -85,15 +85,22 @@ class Runtime {
   // whether that worked. REQUIRES: it runs.
   virtual void Pause(std::function<void(Status)> done) = 0;
   virtual void Resume(std::function<void(Status)> done) = 0;
-  // Fetches what a redeploy would run (a container's image: pulled again), writing progress to
-  // `log`; `done` gets its revision (the image id). Conflict for kinds that deploy otherwise.
+  // Finds what a deployment of `spec` runs (a container's image), writing progress to `log`;
+  // `done` gets its revision (the image id), once, maybe synchronously, never after the
+  // runtime is destroyed. `pull`: fetches it again (a redeploy); else only when it is missing.
+  // Conflict for kinds that deploy from a source.
+  using LineFn = std::function<void(std::string_view line)>;
   using RevisionFn = std::function<void(Result<std::string> revision)>;
-  virtual void FetchRevision(std::function<void(std::string_view line)> log, RevisionFn done) {
-    (void)log;
+  virtual void FetchRevision(const AppSpec& spec, bool pull, LineFn log, RevisionFn done) {
+    (void)spec, (void)pull, (void)log;
     done(Status::Conflict("this kind of app is deployed from its source"));
   }
-  // The revision the running app runs ("" when unknown or not running).
-  virtual std::string RunningRevision() const { return ""; }
+  // Ok when `revision` (from FetchRevision) can run again here: for a rollback. NotFound
+  // saying why not (the image was removed from this host).
+  virtual void CheckRevision(const std::string& revision, std::function<void(Status)> done) {
+    (void)revision;
+    done(Status::Conflict("this kind of app is deployed from its source"));
+  }
   // The app is being deleted, and is stopped: removes what the runtime made for it (a
   // container). `done` runs once, maybe synchronously.
   virtual void Remove(std::function<void()> done) { done(); }

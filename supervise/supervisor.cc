@@ -174,6 +174,14 @@ Status Supervisor::CheckPortFree(const AppSpec& spec) const {
   return Status::Ok();
 }
 
+Status Supervisor::CheckSameKind(const App& app, const AppSpec& spec) {
+  if (app.spec().kind() == spec.kind()) return Status::Ok();
+  return Status::Conflict("app '" + spec.name + "' is a " + to_string(app.spec().kind()) +
+                              " app and cannot become a " + to_string(spec.kind()) +
+                              " app; delete it and create it again",
+                          "kind");
+}
+
 Status Supervisor::CheckUserExists(const AppSpec& spec) const {
   if (!spec.process()) return Status::Ok();  // only a process runs as a user of its own
   AppIdentity identity = IdentityFor(paths_, spec);
@@ -273,6 +281,7 @@ Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
   if (Status s = CheckWritableByApi(app); !s.ok()) return s;
   if (IsBeingRemoved(spec.name))
     return Status::Conflict("app '" + spec.name + "' is being deleted");
+  if (Status s = CheckSameKind(*app, spec); !s.ok()) return s;
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
   if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
@@ -358,6 +367,9 @@ Result<App*> Supervisor::ApplyFile(AppSpec spec) {
                             "' was defined through the API; delete it there first");
   if (app && IsBeingRemoved(spec.name))
     return Status::Conflict("app '" + spec.name + "' is being deleted");
+  if (app) {
+    if (Status s = CheckSameKind(*app, spec); !s.ok()) return s;
+  }
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
   if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (!app) return Add(std::move(spec), "file");

@@ -84,6 +84,8 @@ class Supervisor {
   docker::DockerEngine* Docker();
   Status CheckWritableByApi(const App* app) const;
   Status CheckPortFree(const AppSpec& spec) const;
+  // An app keeps its kind: its runtime, releases and deployments are of that kind.
+  static Status CheckSameKind(const App& app, const AppSpec& spec);
   // A `user` the spec names must exist (and, when berthd is not root, be berthd's own).
   Status CheckUserExists(const AppSpec& spec) const;
   App* Add(AppSpec spec, const std::string& source);

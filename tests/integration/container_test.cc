@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/deploy_support.h"
 #include "tests/integration/docker_support.h"
 #include "tests/integration/socket_proxy.h"
 
@@ -431,6 +432,111 @@ TEST_F(ContainerTest, PrivateRegistryImagePullsWithItsPasswordAndNeverShowsIt) {
   }
   EXPECT_FALSE(Contains(berthd().Get("/v1/apps").body, password));
   EXPECT_FALSE(Contains(berthd().StderrContents(), password)) << "the password is in the log";
+}
+
+// The image id the app's container runs, as Docker says.
+std::string RunningImage(const std::string& app) { return Inspect(app).value("Image", ""); }
+
+std::string ImageId(const std::string& image) {
+  return DockerApi("GET", "/images/" + image + "/json").json().value("Id", "");
+}
+
+// A local image `repo_tag` that differs from kTestImage only by a label: a new image id.
+::testing::AssertionResult MakeVariantImage(const std::string& repo, const std::string& tag) {
+  HttpResponse made = DockerApi("POST", "/containers/create",
+                                json{{"Image", kTestImage}, {"Labels", {{"berth.test", repo}}}}.dump(),
+                                {"Content-Type: application/json"});
+  if (made.status != 201) return ::testing::AssertionFailure() << made.Describe();
+  std::string id = made.json().value("Id", "");
+  HttpResponse committed = DockerApi(
+      "POST", "/commit?container=" + id + "&repo=" + repo + "&tag=" + tag +
+                  "&changes=LABEL%20berth.variant%3D" + tag);
+  DockerApi("DELETE", "/containers/" + id + "?force=1");
+  if (committed.status != 201) return ::testing::AssertionFailure() << committed.Describe();
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(ContainerTest, EveryImageIsADeploymentAndARollbackRunsThePreviousImageAgain) {
+  ASSERT_TRUE(StartBerthd());
+  registry_ = std::make_unique<PrivateRegistry>();
+  ASSERT_TRUE(registry_->Start("bob", "rollback-pw"));
+  ASSERT_TRUE(registry_->Push(kTestImage, "x/rb:1"));
+  std::string image = registry_->Image("x/rb:1");
+  std::string app = NewApp("rollback");
+  ASSERT_TRUE(Create(ContainerApp(
+      app, {{"image", image}, {"registry_auth", {{"username", "bob"}, {"password", "rollback-pw"}}}})));
+  auto running = WaitRunning(app);
+  ASSERT_TRUE(running) << berthd().LastSeen();
+
+  // The first start pulled the image: deployment 1, its release, with the pull in its log.
+  json first = Deployments(berthd(), app)[0];
+  EXPECT_EQ("start", first.value("trigger", "")) << first.dump();
+  EXPECT_EQ("succeeded", first.value("outcome", "")) << first.dump();
+  std::string first_image = first.value("revision", "");
+  EXPECT_EQ(ImageId(kTestImage), first_image);
+  EXPECT_EQ(image, first.value("ref", ""));
+  std::string first_release = first.value("release", "");
+  EXPECT_EQ(std::to_string(first.value("id", 0)), first_release);
+  std::string log = berthd()
+                        .Get("/v1/apps/" + app + "/deployments/" + first_release + "?log=true")
+                        .json()
+                        .value("log", "");
+  EXPECT_TRUE(Contains(log, "is not on this host: pulling it")) << log;
+  EXPECT_TRUE(Contains(log, "Pulling from x/rb")) << log;
+  EXPECT_FALSE(Contains(log, "rollback-pw")) << log;
+  EXPECT_EQ(first_release, (*running)["status"].value("release", ""));
+  EXPECT_EQ(first_image, (*running)["status"].value("image_id", ""));
+  EXPECT_EQ(first_image, RunningImage(app));
+  EXPECT_EQ(image, Inspect(app)["Config"].value("Image", "")) << "shown by its name";
+
+  // A new image under the same name: a redeploy pulls it and recreates the container on it.
+  std::string variant = "berth-test/rb-" + std::to_string(getpid());
+  ASSERT_TRUE(MakeVariantImage(variant, "2"));
+  ASSERT_TRUE(registry_->Push(variant + ":2", "x/rb:1"));
+  std::string second_image = ImageId(variant + ":2");
+  DockerApi("DELETE", "/images/" + variant + ":2");
+  ASSERT_NE(first_image, second_image);
+  std::string old_container = ContainerId(*running);
+  ASSERT_EQ(202, berthd().Post("/v1/apps/" + app + "/control", json{{"command", "redeploy"}}).status);
+  json second = WaitForDeployment(berthd(), app, NewestDeploymentId(berthd(), app));
+  EXPECT_EQ("succeeded", second.value("outcome", "")) << second.dump();
+  EXPECT_EQ(second_image, second.value("revision", ""));
+  running = WaitForNewContainer(app, old_container);
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_EQ(second_image, RunningImage(app));
+
+  // Nothing new: skipped, the container stays.
+  old_container = ContainerId(*running);
+  ASSERT_EQ(202, berthd().Post("/v1/apps/" + app + "/control", json{{"command", "redeploy"}}).status);
+  json same = WaitForDeployment(berthd(), app, NewestDeploymentId(berthd(), app));
+  EXPECT_EQ("skipped", same.value("outcome", "")) << same.dump();
+
+  // Rollback: the previous image id again, although its name now means the new one.
+  HttpResponse rolled = berthd().Post("/v1/apps/" + app + "/control", json{{"command", "rollback"}});
+  ASSERT_EQ(202, rolled.status) << rolled.Describe();
+  json rollback = WaitForDeployment(berthd(), app, NewestDeploymentId(berthd(), app));
+  EXPECT_EQ("succeeded", rollback.value("outcome", "")) << rollback.dump();
+  EXPECT_EQ("rollback", rollback.value("trigger", ""));
+  EXPECT_EQ(first_release, rollback.value("release", ""));
+  running = WaitForNewContainer(app, old_container);
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_EQ(first_image, RunningImage(app));
+  EXPECT_EQ(first_release, (*running)["status"].value("release", ""));
+  EXPECT_EQ(409, berthd().Post("/v1/apps/" + app + "/control", json{{"command", "rollback"}}).status)
+      << "nothing is older than the first release";
+  EXPECT_EQ(404, berthd()
+                     .Post("/v1/apps/" + app + "/control",
+                           json{{"command", "rollback"}, {"release", "9999"}})
+                     .status);
+
+  // berthd killed and started again adopts the rolled-back container.
+  std::string adopted = ContainerId(*running);
+  berthd().Kill9();
+  ASSERT_TRUE(berthd().Restart());
+  running = WaitRunning(app);
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_EQ(adopted, ContainerId(*running));
+  EXPECT_EQ(first_image, RunningImage(app));
 }
 
 TEST_F(ContainerTest, SecretsAppearNowhereButInTheContainersEnvironment) {

@@ -21,7 +21,8 @@ constexpr const char* kWhoamiApp = R"({"name":"whoami","kind":"container","sourc
   "registry_auth":{"username":"ci","password":"***"},"env":{},"secrets":{"API_KEY":"***"},
   "autostart":true,"restart":"on-failure",
   "status":{"state":"running","pid":null,"since":"2026-11-25T07:55:00.000Z","restarts":1,
-            "exit_code":null,"last_error":null,
+            "exit_code":null,"last_error":null,"release":"7","deploying":null,
+            "image_id":"sha256:9e1f4a7b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7",
             "container_id":"3f2a1b9c8d7e4f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718"}})";
 
 constexpr const char* kWebApp = R"({"name":"web","kind":"process","source":"api","autostart":true,
@@ -151,6 +152,7 @@ TEST_F(CommandsTest, ShowLaysOutAContainerApp) {
             "state:             running (container 3f2a1b9c8d7e) for 6m\n"
             "restarts:          1\n"
             "image:             traefik/whoami:v1.11\n"
+            "release:           7 (sha256:9e1f4a7b2c3d)\n"
             "container id:      "
             "3f2a1b9c8d7e4f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718\n"
             "ports:             8081→80/tcp, 0.0.0.0:5353→53/udp\n"

@@ -23,6 +23,12 @@ struct FakeWorld {
   std::set<std::string> still_running;  // what Recover() finds (as after a berthd restart)
   std::set<std::string> failing;        // Start() reports start_failed for these
   bool stop_at_once = true;  // Stop() reports `finished` on the next loop turn
+  // Images by reference, as FetchRevision() finds them ("sha256:1"); `pulls` counts its pulls.
+  // A reference that is not here fails to pull; an id in `removed_images` is gone.
+  std::map<std::string, std::string> images;
+  std::set<std::string> removed_images;
+  int pulls = 0;
+  std::vector<std::string> started_images;  // the image_id of each container start
   pid_t next_pid = 1000;
 
   RuntimeFactory Factory();
@@ -39,8 +45,9 @@ class FakeRuntime : public Runtime {
     if (world_->runtimes[app_] == this) world_->runtimes.erase(app_);
   }
 
-  void Start(const AppSpec&) override {
+  void Start(const AppSpec& spec) override {
     world_->calls.push_back("start " + app_);
+    if (spec.container()) world_->started_images.push_back(spec.container()->image_id);
     if (world_->failing.count(app_)) return events_.start_failed("no such thing");
     running_ = true;
     events_.started(RuntimeInfo{.pid = world_->next_pid++});
@@ -67,6 +74,25 @@ class FakeRuntime : public Runtime {
     stats.cpu_percent = 12.5;
     stats.memory_bytes = 4096;
     done(stats);
+  }
+
+  // Answers on the next loop turn, as Docker would.
+  void FetchRevision(const AppSpec& spec, bool pull, LineFn log, RevisionFn done) override {
+    std::string image = spec.container()->image;
+    if (pull) ++world_->pulls;
+    world_->loop->Defer([world = world_, image, log, done] {
+      log("pulling " + image);
+      auto found = world->images.find(image);
+      if (found == world->images.end()) return done(Status::Unavailable("no such image " + image));
+      done(found->second);
+    });
+  }
+  void CheckRevision(const std::string& revision, std::function<void(Status)> done) override {
+    world_->loop->Defer([world = world_, revision, done] {
+      if (world->removed_images.count(revision))
+        return done(Status::NotFound("image " + revision + " is no longer on this host"));
+      done(Status::Ok());
+    });
   }
 
   void Pause(std::function<void(Status)> done) override {

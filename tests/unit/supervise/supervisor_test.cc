@@ -117,5 +117,22 @@ TEST_F(SupervisorTest, StopAllStopsTheHighestPriorityFirst) {
   EXPECT_EQ((std::vector<std::string>{"stop web 15 10", "stop db 15 10"}), world_.calls);
 }
 
+TEST_F(SupervisorTest, AnAppKeepsItsKind) {
+  Boot();
+  App* web = Create("web");
+  auto container = ParseAppSpec({{"name", "web"}, {"kind", "container"}, {"image", "nginx:1"}},
+                                "web");
+  ASSERT_TRUE(container.ok());
+  bool created = false;
+  auto replaced = supervisor_->Put(std::move(container).value(), &created);
+  ASSERT_FALSE(replaced.ok());
+  EXPECT_EQ(Status::Code::kConflict, replaced.status().code());
+  EXPECT_EQ("kind", replaced.status().field());
+  EXPECT_EQ("app 'web' is a process app and cannot become a container app; delete it and "
+            "create it again",
+            replaced.status().message());
+  EXPECT_EQ(AppKind::kProcess, web->spec().kind());
+}
+
 }  // namespace
 }  // namespace berth
