@@ -182,7 +182,9 @@ void ContainerRuntime::PullImage(std::unique_ptr<HttpCall>* slot,
   path += reference->digest.empty() ? "&tag=" + UrlEscape(reference->tag)
                                     : "&tag=" + UrlEscape(reference->digest);
   std::vector<std::string> headers;
-  if (const auto& auth = spec_.container()->registry_auth) {
+  auto credentials = context_.credentials(*spec_.container());
+  if (!credentials.ok()) return done(credentials.status());
+  if (const auto& auth = *credentials) {
     auto header = docker::RegistryAuthHeader(
         {.username = auth->username, .password = auth->password,
          .server_address = reference->registry});

@@ -75,8 +75,15 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
 RuntimeFactory Supervisor::DefaultRuntimes() {
   return [this](const AppSpec& spec, Runtime::Events events) -> std::unique_ptr<Runtime> {
     if (spec.container())
-      return std::make_unique<ContainerRuntime>(ContainerContext{loop_, Docker(), &paths_},
-                                                std::move(events));
+      return std::make_unique<ContainerRuntime>(
+          ContainerContext{.loop = loop_,
+                           .engine = Docker(),
+                           .paths = &paths_,
+                           .credentials =
+                               [this](const ContainerSpec& container) {
+                                 return registries_.CredentialsFor(container);
+                               }},
+          std::move(events));
     return std::make_unique<ProcessRuntime>(
         ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
         std::move(events));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/deploy_support.h"
 #include "tests/integration/docker_support.h"
 #include "tests/integration/socket_proxy.h"
 
@@ -109,6 +110,14 @@ class ContainerTest : public ::testing::Test {
                  ContainerId(app) != old_id;
         },
         kDockerTimeout);
+  }
+
+  // Starts registry_ for alice with `password`, with kTestImage pushed as `repo_tag`; the image
+  // name to pull it by, or "" when that failed.
+  std::string PushToPrivateRegistry(const std::string& password, const std::string& repo_tag) {
+    registry_ = std::make_unique<PrivateRegistry>();
+    if (!registry_->Start("alice", password) || !registry_->Push(kTestImage, repo_tag)) return "";
+    return registry_->Image(repo_tag);
   }
 
   HttpResponse Control(const std::string& name, const std::string& command) {
@@ -398,11 +407,9 @@ TEST_F(ContainerTest, AContainerBerthDidNotMakeKeepsItsNameAndTheAppSaysWhy) {
 
 TEST_F(ContainerTest, PrivateRegistryImagePullsWithItsPasswordAndNeverShowsIt) {
   ASSERT_TRUE(StartBerthd());
-  registry_ = std::make_unique<PrivateRegistry>();
   std::string password = "pw-" + std::to_string(getpid()) + "-registry";
-  ASSERT_TRUE(registry_->Start("alice", password));
-  ASSERT_TRUE(registry_->Push(kTestImage, "x/busybox:1"));
-  std::string image = registry_->Image("x/busybox:1");
+  std::string image = PushToPrivateRegistry(password, "x/busybox:1");
+  ASSERT_FALSE(image.empty());
 
   // The wrong password first: the image is not local yet, so the pull is really tried.
   std::string wrong = NewApp("reg-bad");
@@ -430,6 +437,43 @@ TEST_F(ContainerTest, PrivateRegistryImagePullsWithItsPasswordAndNeverShowsIt) {
     EXPECT_FALSE(Contains(shown.body, password)) << shown.body;
   }
   EXPECT_FALSE(Contains(berthd().Get("/v1/apps").body, password));
+  EXPECT_FALSE(Contains(berthd().StderrContents(), password)) << "the password is in the log";
+}
+
+TEST_F(ContainerTest, PullsUseTheNamedCredentialsOfTheImagesRegistryAsTheyAreAtEachPull) {
+  ASSERT_TRUE(StartBerthd({.extra_args = {"--log-level", "debug"}}));
+  std::string password = "pw-" + std::to_string(getpid()) + "-named";
+  std::string image = PushToPrivateRegistry(password, "x/named:1");
+  ASSERT_FALSE(image.empty());
+  std::string name = NewApp("reg-named");
+
+  // No registry_auth and no named credentials yet: the pull is anonymous, and refused.
+  ASSERT_TRUE(Create(ContainerApp(name, {{"image", image}, {"max_retries", 1}})));
+  auto refused = berthd().WaitForApp(name, [](const json& app) {
+    return Contains(LastError(app), "cannot pull") && AppState(app) == "failed";
+  }, kDockerTimeout);
+  ASSERT_TRUE(refused) << berthd().LastSeen();
+  EXPECT_TRUE(Contains(LastError(*refused), "no basic auth credentials")) << refused->dump();
+
+  json credentials = {{"host", registry_->host()}, {"username", "alice"}, {"password", password}};
+  ASSERT_EQ(201, berthd().Post("/v1/registries", credentials).status);
+  ASSERT_EQ(202, Control(name, "start").status);
+  ASSERT_TRUE(WaitRunning(name)) << berthd().LastSeen();
+  EXPECT_EQ(image, Inspect(name)["Config"].value("Image", ""));
+
+  // A wrong password named later is the one the next pull uses: the redeploy fails with the
+  // registry's message, and the running container keeps serving.
+  credentials["password"] = "not-" + password;
+  ASSERT_EQ(200, berthd().Put("/v1/registries/" + registry_->host(), credentials).status);
+  int64_t before = NewestDeploymentId(berthd(), name);
+  HttpResponse redeploy = Control(name, "redeploy");
+  ASSERT_EQ(202, redeploy.status) << redeploy.Describe();
+  ASSERT_TRUE(WaitUntil([&] { return NewestDeploymentId(berthd(), name) != before; },
+                        kDockerTimeout));
+  json deployment = WaitForDeployment(berthd(), name, NewestDeploymentId(berthd(), name));
+  EXPECT_EQ("failed", deployment.value("outcome", "")) << deployment.dump();
+  EXPECT_TRUE(Contains(deployment.value("error", ""), "unauthorized")) << deployment.dump();
+  EXPECT_EQ("running", AppState(berthd().Get("/v1/apps/" + name).json()));
   EXPECT_FALSE(Contains(berthd().StderrContents(), password)) << "the password is in the log";
 }
 
