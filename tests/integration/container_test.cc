@@ -386,16 +386,52 @@ TEST_F(ContainerTest, InvalidDefinitionsAreRefusedNamingTheField) {
   EXPECT_EQ(404, berthd().Get("/v1/apps/" + name).status) << "a refused app was kept";
 }
 
+TEST_F(ContainerTest, AContainerBerthDidNotMakeIsAConflictAtCreateUntilItIsGone) {
+  ASSERT_TRUE(StartBerthd());
+  std::string name = NewApp("taken");
+  CleanUpLabel("berth.test=" + name);
+  CommandResult made = DockerCli(
+      {"create", "--name", ContainerName(name), "--label", "berth.test=" + name, kTestImage});
+  ASSERT_EQ(0, made.exit_code) << made.Describe();
+
+  for (const HttpResponse& refused :
+       {berthd().Post("/v1/apps", ContainerApp(name)),
+        berthd().Put("/v1/apps/" + name, ContainerApp(name))}) {
+    EXPECT_TRUE(IsApiError(refused, 409, "conflict")) << refused.Describe();
+    std::string message = refused.json().value(json::json_pointer("/error/message"), "");
+    EXPECT_TRUE(Contains(message, ContainerName(name))) << message;
+    EXPECT_TRUE(Contains(message, "berth did not make it")) << message;
+    EXPECT_TRUE(Contains(message, "remove or rename it")) << message;
+  }
+  EXPECT_EQ(404, berthd().Get("/v1/apps/" + name).status) << "a refused app was kept";
+  ASSERT_EQ(0, DockerCli({"rm", "-f", ContainerName(name)}).exit_code);
+  ASSERT_TRUE(Create(ContainerApp(name)));
+  EXPECT_TRUE(WaitRunning(name)) << berthd().LastSeen();
+
+  // A container berth made for an earlier app of the same name is no conflict: it is replaced.
+  std::string again = NewApp("left");
+  made = DockerCli({"create", "--name", ContainerName(again), "--label", "berth.app=" + again,
+                    kTestImage});
+  ASSERT_EQ(0, made.exit_code) << made.Describe();
+  std::string left_id = Inspect(again).value("Id", "");
+  ASSERT_TRUE(Create(ContainerApp(again)));
+  auto running = WaitRunning(again);
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_NE(left_id, ContainerId(*running));
+}
+
 TEST_F(ContainerTest, AContainerBerthDidNotMakeKeepsItsNameAndTheAppSaysWhy) {
   ASSERT_TRUE(StartBerthd());
   std::string name = NewApp("foreign");
   CleanUpLabel("berth.test=" + name);
+  // Made after the app was accepted: its start finds it.
+  ASSERT_TRUE(Create(ContainerApp(name, {{"max_retries", 1}, {"autostart", false}})));
   CommandResult made = DockerCli(
       {"create", "--name", ContainerName(name), "--label", "berth.test=" + name, kTestImage});
   ASSERT_EQ(0, made.exit_code) << made.Describe();
   std::string foreign_id = Inspect(name).value("Id", "");
 
-  ASSERT_TRUE(Create(ContainerApp(name, {{"max_retries", 1}})));
+  ASSERT_EQ(202, Control(name, "start").status);
   auto refused = berthd().WaitForApp(name, [](const json& app) {
     return Contains(LastError(app), "berth did not make it");
   }, kDockerTimeout);
