@@ -25,10 +25,14 @@ void CreateApp(Api& api, const ExchangePtr& exchange) {
   if (name.empty()) return exchange->ReplyError(422, "invalid", "name is required", "name");
   auto spec = ParseAppSpec(body, name);
   if (!spec.ok()) return exchange->ReplyStatus(spec.status());
-  auto app = api.supervisor()->Create(std::move(spec).value());
-  if (!app.ok()) return exchange->ReplyStatus(app.status());
-  exchange->AddHeader("Location", "/v1/apps/" + name);
-  exchange->Reply(201, (*app)->ToJson());
+  Supervisor* supervisor = api.supervisor();
+  supervisor->CheckContainerName(*spec, [exchange, supervisor, spec = *spec](Status free) {
+    if (!free.ok()) return exchange->ReplyStatus(free);
+    auto app = supervisor->Create(spec);
+    if (!app.ok()) return exchange->ReplyStatus(app.status());
+    exchange->AddHeader("Location", "/v1/apps/" + spec.name);
+    exchange->Reply(201, (*app)->ToJson());
+  });
 }
 
 void GetApp(Api& api, const ExchangePtr& exchange) {
@@ -38,11 +42,15 @@ void GetApp(Api& api, const ExchangePtr& exchange) {
 void PutApp(Api& api, const ExchangePtr& exchange) {
   auto spec = ParseAppSpec(exchange->json(), exchange->param("name"));
   if (!spec.ok()) return exchange->ReplyStatus(spec.status());
-  bool created = false;
-  auto app = api.supervisor()->Put(std::move(spec).value(), &created);
-  if (!app.ok()) return exchange->ReplyStatus(app.status());
-  if (created) exchange->AddHeader("Location", "/v1/apps/" + exchange->param("name"));
-  exchange->Reply(created ? 201 : 200, (*app)->ToJson());
+  Supervisor* supervisor = api.supervisor();
+  supervisor->CheckContainerName(*spec, [exchange, supervisor, spec = *spec](Status free) {
+    if (!free.ok()) return exchange->ReplyStatus(free);
+    bool created = false;
+    auto app = supervisor->Put(spec, &created);
+    if (!app.ok()) return exchange->ReplyStatus(app.status());
+    if (created) exchange->AddHeader("Location", "/v1/apps/" + spec.name);
+    exchange->Reply(created ? 201 : 200, (*app)->ToJson());
+  });
 }
 
 void PatchApp(Api& api, const ExchangePtr& exchange) {

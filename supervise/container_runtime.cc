@@ -10,6 +10,7 @@
 #include "supervise/docker/pull_progress.h"
 #include "supervise/docker/registry_auth.h"
 #include "supervise/docker/stats.h"
+#include "supervise/foreign_container.h"
 
 namespace berth {
 namespace {
@@ -204,7 +205,9 @@ void ContainerRuntime::PullImage(const AppSpec& spec, std::unique_ptr<HttpCall>*
   path += reference->digest.empty() ? "&tag=" + UrlEscape(reference->tag)
                                     : "&tag=" + UrlEscape(reference->digest);
   std::vector<std::string> headers;
-  if (const auto& auth = spec.container()->registry_auth) {
+  auto credentials = context_.credentials(*spec.container());
+  if (!credentials.ok()) return done(credentials.status());
+  if (const auto& auth = *credentials) {
     auto header = docker::RegistryAuthHeader(
         {.username = auth->username, .password = auth->password,
          .server_address = reference->registry});
@@ -299,10 +302,8 @@ void ContainerRuntime::RemoveOld() {
       "GET", "/containers/" + name + "/json", nullptr, [this, name](Result<docker::EngineReply> r) {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status == 404) return Create();
-        const json& labels = r->body["Config"]["Labels"];
-        if (!labels.is_object() || labels.value(docker::kAppLabel, "") != spec_.name)
-          return FailStart("a container named " + name +
-                           " exists and berth did not make it; remove or rename it");
+        if (Status ours = CheckContainerIsApps(r->body, spec_.name); !ours.ok())
+          return FailStart(ours.message());
         std::string old = r->body.value("Id", name);
         call_ = context_.engine->Call("DELETE", "/containers/" + old + "?force=1", nullptr,
                                       [this](Result<docker::EngineReply> removed) {
@@ -494,8 +495,7 @@ void ContainerRuntime::Remove(std::function<void()> done) {
       "GET", "/containers/" + name + "/json", nullptr,
       [this, name, app, done = std::move(done)](Result<docker::EngineReply> r) {
         if (!r.ok() || r->status != 200) return done();
-        const json& labels = r->body["Config"]["Labels"];
-        if (!labels.is_object() || labels.value(docker::kAppLabel, "") != app) return done();
+        if (!CheckContainerIsApps(r->body, app).ok()) return done();
         control_call_ = context_.engine->Call(
             "DELETE", "/containers/" + r->body.value("Id", name) + "?force=1&v=1", nullptr,
             [app, done](Result<docker::EngineReply> removed) {

@@ -4,7 +4,9 @@
 // the Engine's events.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,9 @@ struct ContainerContext {
   EventLoop* loop;
   docker::DockerEngine* engine;
   const BerthPaths* paths;  // app_host: where published ports bind by default
+  // The credentials a pull of the container's image uses, none for an anonymous pull; asked
+  // afresh at each pull (Registries::CredentialsFor).
+  std::function<Result<std::optional<RegistryCredentials>>(const ContainerSpec&)> credentials;
 };
 
 // "berth-<app>": the Docker name of an app's container.

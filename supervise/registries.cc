@@ -1,5 +1,5 @@
-// Named registry credentials: validation, "***" kept on replace, and which credentials a tag
-// listing uses.
+// Named registry credentials: validation, "***" kept on replace, and which credentials a pull
+// or a tag listing uses.
 #include "supervise/registries.h"
 
 #include "reactor/clock.h"
@@ -94,18 +94,25 @@ void Registries::ListTags(const std::string& host, const std::string& repository
        std::move(done));
 }
 
+Result<std::optional<RegistryCredentials>> Registries::CredentialsFor(
+    const ContainerSpec& container) {
+  if (container.registry_auth) return container.registry_auth;
+  auto reference = docker::ParseImageReference(container.image);
+  if (!reference.ok()) return Status::Invalid(reference.status().message(), "image");
+  auto named = repository_.Get(reference->registry);
+  if (!named.ok()) return named.status();
+  if (!named->has_value()) return std::optional<RegistryCredentials>();
+  return std::optional<RegistryCredentials>(
+      RegistryCredentials{(*named)->username, (*named)->password});
+}
+
 void Registries::ListImageTags(const ContainerSpec& container, TagListDone done) {
   auto reference = docker::ParseImageReference(container.image);
   if (!reference.ok()) return done(Status::Invalid(reference.status().message(), "image"));
+  auto credentials = CredentialsFor(container);
+  if (!credentials.ok()) return done(credentials.status());
   TagsQuery query{.registry = reference->registry, .repository = reference->repository};
-  if (container.registry_auth) {
-    query.login = RegistryLogin{container.registry_auth->username,
-                                container.registry_auth->password};
-  } else {
-    auto named = repository_.Get(reference->registry);
-    if (!named.ok()) return done(named.status());
-    if (named->has_value()) query.login = RegistryLogin{(*named)->username, (*named)->password};
-  }
+  if (*credentials) query.login = RegistryLogin{(*credentials)->username, (*credentials)->password};
   List(std::move(query), std::move(done));
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,11 @@ class Registries {
   // The tags of `repository` at the named registry `host` with its credentials: NotFound when
   // berth has no such registry; Invalid (field "repository") for a bad repository name.
   void ListTags(const std::string& host, const std::string& repository, TagListDone done);
-  // The tags of the repository of `container`'s image, with its registry_auth, else the named
-  // credentials of its registry, else none.
+  // The credentials that pulls and tag listings of `container`'s image use: its registry_auth,
+  // else the named credentials of the image's registry (as stored now), else none (anonymous).
+  // Invalid (field "image") for an image that is no image reference.
+  Result<std::optional<RegistryCredentials>> CredentialsFor(const ContainerSpec& container);
+  // The tags of the repository of `container`'s image, with CredentialsFor(container).
   void ListImageTags(const ContainerSpec& container, TagListDone done);
 
  private:

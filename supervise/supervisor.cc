@@ -9,6 +9,7 @@
 #include "reactor/clock.h"
 #include "reactor/log.h"
 #include "supervise/container_runtime.h"
+#include "supervise/foreign_container.h"
 
 namespace berth {
 namespace {
@@ -75,8 +76,15 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
 RuntimeFactory Supervisor::DefaultRuntimes() {
   return [this](const AppSpec& spec, Runtime::Events events) -> std::unique_ptr<Runtime> {
     if (spec.container())
-      return std::make_unique<ContainerRuntime>(ContainerContext{loop_, Docker(), &paths_},
-                                                std::move(events));
+      return std::make_unique<ContainerRuntime>(
+          ContainerContext{.loop = loop_,
+                           .engine = Docker(),
+                           .paths = &paths_,
+                           .credentials =
+                               [this](const ContainerSpec& container) {
+                                 return registries_.CredentialsFor(container);
+                               }},
+          std::move(events));
     return std::make_unique<ProcessRuntime>(
         ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
         std::move(events));
@@ -271,6 +279,20 @@ Result<App*> Supervisor::Create(AppSpec spec) {
   if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
   return Add(std::move(spec), "api");
+}
+
+void Supervisor::CheckContainerName(const AppSpec& spec, std::function<void(Status)> done) {
+  if (!spec.container() || Find(spec.name)) return done(Status::Ok());
+  // At the first container app the engine is still connecting: ask once it answered or not.
+  Docker()->WhenReady([this, app = spec.name, done = std::move(done)]() mutable {
+    if (!docker_->up()) return done(Status::Ok());
+    uint64_t id = next_name_check_++;
+    name_checks_[id] = AskForForeignContainer(docker_.get(), app, [this, id, done](Status s) {
+      loop_->Defer([call = std::shared_ptr<HttpCall>(std::move(name_checks_[id]))] {});
+      name_checks_.erase(id);
+      done(s);
+    });
+  });
 }
 
 Result<App*> Supervisor::Put(AppSpec spec, bool* created) {

@@ -55,6 +55,11 @@ class Supervisor {
   Result<App*> Create(AppSpec spec);
   // Creates or replaces; `*created` says which.
   Result<App*> Put(AppSpec spec, bool* created);
+  // Before the API creates a container app: Conflict when Docker has a container named
+  // berth-<app> that berth did not make for it; Ok when it has none or this app's, when `spec`
+  // is no container app or replaces an app, and when Docker cannot be asked (the app's start
+  // then says why). `done` runs once, maybe at once, never after the Supervisor is gone.
+  void CheckContainerName(const AppSpec& spec, std::function<void(Status)> done);
   // Applies a JSON merge patch (RFC 7386) to the app's definition.
   Result<App*> Patch(const std::string& name, const nlohmann::json& patch);
   // Stops the app, forgets it and, with `purge`, removes berth's directory and user for it.
@@ -116,6 +121,8 @@ class Supervisor {
   HttpClient http_;
   Registries registries_;
   std::unique_ptr<docker::DockerEngine> docker_;
+  std::map<uint64_t, std::unique_ptr<HttpCall>> name_checks_;  // CheckContainerName's calls
+  uint64_t next_name_check_ = 0;
   RuntimeFactory runtimes_;
   AppContext context_;
   std::map<std::string, std::unique_ptr<App>> apps_;

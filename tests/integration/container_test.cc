@@ -112,6 +112,14 @@ class ContainerTest : public ::testing::Test {
         kDockerTimeout);
   }
 
+  // Starts registry_ for alice with `password`, with kTestImage pushed as `repo_tag`; the image
+  // name to pull it by, or "" when that failed.
+  std::string PushToPrivateRegistry(const std::string& password, const std::string& repo_tag) {
+    registry_ = std::make_unique<PrivateRegistry>();
+    if (!registry_->Start("alice", password) || !registry_->Push(kTestImage, repo_tag)) return "";
+    return registry_->Image(repo_tag);
+  }
+
   HttpResponse Control(const std::string& name, const std::string& command) {
     return berthd().Post("/v1/apps/" + name + "/control", json{{"command", command}});
   }
@@ -378,16 +386,52 @@ TEST_F(ContainerTest, InvalidDefinitionsAreRefusedNamingTheField) {
   EXPECT_EQ(404, berthd().Get("/v1/apps/" + name).status) << "a refused app was kept";
 }
 
+TEST_F(ContainerTest, AContainerBerthDidNotMakeIsAConflictAtCreateUntilItIsGone) {
+  ASSERT_TRUE(StartBerthd());
+  std::string name = NewApp("taken");
+  CleanUpLabel("berth.test=" + name);
+  CommandResult made = DockerCli(
+      {"create", "--name", ContainerName(name), "--label", "berth.test=" + name, kTestImage});
+  ASSERT_EQ(0, made.exit_code) << made.Describe();
+
+  for (const HttpResponse& refused :
+       {berthd().Post("/v1/apps", ContainerApp(name)),
+        berthd().Put("/v1/apps/" + name, ContainerApp(name))}) {
+    EXPECT_TRUE(IsApiError(refused, 409, "conflict")) << refused.Describe();
+    std::string message = refused.json().value(json::json_pointer("/error/message"), "");
+    EXPECT_TRUE(Contains(message, ContainerName(name))) << message;
+    EXPECT_TRUE(Contains(message, "berth did not make it")) << message;
+    EXPECT_TRUE(Contains(message, "remove or rename it")) << message;
+  }
+  EXPECT_EQ(404, berthd().Get("/v1/apps/" + name).status) << "a refused app was kept";
+  ASSERT_EQ(0, DockerCli({"rm", "-f", ContainerName(name)}).exit_code);
+  ASSERT_TRUE(Create(ContainerApp(name)));
+  EXPECT_TRUE(WaitRunning(name)) << berthd().LastSeen();
+
+  // A container berth made for an earlier app of the same name is no conflict: it is replaced.
+  std::string again = NewApp("left");
+  made = DockerCli({"create", "--name", ContainerName(again), "--label", "berth.app=" + again,
+                    kTestImage});
+  ASSERT_EQ(0, made.exit_code) << made.Describe();
+  std::string left_id = Inspect(again).value("Id", "");
+  ASSERT_TRUE(Create(ContainerApp(again)));
+  auto running = WaitRunning(again);
+  ASSERT_TRUE(running) << berthd().LastSeen();
+  EXPECT_NE(left_id, ContainerId(*running));
+}
+
 TEST_F(ContainerTest, AContainerBerthDidNotMakeKeepsItsNameAndTheAppSaysWhy) {
   ASSERT_TRUE(StartBerthd());
   std::string name = NewApp("foreign");
   CleanUpLabel("berth.test=" + name);
+  // Made after the app was accepted: its start finds it.
+  ASSERT_TRUE(Create(ContainerApp(name, {{"max_retries", 1}, {"autostart", false}})));
   CommandResult made = DockerCli(
       {"create", "--name", ContainerName(name), "--label", "berth.test=" + name, kTestImage});
   ASSERT_EQ(0, made.exit_code) << made.Describe();
   std::string foreign_id = Inspect(name).value("Id", "");
 
-  ASSERT_TRUE(Create(ContainerApp(name, {{"max_retries", 1}})));
+  ASSERT_EQ(202, Control(name, "start").status);
   auto refused = berthd().WaitForApp(name, [](const json& app) {
     return Contains(LastError(app), "berth did not make it");
   }, kDockerTimeout);
@@ -399,11 +443,9 @@ TEST_F(ContainerTest, AContainerBerthDidNotMakeKeepsItsNameAndTheAppSaysWhy) {
 
 TEST_F(ContainerTest, PrivateRegistryImagePullsWithItsPasswordAndNeverShowsIt) {
   ASSERT_TRUE(StartBerthd());
-  registry_ = std::make_unique<PrivateRegistry>();
   std::string password = "pw-" + std::to_string(getpid()) + "-registry";
-  ASSERT_TRUE(registry_->Start("alice", password));
-  ASSERT_TRUE(registry_->Push(kTestImage, "x/busybox:1"));
-  std::string image = registry_->Image("x/busybox:1");
+  std::string image = PushToPrivateRegistry(password, "x/busybox:1");
+  ASSERT_FALSE(image.empty());
 
   // The wrong password first: the image is not local yet, so the pull is really tried.
   std::string wrong = NewApp("reg-bad");
@@ -537,6 +579,43 @@ TEST_F(ContainerTest, EveryImageIsADeploymentAndARollbackRunsThePreviousImageAga
   ASSERT_TRUE(running) << berthd().LastSeen();
   EXPECT_EQ(adopted, ContainerId(*running));
   EXPECT_EQ(first_image, RunningImage(app));
+}
+
+TEST_F(ContainerTest, PullsUseTheNamedCredentialsOfTheImagesRegistryAsTheyAreAtEachPull) {
+  ASSERT_TRUE(StartBerthd({.extra_args = {"--log-level", "debug"}}));
+  std::string password = "pw-" + std::to_string(getpid()) + "-named";
+  std::string image = PushToPrivateRegistry(password, "x/named:1");
+  ASSERT_FALSE(image.empty());
+  std::string name = NewApp("reg-named");
+
+  // No registry_auth and no named credentials yet: the pull is anonymous, and refused.
+  ASSERT_TRUE(Create(ContainerApp(name, {{"image", image}, {"max_retries", 1}})));
+  auto refused = berthd().WaitForApp(name, [](const json& app) {
+    return Contains(LastError(app), "cannot pull") && AppState(app) == "failed";
+  }, kDockerTimeout);
+  ASSERT_TRUE(refused) << berthd().LastSeen();
+  EXPECT_TRUE(Contains(LastError(*refused), "no basic auth credentials")) << refused->dump();
+
+  json credentials = {{"host", registry_->host()}, {"username", "alice"}, {"password", password}};
+  ASSERT_EQ(201, berthd().Post("/v1/registries", credentials).status);
+  ASSERT_EQ(202, Control(name, "start").status);
+  ASSERT_TRUE(WaitRunning(name)) << berthd().LastSeen();
+  EXPECT_EQ(image, Inspect(name)["Config"].value("Image", ""));
+
+  // A wrong password named later is the one the next pull uses: the redeploy fails with the
+  // registry's message, and the running container keeps serving.
+  credentials["password"] = "not-" + password;
+  ASSERT_EQ(200, berthd().Put("/v1/registries/" + registry_->host(), credentials).status);
+  int64_t before = NewestDeploymentId(berthd(), name);
+  HttpResponse redeploy = Control(name, "redeploy");
+  ASSERT_EQ(202, redeploy.status) << redeploy.Describe();
+  ASSERT_TRUE(WaitUntil([&] { return NewestDeploymentId(berthd(), name) != before; },
+                        kDockerTimeout));
+  json deployment = WaitForDeployment(berthd(), name, NewestDeploymentId(berthd(), name));
+  EXPECT_EQ("failed", deployment.value("outcome", "")) << deployment.dump();
+  EXPECT_TRUE(Contains(deployment.value("error", ""), "unauthorized")) << deployment.dump();
+  EXPECT_EQ("running", AppState(berthd().Get("/v1/apps/" + name).json()));
+  EXPECT_FALSE(Contains(berthd().StderrContents(), password)) << "the password is in the log";
 }
 
 TEST_F(ContainerTest, SecretsAppearNowhereButInTheContainersEnvironment) {
