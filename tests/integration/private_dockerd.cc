@@ -50,7 +50,9 @@ PrivateDockerd::~PrivateDockerd() {
 
 std::vector<std::string> PrivateDockerd::Argv() const {
   const std::string& dir = dir_.path();
-  std::vector<std::string> argv = {kDockerd,
+  // In a network namespace of its own: a daemon without a bridge removes docker0, which the
+  // shared daemon's containers need.
+  std::vector<std::string> argv = {"/usr/bin/unshare", "--net", "--", kDockerd,
                                    "--config-file=" + dir + "/daemon.json",
                                    "--data-root=" + dir + "/data",
                                    "--exec-root=" + dir + "/x",

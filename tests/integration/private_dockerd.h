@@ -17,8 +17,9 @@ namespace berth::testing {
 // dockerd with everything under a temp dir /tmp/berth-dockerd-XXXXXX: its socket docker.sock,
 // data-root data/, exec-root x/ (containerd's socket lives there: kept short for the limit of
 // unix socket paths), dockerd.pid, daemon.json (empty: /etc/docker's is not read) and
-// dockerd.log. It uses the vfs storage driver and leaves the host's network alone (no bridge,
-// no iptables): its containers need "network": "none". When it goes away it removes every
+// dockerd.log. It uses the vfs storage driver and runs in a network namespace of its own (no
+// bridge, no iptables; a daemon without a bridge would delete the host's docker0, which the
+// shared daemon's containers use): its containers need "network": "none". When it goes away it removes every
 // container it has (starting the daemon again for that when needed), stops it, unmounts what it
 // mounted under the dir and removes the dir, printing the end of its log when the test failed.
 class PrivateDockerd {
