@@ -28,6 +28,8 @@ struct HttpRequest {
   long timeout_ms = 0;      // the whole call; 0: none (streams)
   long connect_timeout_ms = 10000;
   size_t max_body = kDefaultMaxBody;  // a larger buffered body fails the call
+  // On a new connection, closed after the call: not an idle one the server may be closing.
+  bool fresh_connection = false;
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;  // names lowercased

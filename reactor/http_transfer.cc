@@ -63,6 +63,10 @@ void HttpTransfer::SetOptions() {
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, request_.connect_timeout_ms);
   if (request_.timeout_ms > 0) curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request_.timeout_ms);
+  if (request_.fresh_connection) {
+    curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+  }
   if (!request_.unix_socket.empty()) {
     curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, request_.unix_socket.c_str());
     curl_easy_setopt(easy, CURLOPT_PROXY, "");  // not the environment's http_proxy

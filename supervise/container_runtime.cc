@@ -163,9 +163,14 @@ void ContainerRuntime::Report(const std::string& problem) {
 }
 
 void ContainerRuntime::FailStart(const std::string& error) {
-  starting_ = false;
-  call_.reset();
-  events_.start_failed(error);
+  // A failure from a Docker going away is none of the app's: wait for Docker, as a start begun
+  // without it does.
+  call_ = context_.engine->Recheck([this, error] {
+    call_.reset();
+    if (!context_.engine->up()) return Report(context_.engine->error());
+    starting_ = false;
+    events_.start_failed(error);
+  });
 }
 
 void ContainerRuntime::InspectImage() {

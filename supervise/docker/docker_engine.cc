@@ -189,6 +189,18 @@ std::unique_ptr<HttpCall> DockerEngine::Call(const std::string& method, const st
                      });
 }
 
+std::unique_ptr<HttpCall> DockerEngine::Recheck(std::function<void()> done) {
+  HttpRequest request{.url = Url("/_ping"),
+                      .unix_socket = socket_,
+                      .timeout_ms = 10000,
+                      .fresh_connection = true};
+  return http_->Send(std::move(request),
+                     [this, done = std::move(done)](Result<HttpResponse> response) {
+                       if (!response.ok() && up_) GoDown(response.status().message());
+                       done();
+                     });
+}
+
 std::unique_ptr<HttpCall> DockerEngine::Stream(const std::string& path, HttpStream stream,
                                                std::function<void(Result<long>)> done,
                                                const std::string& method,

@@ -73,6 +73,11 @@ class DockerEngine {
                                                const nlohmann::json& body, ReplyFn done,
                                                std::vector<std::string> headers = {},
                                                long timeout_ms = 60000);
+  // Whether Docker still takes new connections: a daemon shutting down goes on answering, with
+  // errors, on the connections it has. When it does not, the engine goes down (watchers hear of
+  // it); `done` runs after that, either way. REQUIRES: the call ends or is destroyed before the
+  // engine.
+  [[nodiscard]] std::unique_ptr<HttpCall> Recheck(std::function<void()> done);
   // A streamed call (logs, pulls): the body goes to `on_data`; `done` gets the status.
   [[nodiscard]] std::unique_ptr<HttpCall> Stream(const std::string& path, HttpStream stream,
                                                  std::function<void(Result<long>)> done,

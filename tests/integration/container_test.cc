@@ -31,18 +31,6 @@ bool ContainerExists(const std::string& app) {
   return DockerApi("GET", "/containers/" + ContainerName(app) + "/json").status == 200;
 }
 
-std::string ContainerId(const json& app) {
-  const json& id = app["status"].value("container_id", json());
-  return id.is_string() ? id.get<std::string>() : "";
-}
-
-std::string LastError(const json& app) {
-  const json& error = app["status"].value("last_error", json());
-  return error.is_string() ? error.get<std::string>() : "";
-}
-
-int Restarts(const json& app) { return app["status"].value("restarts", -1); }
-
 bool Contains(const json& list, const std::string& item) {
   if (!list.is_array()) return false;
   for (const json& entry : list)

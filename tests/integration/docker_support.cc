@@ -91,17 +91,6 @@ pid_t StartDetached(std::vector<std::string> argv, const std::string& log_path) 
   return pid;
 }
 
-std::string Tail(const std::string& text, size_t bytes = 4000) {
-  return text.size() <= bytes ? text : "...\n" + text.substr(text.size() - bytes);
-}
-
-// "" when `path` is executable, else a message naming the Debian package that brings it.
-std::string MissingProgram(const std::string& path, const std::string& package) {
-  if (access(path.c_str(), X_OK) == 0) return "";
-  return path + " is missing: `make test` installs it (TEST_DEPS in the Makefile), or " +
-         "apt-get install " + package;
-}
-
 bool DockerAnswers() { return DockerApi("GET", "/_ping").status == 200; }
 
 bool ImageExists(const std::string& image) {
@@ -138,8 +127,10 @@ void WriteRootfs(const std::string& root, const std::string& applets) {
   WriteFile(root + "/etc/group", "root:x:0:\nnogroup:x:65534:\n");
 }
 
+}  // namespace
+
 // busybox's root file system as a tarball, imported as kTestImage.
-::testing::AssertionResult BuildTestImage() {
+::testing::AssertionResult ImportTestImage(const std::string& socket) {
   if (std::string missing = MissingProgram(kBusybox, "busybox-static"); !missing.empty())
     return ::testing::AssertionFailure() << missing;
   CommandResult applets = RunCommand({kBusybox, "--list"});
@@ -153,14 +144,12 @@ void WriteRootfs(const std::string& root, const std::string& applets) {
   }
   for (const CommandResult& step :
        {RunCommand({kTar, "--numeric-owner", "-C", root, "-cf", tarball, "."}),
-        DockerCli({"import", "--change", kTestImageCommand, tarball, kTestImage})}) {
+        DockerCliAt(socket, {"import", "--change", kTestImageCommand, tarball, kTestImage})}) {
     if (step.exit_code != 0)
       return ::testing::AssertionFailure() << "building " << kTestImage << ": " << step.Describe();
   }
   return ::testing::AssertionSuccess();
 }
-
-}  // namespace
 
 // --- The shared daemon, its image and its API -------------------------------------------
 
@@ -185,7 +174,7 @@ void WriteRootfs(const std::string& root, const std::string& applets) {
   if (!lock.held())
     return ::testing::AssertionFailure() << "cannot lock " << kSetupLock << ": " << strerror(errno);
   if (ImageExists(kTestImage)) return ::testing::AssertionSuccess();
-  return BuildTestImage();
+  return ImportTestImage(kDockerSocket);
 }
 
 HttpResponse DockerApi(const std::string& method, const std::string& path, const std::string& body,
@@ -194,6 +183,11 @@ HttpResponse DockerApi(const std::string& method, const std::string& path, const
 }
 
 CommandResult DockerCli(const std::vector<std::string>& args, milliseconds timeout) {
+  return DockerCliAt(kDockerSocket, args, timeout);
+}
+
+CommandResult DockerCliAt(const std::string& socket, const std::vector<std::string>& args,
+                          milliseconds timeout) {
   std::string docker = FindProgram("docker");
   if (docker.empty()) {
     CommandResult missing;
@@ -202,9 +196,7 @@ CommandResult DockerCli(const std::vector<std::string>& args, milliseconds timeo
   }
   std::vector<std::string> argv = {docker};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv,
-                    {"DOCKER_HOST=unix://" + std::string(kDockerSocket), "DOCKER_CLI_HINTS=false"},
-                    timeout);
+  return RunCommand(argv, {"DOCKER_HOST=unix://" + socket, "DOCKER_CLI_HINTS=false"}, timeout);
 }
 
 int RemoveContainersWithLabel(const std::string& label) {
@@ -220,6 +212,18 @@ int RemoveContainersWithLabel(const std::string& label) {
   }
   return removed;
 }
+
+std::string ContainerId(const nlohmann::json& app) {
+  const nlohmann::json& id = app["status"].value("container_id", nlohmann::json());
+  return id.is_string() ? id.get<std::string>() : "";
+}
+
+std::string LastError(const nlohmann::json& app) {
+  const nlohmann::json& error = app["status"].value("last_error", nlohmann::json());
+  return error.is_string() ? error.get<std::string>() : "";
+}
+
+int Restarts(const nlohmann::json& app) { return app["status"].value("restarts", -1); }
 
 // --- PrivateRegistry --------------------------------------------------------------------
 

@@ -14,12 +14,15 @@
 //   registry.log); TokenRegistry runs tests/integration/token_registry.py from a temp dir
 //   /tmp/berth-token-registry-XXXXXX (config.json, requests.log, output.log). Both stop and
 //   remove their dir at the end of the test, printing their logs first when it failed.
+// - A test that stops Docker and starts it again uses a daemon of its own instead,
+//   PrivateDockerd (private_dockerd.h), in /tmp/berth-dockerd-XXXXXX with its log dockerd.log.
 #ifndef BERTH_TESTS_INTEGRATION_DOCKER_SUPPORT_H_
 #define BERTH_TESTS_INTEGRATION_DOCKER_SUPPORT_H_
 
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,9 @@ inline constexpr char kTestImage[] = "berth-test/busybox:1";
 // EnsureDocker(), then makes sure kTestImage exists, building it when it does not.
 ::testing::AssertionResult EnsureTestImage();
 
+// Builds kTestImage from Debian's busybox-static and imports it into the daemon on `socket`.
+::testing::AssertionResult ImportTestImage(const std::string& socket);
+
 // One request to the Docker Engine API on kDockerSocket, e.g. DockerApi("GET",
 // "/containers/web/json"). Paths are unversioned: the daemon answers with its own API version.
 HttpResponse DockerApi(const std::string& method, const std::string& path,
@@ -50,11 +56,20 @@ HttpResponse DockerApi(const std::string& method, const std::string& path,
 // Runs the docker command line (from $PATH) with `args`, talking to kDockerSocket.
 CommandResult DockerCli(const std::vector<std::string>& args,
                         milliseconds timeout = milliseconds(120000));
+// The same, talking to the daemon on `socket`.
+CommandResult DockerCliAt(const std::string& socket, const std::vector<std::string>& args,
+                          milliseconds timeout = milliseconds(120000));
 
 // Removes (forced, with their anonymous volumes) every container with the label `label`:
 // "key" or "key=value". Tests run in parallel: a value that only this test uses (its app's
 // name) keeps it from removing another test's containers. Returns how many it removed.
 int RemoveContainersWithLabel(const std::string& label);
+
+// A container app's status.container_id and status.last_error ("" when null), and
+// status.restarts (-1 when absent).
+std::string ContainerId(const nlohmann::json& app);
+std::string LastError(const nlohmann::json& app);
+int Restarts(const nlohmann::json& app);
 
 // Calls RemoveContainersWithLabel(label) when it goes away, so that a test cleans up also when
 // an assertion ends it early.

@@ -89,10 +89,6 @@ bool IsSocket(const std::string& path) {
   return stat(path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode);
 }
 
-std::string Tail(const std::string& text, size_t bytes = 6000) {
-  return text.size() <= bytes ? text : "...\n" + text.substr(text.size() - bytes);
-}
-
 size_t AppendTo(char* data, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
   return size * n;
@@ -120,15 +116,16 @@ bool ChildProcess::Running() {
   return false;
 }
 
-void ChildProcess::Stop() {
-  if (pid_ <= 0) return;
+bool ChildProcess::Stop(milliseconds patience) {
+  if (pid_ <= 0) return true;
   kill(pid_, SIGTERM);
-  if (WaitUntil([&] { return !Running(); }, milliseconds(5000))) return;
+  if (WaitUntil([&] { return !Running(); }, patience)) return true;
   kill(pid_, SIGKILL);
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+  return false;
 }
 
 // --- GitHttpServer ---------------------------------------------------------------------
@@ -146,9 +143,9 @@ GitHttpServer::~GitHttpServer() {
   fcgiwrap_.Stop();
   if (::testing::Test::HasFailure()) {
     std::cerr << "----- nginx error.log -----\n"
-              << Tail(ErrorLog()) << "----- nginx access.log -----\n"
-              << Tail(AccessLog()) << "----- fcgiwrap output -----\n"
-              << Tail(ReadFile(dir_ + "/fcgiwrap.log")) << "----- end of nginx logs -----\n";
+              << Tail(ErrorLog(), 6000) << "----- nginx access.log -----\n"
+              << Tail(AccessLog(), 6000) << "----- fcgiwrap output -----\n"
+              << Tail(ReadFile(dir_ + "/fcgiwrap.log"), 6000) << "----- end of nginx logs -----\n";
   }
   std::error_code ignored;
   fs::remove_all(dir_, ignored);
@@ -229,7 +226,7 @@ std::string GitHttpServer::MissingPrograms() {
   *port_taken = errors.find("Address already in use") != std::string::npos;
   nginx_.Stop();
   return ::testing::AssertionFailure() << "nginx did not answer on port " << port_ << ":\n"
-                                       << Tail(errors);
+                                       << Tail(errors, 6000);
 }
 
 std::string GitHttpServer::NginxConfig(const std::string& nonce) const {

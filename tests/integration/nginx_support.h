@@ -28,7 +28,9 @@ class ChildProcess {
              const std::string& log_path);
   // True while the process has not exited (reaps it when it has).
   bool Running();
-  void Stop();
+  // SIGTERM, then SIGKILL if it has not exited after `patience`. True when SIGTERM was enough
+  // (or it was not running).
+  bool Stop(milliseconds patience = milliseconds(5000));
 
  private:
   pid_t pid_ = -1;

@@ -279,6 +279,12 @@ std::string FindProgram(const std::string& name) {
   return "";
 }
 
+std::string MissingProgram(const std::string& path, const std::string& package) {
+  if (access(path.c_str(), X_OK) == 0) return "";
+  return path + " is missing: `make test` installs it (TEST_DEPS in the Makefile), or " +
+         "apt-get install " + package;
+}
+
 bool IsRoot() { return geteuid() == 0; }
 
 bool WriteFile(const std::string& path, const std::string& contents) {
@@ -293,6 +299,10 @@ std::string ReadFile(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+std::string Tail(const std::string& text, size_t bytes) {
+  return text.size() <= bytes ? text : "...\n" + text.substr(text.size() - bytes);
 }
 
 }  // namespace berth::testing

@@ -108,6 +108,8 @@ int FreeTcpPort();
 
 // `name` in one of $PATH's directories, or "".
 std::string FindProgram(const std::string& name);
+// "" when `path` is executable, else a message naming the Debian package that brings it.
+std::string MissingProgram(const std::string& path, const std::string& package);
 
 // True when the tests run as root (isolation needs it).
 bool IsRoot();
@@ -115,6 +117,8 @@ bool IsRoot();
 bool WriteFile(const std::string& path, const std::string& contents);
 // The whole file, or "" when it cannot be read.
 std::string ReadFile(const std::string& path);
+// The last `bytes` of `text` (a log, for a failure message), after "...\n" when cut.
+std::string Tail(const std::string& text, size_t bytes = 4000);
 
 }  // namespace berth::testing
 
