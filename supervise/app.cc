@@ -168,7 +168,10 @@ void App::OnDeployed(const Status& status, bool switched) {
     return;
   }
   if (!status.ok()) last_error_ = "deploy failed: " + status.message();
-  if (switched && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
+  // A change whose deployment kept the serving release still changed how the app runs.
+  bool restart = switched || (status.ok() && restart_after_deploy_);
+  restart_after_deploy_ = false;
+  if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
 }
 
 void App::Recover(std::function<void(bool adopted)> done) {
@@ -378,6 +381,8 @@ void App::Replace(AppSpec spec) {
   // What served before the change (a container app's new image has no release until deployed).
   bool deployed = deployer_ && deployer_->Current(spec_);
   bool restart = ChangesHowItRuns(spec_, spec);
+  // Without this, a change that resolves to the revision already serving reuses its release.
+  bool rebuild = ChangesHowReleasesAreBuilt(spec_, spec);
   spec_ = std::move(spec);
   ++spec_version_;
   logs_.SetLimits(spec_.log_ring);
@@ -386,7 +391,8 @@ void App::Replace(AppSpec spec) {
   EnsureDeployer();
   // The new code (or image) first: the app restarts once it serves (see OnDeployed).
   if (redeploy && deployer_ && (deployed || deployer_->Current(spec_))) {
-    if (Status s = BeginDeploy("change", true); !s.ok())
+    restart_after_deploy_ = restart;
+    if (Status s = BeginDeploy("change", rebuild); !s.ok())
       LogWarn("app " + spec_.name + ": cannot deploy the change: " + s.message());
     return;
   }

@@ -152,6 +152,7 @@ class App {
   int64_t last_start_ms_ = 0;
   int64_t running_since_mono_ = 0;
   bool restart_after_stop_ = false;
+  bool restart_after_deploy_ = false;  // a change deploys first, then restarts even if skipped
   StartLimiter start_limiter_;
   int64_t start_limited_until_ms_ = 0;  // wall clock; set while the start limit holds it
   std::vector<std::function<void()>> stop_waiters_;

@@ -424,6 +424,13 @@ bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {
   return true;
 }
 
+bool ChangesHowReleasesAreBuilt(const AppSpec& a, const AppSpec& b) {
+  if (a.kind() != b.kind()) return true;
+  if (a.source && b.source && a.source->subdir != b.source->subdir) return true;
+  const ProcessSpec* process = a.process();
+  return process && process->install != b.process()->install;
+}
+
 bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b) {
   if (a.kind() != b.kind() || a.source != b.source) return true;
   if (const ContainerSpec* container = a.container())

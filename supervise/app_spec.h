@@ -111,6 +111,9 @@ bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b);
 // True when going from `a` to `b` needs a new deployment (another kind, source, install or
 // image).
 bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b);
+// True when going from `a` to `b` needs a new release even of the revision already serving:
+// the release would be built otherwise (a process app's install, the source's subdir).
+bool ChangesHowReleasesAreBuilt(const AppSpec& a, const AppSpec& b);
 
 // The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.
 int StopSignalNumber(const std::string& name);

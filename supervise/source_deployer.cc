@@ -219,6 +219,8 @@ class SourceDeployer::Job {
     revision_recorded_ = true;
     context_->deployments->SetRelease(id_, target);
     release_ = target;
+    LogLine("==> rolling back to release " + target +
+            (revision_.empty() ? "" : " (revision " + revision_ + ")"));
     Activate(target);
   }
 
@@ -453,11 +455,16 @@ Result<std::string> SourceDeployer::RollbackTarget(const AppSpec& spec,
   }
   auto rows = context_->deployments->ListForApp(app_, 100);
   if (!rows.ok()) return rows.status();
+  // The revision serving: a release of the same code would change nothing.
+  std::string serving;
+  for (const Deployment& row : *rows)
+    if (current && row.id == std::stoll(current->id) && row.revision) serving = *row.revision;
   for (const Deployment& row : *rows) {
     if (row.outcome != DeployOutcome::kSucceeded || !row.release) continue;
     if (current &&
         (*row.release == current->id || std::stoll(*row.release) > std::stoll(current->id)))
       continue;
+    if (!serving.empty() && row.revision == serving) continue;
     if (IsDirectory(root + "/releases/" + *row.release)) return *row.release;
   }
   return Status::Conflict("app '" + app_ + "' has no earlier good release to roll back to");

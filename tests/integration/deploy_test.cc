@@ -146,6 +146,60 @@ TEST_F(DeployTest, ABadRefOrAFailingInstallLeavesTheServingReleaseAlone) {
   }));
 }
 
+TEST_F(DeployTest, ARefMovedAwayAndBackKeepsTheServingReleaseAndRollbackFindsOlderCode) {
+  repo_->Commit({{"run.sh", Script("1")}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/dep-ref", GitApp()).status);
+  auto first = berthd().WaitForState("dep-ref", "running", kDeployTimeout);
+  ASSERT_TRUE(first) << berthd().LastSeen();
+  std::string release1 = (*first)["status"].value("release", "");
+  std::string sha2 = repo_->Commit({{"run.sh", Script("2")}});
+  int64_t id = Control("dep-ref", {{"command", "redeploy"}});
+  ASSERT_EQ("succeeded", WaitForDeployment(berthd(), "dep-ref", id).value("outcome", ""));
+  auto second = berthd().WaitForApp("dep-ref", [&](const nlohmann::json& app) {
+    return AppState(app) == "running" && app["status"].value("release", "") != release1;
+  });
+  ASSERT_TRUE(second) << berthd().LastSeen();
+  std::string release2 = (*second)["status"].value("release", "");
+
+  // The ref moves to the commit already serving, with an env change: the deployment keeps the
+  // serving release, and the app still restarts for the env.
+  int64_t before = NewestDeploymentId(berthd(), "dep-ref");
+  nlohmann::json away = {{"source", {{"git", {{"url", repo_->url()}, {"ref", sha2}}}}},
+                         {"env", {{"MODE", "away"}}}};
+  ASSERT_EQ(200, berthd().Patch("/v1/apps/dep-ref", away).status);
+  ASSERT_TRUE(WaitUntil([&] { return NewestDeploymentId(berthd(), "dep-ref") > before; }));
+  nlohmann::json kept = WaitForDeployment(berthd(), "dep-ref", NewestDeploymentId(berthd(), "dep-ref"));
+  EXPECT_EQ("change", kept.value("trigger", "")) << kept;
+  EXPECT_EQ("skipped", kept.value("outcome", "")) << kept;
+  auto restarted = berthd().WaitForApp("dep-ref", [&](const nlohmann::json& app) {
+    return AppState(app) == "running" && AppPid(app) != AppPid(*second);
+  });
+  ASSERT_TRUE(restarted) << berthd().LastSeen();
+  EXPECT_EQ(release2, (*restarted)["status"].value("release", ""));
+  EXPECT_EQ("away", ProcessEnv(static_cast<pid_t>(AppPid(*restarted)))["MODE"]);
+
+  // And back: still the same release.
+  before = NewestDeploymentId(berthd(), "dep-ref");
+  nlohmann::json back = {{"source", {{"git", {{"url", repo_->url()}, {"ref", "main"}}}}}};
+  ASSERT_EQ(200, berthd().Patch("/v1/apps/dep-ref", back).status);
+  ASSERT_TRUE(WaitUntil([&] { return NewestDeploymentId(berthd(), "dep-ref") > before; }));
+  EXPECT_EQ("skipped", WaitForDeployment(berthd(), "dep-ref", NewestDeploymentId(berthd(), "dep-ref"))
+                           .value("outcome", ""));
+
+  // A rollback goes to the older code, not to another release of the code serving.
+  int64_t rollback = Control("dep-ref", {{"command", "rollback"}});
+  nlohmann::json rolled = WaitForDeployment(berthd(), "dep-ref", rollback);
+  EXPECT_EQ("succeeded", rolled.value("outcome", "")) << rolled;
+  EXPECT_EQ(release1, rolled.value("release", ""));
+  std::string log = berthd()
+                        .Get("/v1/apps/dep-ref/deployments/" + std::to_string(rollback) + "?log=true")
+                        .json()
+                        .value("log", "");
+  EXPECT_NE(std::string::npos, log.find("==> rolling back to release " + release1 + " (revision "))
+      << log;
+  EXPECT_TRUE(WaitForLog("dep-ref", "version 1")) << berthd().LastSeen();
+}
+
 TEST_F(DeployTest, RollbackServesThePreviousRelease) {
   repo_->Commit({{"run.sh", Script("1")}});
   ASSERT_EQ(201, berthd().Put("/v1/apps/dep-back", GitApp()).status);
