@@ -20,6 +20,7 @@ class Status {
     kIOError,
     kInternal,
     kUpstream,
+    kUnauthenticated,
   };
 
   Status() = default;
@@ -37,6 +38,10 @@ class Status {
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
   // Another server berthd asked (a registry) answered, but not as it should: refused, or broken.
   static Status Upstream(std::string msg) { return Status(Code::kUpstream, std::move(msg)); }
+  // The request did not prove who sent it (a webhook's signature): a 401.
+  static Status Unauthenticated(std::string msg) {
+    return Status(Code::kUnauthenticated, std::move(msg));
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

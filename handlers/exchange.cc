@@ -50,6 +50,9 @@ const char* ErrorCodeFor(Status::Code code, int* http_status) {
     case Status::Code::kUpstream:
       *http_status = 502;
       return "upstream";
+    case Status::Code::kUnauthenticated:
+      *http_status = 401;
+      return "unauthorized";
     default:
       *http_status = 500;
       return "internal";
