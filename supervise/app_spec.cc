@@ -17,7 +17,8 @@ using nlohmann::json;
 const std::set<std::string> kCommonFields = {
     "name",        "kind",         "env",         "autostart",   "restart", "start_seconds",
     "stop_signal", "stop_timeout", "backoff",     "max_retries", "source",  "status",
-    "defined_by",  "priority",     "start_limit", "log_forward", "log_ring", "secrets"};
+    "defined_by",  "priority",     "start_limit", "log_forward", "log_ring", "secrets",
+    "deploy"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -64,8 +65,9 @@ Result<AppKind> ReadKind(const json& j) {
   if (Status s = ReadSpecString(j, "kind", &kind); !s.ok()) return s;
   if (kind == to_string(AppKind::kProcess)) return AppKind::kProcess;
   if (kind == to_string(AppKind::kContainer)) return AppKind::kContainer;
-  return Status::Invalid("kind must be \"process\" or \"container\" (got \"" + kind + "\")",
-                         "kind");
+  if (kind == to_string(AppKind::kCompose)) return AppKind::kCompose;
+  return Status::Invalid(
+      "kind must be \"process\", \"container\" or \"compose\" (got \"" + kind + "\")", "kind");
 }
 
 Status CheckKnownFields(const json& j, AppKind kind) {
@@ -76,6 +78,8 @@ Status CheckKnownFields(const json& j, AppKind kind) {
         return IsProcessField(key);
       case AppKind::kContainer:
         return IsContainerField(key);
+      case AppKind::kCompose:
+        return IsComposeField(key);
     }
     return false;
   };
@@ -99,6 +103,17 @@ Status ParsePart(const json& j, AppKind kind, AppSpec* spec) {
       ContainerSpec container;
       if (Status s = ParseContainerPart(j, &container); !s.ok()) return s;
       spec->part = std::move(container);
+      return Status::Ok();
+    }
+    case AppKind::kCompose: {
+      if (!spec->source)
+        return Status::Invalid(
+            "a compose app runs the compose files of its source: give source.git (or "
+            "source.tarball)",
+            "source");
+      ComposeSpec compose;
+      if (Status s = ParseComposePart(j, &compose); !s.ok()) return s;
+      spec->part = std::move(compose);
       return Status::Ok();
     }
   }
@@ -310,6 +325,27 @@ Status ParseSource(const json& j, AppSpec* spec) {
   return Status::Ok();
 }
 
+// A strategy that deploys on its own needs something to look at: a Git source to poll or to
+// be notified of, or a container's image tag.
+Status CheckDeployStrategy(const AppSpec& spec) {
+  bool git = spec.source && spec.source->type == SourceSpec::Type::kGit;
+  switch (spec.deploy.strategy) {
+    case DeployStrategy::kManual:
+      return Status::Ok();
+    case DeployStrategy::kPolling:
+      if (git || spec.kind() == AppKind::kContainer) return Status::Ok();
+      return Status::Invalid(
+          "deploy.strategy polling needs a source.git to poll (or a container app's image)",
+          "deploy.strategy");
+    case DeployStrategy::kWebhook:
+      if (git || spec.kind() == AppKind::kContainer) return Status::Ok();
+      return Status::Invalid(
+          "deploy.strategy webhook needs a source.git to deploy (or a container app's image)",
+          "deploy.strategy");
+  }
+  return Status::Ok();
+}
+
 json SourceToJson(const SourceSpec& source, bool reveal_secrets) {
   json fields = {{"url", source.url}, {"subdir", source.subdir}};
   if (source.type == SourceSpec::Type::kTarball) {
@@ -330,6 +366,8 @@ const char* to_string(AppKind kind) {
       return "process";
     case AppKind::kContainer:
       return "container";
+    case AppKind::kCompose:
+      return "compose";
   }
   return "process";
 }
@@ -379,6 +417,8 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
                       &ParseStartLimit, &ParseLogging})
     if (Status s = parse(j, &spec); !s.ok()) return s;
   if (Status s = ParsePart(j, *kind, &spec); !s.ok()) return s;
+  if (Status s = ParseDeploySpec(j, &spec.deploy); !s.ok()) return s;
+  if (Status s = CheckDeployStrategy(spec); !s.ok()) return s;
   return spec;
 }
 
@@ -401,12 +441,16 @@ json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
   j["log_ring"] = {{"lines", spec.log_ring.lines}, {"bytes", spec.log_ring.bytes}};
   j["priority"] = spec.priority;
   if (spec.source) j["source"] = SourceToJson(*spec.source, reveal_secrets);
+  j["deploy"] = DeploySpecToJson(spec.deploy, reveal_secrets);
   switch (spec.kind()) {
     case AppKind::kProcess:
       ProcessPartToJson(*spec.process(), spec.source.has_value(), &j);
       break;
     case AppKind::kContainer:
       ContainerPartToJson(*spec.container(), reveal_secrets, &j);
+      break;
+    case AppKind::kCompose:
+      ComposePartToJson(*spec.compose(), &j);
       break;
   }
   return j;
@@ -420,6 +464,8 @@ bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {
       return ProcessChangesHowItRuns(*a.process(), *b.process());
     case AppKind::kContainer:
       return ContainerChangesHowItRuns(*a.container(), *b.container());
+    case AppKind::kCompose:
+      return *a.compose() != *b.compose();
   }
   return true;
 }
@@ -427,6 +473,7 @@ bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {
 bool ChangesHowReleasesAreBuilt(const AppSpec& a, const AppSpec& b) {
   if (a.kind() != b.kind()) return true;
   if (a.source && b.source && a.source->subdir != b.source->subdir) return true;
+  if (const ComposeSpec* compose = a.compose()) return *compose != *b.compose();
   const ProcessSpec* process = a.process();
   return process && process->install != b.process()->install;
 }
@@ -435,6 +482,7 @@ bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b) {
   if (a.kind() != b.kind() || a.source != b.source) return true;
   if (const ContainerSpec* container = a.container())
     return container->image != b.container()->image;
+  if (const ComposeSpec* compose = a.compose()) return *compose != *b.compose();
   const ProcessSpec* process = a.process();
   return process && process->install != b.process()->install;
 }

@@ -1,7 +1,8 @@
 // AppSpec: what an app is (API.md "App"): parsed and validated from JSON, serialised back in
 // canonical form. The same JSON is the body of PUT /v1/apps/{name} and an apps.d file.
 // The fields every kind shares live in AppSpec itself; what only one kind has lives in its
-// part (ProcessSpec in process_spec.h, ContainerSpec in container_spec.h), held in AppSpec::part.
+// part (ProcessSpec in process_spec.h, ContainerSpec in container_spec.h, ComposeSpec in
+// compose_spec.h), held in AppSpec::part.
 #pragma once
 
 #include <map>
@@ -14,14 +15,16 @@
 
 #include "base/status.h"
 #include "supervise/log_ring.h"
+#include "supervise/compose_spec.h"
 #include "supervise/container_spec.h"
+#include "supervise/deploy_spec.h"
 #include "supervise/process_spec.h"
 #include "supervise/start_limiter.h"
 
 namespace berth {
 
 // In the order of AppSpec::Part's alternatives.
-enum class AppKind { kProcess, kContainer };
+enum class AppKind { kProcess, kContainer, kCompose };
 enum class RestartPolicy { kAlways, kOnFailure, kNever };
 
 const char* to_string(AppKind kind);
@@ -50,7 +53,7 @@ struct SourceSpec {
 inline constexpr char kMaskedSecret[] = "***";
 
 struct AppSpec {
-  using Part = std::variant<ProcessSpec, ContainerSpec>;
+  using Part = std::variant<ProcessSpec, ContainerSpec, ComposeSpec>;
 
   std::string name;
   std::map<std::string, std::string> env;
@@ -70,6 +73,7 @@ struct AppSpec {
   // stop together.
   int priority = 999;
   std::optional<SourceSpec> source;  // deploys from Git or a tarball
+  DeploySpec deploy;                 // when it deploys: by hand, polling, webhook
   Part part;                         // what only this kind of app has; a process by default
 
   // The kind is that of the part: there is no other record of it.
@@ -80,6 +84,9 @@ struct AppSpec {
   // The container part, or nullptr for an app of another kind.
   const ContainerSpec* container() const { return std::get_if<ContainerSpec>(&part); }
   ContainerSpec* container() { return std::get_if<ContainerSpec>(&part); }
+  // The compose part, or nullptr for an app of another kind.
+  const ComposeSpec* compose() const { return std::get_if<ComposeSpec>(&part); }
+  ComposeSpec* compose() { return std::get_if<ComposeSpec>(&part); }
 
   bool operator==(const AppSpec&) const = default;
 };
@@ -90,6 +97,9 @@ static_assert(std::is_same_v<
 static_assert(std::is_same_v<
               std::variant_alternative_t<static_cast<size_t>(AppKind::kContainer), AppSpec::Part>,
               ContainerSpec>);
+static_assert(std::is_same_v<
+              std::variant_alternative_t<static_cast<size_t>(AppKind::kCompose), AppSpec::Part>,
+              ComposeSpec>);
 
 // True for names matching ^[a-z][a-z0-9-]{0,31}$.
 bool IsValidAppName(std::string_view name);
@@ -112,7 +122,8 @@ bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b);
 // image).
 bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b);
 // True when going from `a` to `b` needs a new release even of the revision already serving:
-// the release would be built otherwise (a process app's install, the source's subdir).
+// the release would be built otherwise (a process app's install, the source's subdir, a
+// compose app's files, variables, env files or profiles).
 bool ChangesHowReleasesAreBuilt(const AppSpec& a, const AppSpec& b);
 
 // The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.

@@ -16,6 +16,7 @@ std::unique_ptr<ReleaseActivator> MakeReleaseActivator(const AppSpec& spec) {
     case AppKind::kProcess:
       return std::make_unique<ProcessActivator>(spec.process()->install);
     case AppKind::kContainer:
+    case AppKind::kCompose:  // not yet
       return nullptr;
   }
   return nullptr;

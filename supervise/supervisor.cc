@@ -31,11 +31,13 @@ nlohmann::json* StringAt(nlohmann::json* json, std::initializer_list<const char*
   return json->is_string() && !json->get<std::string>().empty() ? json : nullptr;
 }
 
-// Every secret of a stored definition: a git token, a registry password, the app's secrets.
+// Every secret of a stored definition: a git token, a registry password, a webhook secret, the
+// app's secrets.
 std::vector<nlohmann::json*> StoredSecrets(nlohmann::json* spec) {
   std::vector<nlohmann::json*> found;
   for (auto* secret : {StringAt(spec, {"source", "git", "token"}),
-                       StringAt(spec, {"registry_auth", "password"})})
+                       StringAt(spec, {"registry_auth", "password"}),
+                       StringAt(spec, {"deploy", "secret"})})
     if (secret) found.push_back(secret);
   if (spec->contains("secrets") && (*spec)["secrets"].is_object())
     for (auto& [name, value] : (*spec)["secrets"].items())
@@ -230,6 +232,7 @@ void Supervisor::KeepSecrets(const App* app, AppSpec* spec) const {
   const AppSpec& old = app->spec();
   if (spec->source && spec->source->token == kMaskedSecret)
     spec->source->token = old.source ? old.source->token : "";
+  if (spec->deploy.secret == kMaskedSecret) spec->deploy.secret = old.deploy.secret;
   for (auto& [name, value] : spec->secrets)
     if (value == kMaskedSecret && old.secrets.count(name)) value = old.secrets.at(name);
   ContainerSpec* container = spec->container();
@@ -275,6 +278,9 @@ Result<App*> Supervisor::Create(AppSpec spec) {
   if (spec.source && spec.source->token == kMaskedSecret)
     return Status::Invalid("source.git.token must be the token itself, not \"***\"",
                            "source.git.token");
+  if (spec.deploy.secret == kMaskedSecret)
+    return Status::Invalid("deploy.secret must be the secret itself, not \"***\"",
+                           "deploy.secret");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
   if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;

@@ -33,7 +33,9 @@ json FullExample() {
     "priority": 10,
     "start_limit": {"burst": 10, "interval_seconds": 10},
     "log_forward": true,
-    "log_ring": {"lines": 1000, "bytes": 1048576}
+    "log_ring": {"lines": 1000, "bytes": 1048576},
+    "deploy": {"strategy": "manual", "interval": 300, "signature_header": "", "secret": "",
+               "timeout": 180}
   })");
 }
 
@@ -410,7 +412,7 @@ TEST(AppSpecTest, CanonicalJsonHasEveryField) {
   for (const char* key :
        {"name", "kind", "command", "directory", "user", "env", "port", "autostart", "restart",
         "start_seconds", "stop_signal", "stop_timeout", "backoff", "max_retries", "priority",
-        "start_limit", "log_forward", "log_ring"})
+        "start_limit", "log_forward", "log_ring", "deploy"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j, FullExample());
 }
@@ -463,7 +465,9 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithASource) {
   })"));
   EXPECT_EQ(AppSpecToJson(spec).dump(),
             R"({"autostart":true,"backoff":{"initial_ms":100,"max_ms":30000},)"
-            R"("command":"exec ./serve","env":{"A":"1"},"install":"make deps",)"
+            R"("command":"exec ./serve",)"
+            R"("deploy":{"interval":300,"secret":"","signature_header":"","strategy":"manual","timeout":180},)"
+            R"("env":{"A":"1"},"install":"make deps",)"
             R"("install_options":["--prod"],"kind":"process","log_forward":true,)"
             R"("log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,"name":"web",)"
             R"("port":8080,"priority":999,"restart":"on-failure","secrets":{},)"
@@ -479,7 +483,9 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithoutASource) {
   })"));
   EXPECT_EQ(AppSpecToJson(spec).dump(),
             R"({"autostart":true,"backoff":{"initial_ms":100,"max_ms":30000},)"
-            R"("command":["sleep","10"],"directory":"/srv/web","env":{},"kind":"process",)"
+            R"("command":["sleep","10"],)"
+            R"("deploy":{"interval":300,"secret":"","signature_header":"","strategy":"manual","timeout":180},)"
+            R"("directory":"/srv/web","env":{},"kind":"process",)"
             R"("log_forward":true,"log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,)"
             R"("name":"web","port":null,"priority":999,"restart":"on-failure","secrets":{},)"
             R"("start_limit":{"burst":10,"interval_seconds":10},"start_seconds":1,)"

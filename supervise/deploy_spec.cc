@@ -1,0 +1,97 @@
+// Parsing the `deploy` field of app definitions.
+#include "supervise/deploy_spec.h"
+
+#include <strings.h>
+
+#include "supervise/spec_fields.h"
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+const char* const kFields[] = {"strategy", "interval", "signature_header", "secret", "timeout"};
+
+Status ReadStrategy(const json& d, DeploySpec* deploy) {
+  std::string strategy = to_string(deploy->strategy);
+  if (Status s = ReadSpecString(d, "strategy", &strategy); !s.ok())
+    return Status::Invalid("deploy.strategy must be a string", "deploy.strategy");
+  for (DeployStrategy candidate :
+       {DeployStrategy::kManual, DeployStrategy::kPolling, DeployStrategy::kWebhook})
+    if (strategy == to_string(candidate)) return deploy->strategy = candidate, Status::Ok();
+  return Status::Invalid(
+      "deploy.strategy must be manual, polling or webhook, not \"" + strategy + "\"",
+      "deploy.strategy");
+}
+
+Status ReadSignatureHeader(const json& d, DeploySpec* deploy) {
+  if (Status s = ReadSpecString(d, "signature_header", &deploy->signature_header); !s.ok())
+    return Status::Invalid("deploy.signature_header must be a string", "deploy.signature_header");
+  if (deploy->signature_header.empty()) return Status::Ok();
+  std::string known;
+  for (const char* header : kWebhookSignatureHeaders) {
+    if (strcasecmp(header, deploy->signature_header.c_str()) == 0) {
+      deploy->signature_header = header;  // canonical case
+      return Status::Ok();
+    }
+    known += known.empty() ? header : std::string(", ") + header;
+  }
+  return Status::Invalid("deploy.signature_header must be one of " + known + " (got \"" +
+                             deploy->signature_header + "\")",
+                         "deploy.signature_header");
+}
+
+}  // namespace
+
+const char* to_string(DeployStrategy strategy) {
+  switch (strategy) {
+    case DeployStrategy::kManual:
+      return "manual";
+    case DeployStrategy::kPolling:
+      return "polling";
+    case DeployStrategy::kWebhook:
+      return "webhook";
+  }
+  return "manual";
+}
+
+Status ParseDeploySpec(const json& j, DeploySpec* deploy) {
+  if (!j.contains("deploy") || j.at("deploy").is_null()) return Status::Ok();
+  const json& d = j.at("deploy");
+  if (!d.is_object())
+    return Status::Invalid("deploy must be an object {strategy, interval, ...}", "deploy");
+  for (const auto& [key, value] : d.items()) {
+    bool known = false;
+    for (const char* field : kFields) known = known || key == field;
+    if (!known) return Status::Invalid("deploy has no field '" + key + "'", "deploy." + key);
+  }
+  if (Status s = ReadStrategy(d, deploy); !s.ok()) return s;
+  double interval = deploy->interval_s, timeout = deploy->timeout_s;
+  if (Status s = ReadSpecNumber(d, "interval", "deploy.interval", kMinPollIntervalS, 7 * 86400,
+                                true, &interval);
+      !s.ok())
+    return s;
+  if (Status s = ReadSpecNumber(d, "timeout", "deploy.timeout", 1, 86400, true, &timeout); !s.ok())
+    return s;
+  deploy->interval_s = static_cast<int>(interval);
+  deploy->timeout_s = static_cast<int>(timeout);
+  if (Status s = ReadSignatureHeader(d, deploy); !s.ok()) return s;
+  if (Status s = ReadSpecString(d, "secret", &deploy->secret); !s.ok())
+    return Status::Invalid("deploy.secret must be a string", "deploy.secret");
+  if (deploy->strategy == DeployStrategy::kWebhook && deploy->secret.empty())
+    return Status::Invalid(
+        "deploy.secret is required for the webhook strategy: the secret your Git host signs "
+        "its webhooks with",
+        "deploy.secret");
+  return Status::Ok();
+}
+
+json DeploySpecToJson(const DeploySpec& deploy, bool reveal_secrets) {
+  return {{"strategy", to_string(deploy.strategy)},
+          {"interval", deploy.interval_s},
+          {"signature_header", deploy.signature_header},
+          {"secret", deploy.secret.empty() || reveal_secrets ? deploy.secret : "***"},
+          {"timeout", deploy.timeout_s}};
+}
+
+}  // namespace berth
