@@ -247,19 +247,6 @@ Status ReadSourceString(const json& s, const std::string& prefix, const char* ke
   return Status::Ok();
 }
 
-bool IsSafeSubdir(const std::string& subdir) {
-  if (subdir.empty()) return true;
-  if (subdir[0] == '/') return false;
-  size_t start = 0;
-  while (start <= subdir.size()) {
-    size_t end = subdir.find('/', start);
-    if (end == std::string::npos) end = subdir.size();
-    if (subdir.compare(start, end - start, "..") == 0) return false;
-    start = end + 1;
-  }
-  return true;
-}
-
 bool HasScheme(const std::string& url) {
   for (const char* scheme : {"https://", "http://", "file://", "git://"})
     if (url.rfind(scheme, 0) == 0) return true;
@@ -290,7 +277,7 @@ Status ParseSourceFields(const json& s, const std::string& prefix,
                                     ? ": give them as source.git.username and source.git.token"
                                     : ""),
                            prefix + ".url");
-  if (!IsSafeSubdir(source->subdir))
+  if (!IsSafeRelativePath(source->subdir))
     return Status::Invalid(prefix + ".subdir must be a relative path without '..'",
                            prefix + ".subdir");
   return Status::Ok();

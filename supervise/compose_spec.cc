@@ -17,23 +17,10 @@ using nlohmann::json;
 const std::set<std::string> kComposeFields = {"file", "includes", "variables", "env_files",
                                               "profiles"};
 
-// A path inside the release: relative, without "..", not empty.
-bool IsSafeRelativePath(const std::string& path) {
-  if (path.empty() || path[0] == '/' || path.find('\0') != std::string::npos) return false;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (path.compare(start, end - start, "..") == 0) return false;
-    start = end + 1;
-  }
-  return true;
-}
-
 Status ReadPath(const json& value, const std::string& field, std::string* out) {
   if (!value.is_string()) return Status::Invalid(field + " must be a string", field);
   *out = value.get<std::string>();
-  if (!IsSafeRelativePath(*out))
+  if (out->empty() || !IsSafeRelativePath(*out))
     return Status::Invalid(field + " must be a path inside the source, relative and without '..'",
                            field);
   return Status::Ok();

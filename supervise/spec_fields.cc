@@ -26,6 +26,19 @@ Status ReadSpecNumber(const nlohmann::json& j, const char* key, const std::strin
   return Status::Ok();
 }
 
+bool IsSafeRelativePath(const std::string& path) {
+  if (path.empty()) return true;
+  if (path[0] == '/' || path.find('\0') != std::string::npos) return false;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (path.compare(start, end - start, "..") == 0) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 Status ReadSpecString(const nlohmann::json& j, const char* key, std::string* out) {
   if (!j.contains(key) || j.at(key).is_null()) return Status::Ok();
   if (!j.at(key).is_string()) return Status::Invalid(std::string(key) + " must be a string", key);

@@ -17,6 +17,10 @@ nlohmann::json SpecNumber(double d);
 Status ReadSpecNumber(const nlohmann::json& json, const char* key, const std::string& field,
                       double min, double max, bool integral, double* out);
 
+// True for a relative path without ".." components (a file or directory inside a release).
+// The empty path is the release itself.
+bool IsSafeRelativePath(const std::string& path);
+
 // Reads the string `json[key]`, when present and not null, into `*out`.
 Status ReadSpecString(const nlohmann::json& json, const char* key, std::string* out);
 
