@@ -204,13 +204,16 @@ const char* to_string(DeployOutcome outcome) {
       return "failed";
     case DeployOutcome::kSkipped:
       return "skipped";
+    case DeployOutcome::kRolledBack:
+      return "rolled_back";
   }
   return "unknown";
 }
 
 std::optional<DeployOutcome> ParseDeployOutcome(std::string_view text) {
   for (DeployOutcome outcome : {DeployOutcome::kRunning, DeployOutcome::kSucceeded,
-                                DeployOutcome::kFailed, DeployOutcome::kSkipped}) {
+                                DeployOutcome::kFailed, DeployOutcome::kSkipped,
+                                DeployOutcome::kRolledBack}) {
     if (text == to_string(outcome)) {
       return outcome;
     }

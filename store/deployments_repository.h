@@ -16,9 +16,12 @@
 
 namespace berth {
 
-enum class DeployOutcome { kRunning, kSucceeded, kFailed, kSkipped };
+// kRolledBack: the deployment failed after it had touched what runs, and the last good release
+// was put back (the app serves what it served before).
+enum class DeployOutcome { kRunning, kSucceeded, kFailed, kSkipped, kRolledBack };
 
-// "running", "succeeded", "failed", "skipped": the values stored and shown by the API.
+// "running", "succeeded", "failed", "skipped", "rolled_back": the values stored and shown by
+// the API.
 const char* to_string(DeployOutcome outcome);
 std::optional<DeployOutcome> ParseDeployOutcome(std::string_view text);
 
