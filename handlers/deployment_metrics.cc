@@ -46,8 +46,7 @@ DurationHistogram DurationsOf(const DeploymentCounters& counters,
   return sum;
 }
 
-uint64_t TotalOf(const DeploymentCounters& counters,
-                 std::span<const DeployOutcome> outcomes) {
+uint64_t TotalOf(const DeploymentCounters& counters, std::span<const DeployOutcome> outcomes) {
   uint64_t sum = 0;
   for (DeployOutcome outcome : outcomes) sum += counters.Total(outcome);
   return sum;
@@ -77,7 +76,8 @@ void DeploymentsByApp(const Supervisor& supervisor, std::ostream& out) {
 }
 
 void AppHealth(const Supervisor& supervisor, std::ostream& out) {
-  Header(out, "berth_app_healthy", "gauge", "Whether the app is running and healthy (1) or not (0).");
+  Header(out, "berth_app_healthy", "gauge",
+         "Whether the app is running and healthy (1) or not (0).");
   for (const auto& [name, app] : supervisor.apps())
     out << "berth_app_healthy{app=\"" << name << "\"} " << (IsAppHealthy(*app) ? 1 : 0) << '\n';
 }
@@ -99,7 +99,8 @@ void Stacks(const Supervisor& supervisor, std::ostream& out) {
 
 void Jobs(const DeploymentCounters& counters, std::ostream& out) {
   Histogram(out, "supervisor_jobs_execution_time",
-            "Time deployments that were not skipped took, in seconds.", DurationsOf(counters, kJobs));
+            "Time deployments that were not skipped took, in seconds.",
+            DurationsOf(counters, kJobs));
   Header(out, "supervisor_jobs_executed_total", "counter",
          "Deployments that ended and were not skipped.");
   out << "supervisor_jobs_executed_total " << TotalOf(counters, kJobs) << '\n';
@@ -107,8 +108,7 @@ void Jobs(const DeploymentCounters& counters, std::ostream& out) {
   out << "supervisor_jobs_succeeded_total " << counters.Total(DeployOutcome::kSucceeded) << '\n';
   Header(out, "supervisor_jobs_failed_total", "counter",
          "Deployments that failed, rolled back or not.");
-  out << "supervisor_jobs_failed_total "
-      << TotalOf(counters, kFailures) << '\n';
+  out << "supervisor_jobs_failed_total " << TotalOf(counters, kFailures) << '\n';
 }
 
 }  // namespace

@@ -486,9 +486,9 @@ nlohmann::json App::StatsJson() const {
     last_outcome = to_string(deploys->last->outcome);
     last = {{"started", last_run}, {"outcome", last_outcome}};
   }
-  stats["deployments"] = {{"processed", deploys->processed},   {"succeeded", deploys->succeeded},
-                          {"failed", deploys->failed},         {"rolled_back", deploys->rolled_back},
-                          {"skipped", deploys->skipped},       {"last_run", last_run},
+  stats["deployments"] = {{"processed", deploys->processed}, {"succeeded", deploys->succeeded},
+                          {"failed", deploys->failed},       {"rolled_back", deploys->rolled_back},
+                          {"skipped", deploys->skipped},     {"last_run", last_run},
                           {"last_outcome", last_outcome}};
   // The earlier, shorter form, kept for the clients that read it.
   stats["deploys"] = {

@@ -44,11 +44,11 @@ double ValueOf(const std::string& page, const std::string& name,
 ::testing::AssertionResult PromtoolAccepts(const std::string& dir, const std::string& page) {
   std::string file = dir + "/metrics.txt";
   if (!WriteFile(file, page)) return ::testing::AssertionFailure() << "cannot write " << file;
-  CommandResult check =
-      RunCommand({"/bin/sh", "-c", "exec promtool check metrics < \"$0\"", file});
+  CommandResult check = RunCommand({"/bin/sh", "-c", "exec promtool check metrics < \"$0\"", file});
   if (check.exit_code == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "promtool (Debian's prometheus package) refused it: "
-                                       << check.Describe() << "\n" << page;
+  return ::testing::AssertionFailure()
+         << "promtool (Debian's prometheus package) refused it: " << check.Describe() << "\n"
+         << page;
 }
 
 TEST_F(MetricsTest, ExposesAppsRequestsAndLatency) {
@@ -106,9 +106,10 @@ std::string DeploymentCounts(const std::string& page) {
                                      {"app=\"met-git\"", "kind=\"process\"",
                                       std::string("outcome=\"") + outcome + "\""})) +
               " ";
-  for (const char* total : {"supervisor_jobs_executed_total", "supervisor_jobs_succeeded_total",
-                            "supervisor_jobs_failed_total", "berth_deployment_duration_seconds_count",
-                            "supervisor_jobs_execution_time_count"})
+  for (const char* total :
+       {"supervisor_jobs_executed_total", "supervisor_jobs_succeeded_total",
+        "supervisor_jobs_failed_total", "berth_deployment_duration_seconds_count",
+        "supervisor_jobs_execution_time_count"})
     counts += std::string(total) + "=" + std::to_string(ValueOf(page, total)) + " ";
   return counts;
 }

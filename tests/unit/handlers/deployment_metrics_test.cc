@@ -51,7 +51,8 @@ class DeploymentMetricsTest : public ::testing::Test {
   }
 
   void Stored(const std::string& app, DeployOutcome outcome, int64_t duration_ms) {
-    auto id = repo_->Begin({.app = app, .trigger = "redeploy", .started_at = "2026-01-01T00:00:00Z"});
+    auto id =
+        repo_->Begin({.app = app, .trigger = "redeploy", .started_at = "2026-01-01T00:00:00Z"});
     ASSERT_TRUE(id.ok());
     ASSERT_TRUE(repo_->Finish(*id, outcome, "", "2026-01-01T00:00:01Z", duration_ms).ok());
   }
@@ -155,7 +156,7 @@ TEST_F(DeploymentMetricsTest, HistogramsAndSupervisorJobCountersLeaveSkippedRuns
   EXPECT_EQ(text.Value("berth_deployment_duration_seconds_bucket{le=\"+Inf\"}"), "5");
   EXPECT_EQ(text.Value("berth_deployment_duration_seconds_sum"), "93.75");
   std::vector<std::pair<std::string, uint64_t>> expected = {
-      {"0.25", 1}, {"0.5", 2}, {"1", 3},   {"2.5", 4}, {"5", 4},   {"10", 4},    {"30", 4},
+      {"0.25", 1}, {"0.5", 2}, {"1", 3},   {"2.5", 4}, {"5", 4},    {"10", 4},  {"30", 4},
       {"60", 4},   {"120", 5}, {"300", 5}, {"600", 5}, {"1800", 5}, {"+Inf", 5}};
   EXPECT_EQ(text.Buckets("berth_deployment_duration_seconds"), expected);
 
@@ -174,9 +175,8 @@ TEST_F(DeploymentMetricsTest, HealthyMeansRunningAndStacksAreComposeApps) {
   Define("stack", {{"kind", "compose"},
                    {"autostart", false},
                    {"source", {{"git", {{"url", "https://example.com/infra.git"}}}}}});
-  ASSERT_TRUE(RunUntil(&loop_, [&] {
-    return supervisor_->Find("up")->state() == AppState::kRunning;
-  }));
+  ASSERT_TRUE(
+      RunUntil(&loop_, [&] { return supervisor_->Find("up")->state() == AppState::kRunning; }));
 
   Exposition text(Render());
   EXPECT_EQ(text.Value("berth_app_healthy{app=\"up\"}"), "1");

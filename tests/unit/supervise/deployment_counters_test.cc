@@ -70,10 +70,10 @@ TEST(DeploymentCountersTest, BucketsAreCumulativeAndIncludeTheirBound) {
   histogram.Observe(-5);         // a clock that went back counts as 0
   EXPECT_EQ(histogram.count, 4u);
   EXPECT_DOUBLE_EQ(histogram.sum_seconds, 3601.25);
-  EXPECT_EQ(histogram.buckets[0], 2u);                      // le 0.25
-  EXPECT_EQ(histogram.buckets[1], 2u);                      // le 0.5
-  EXPECT_EQ(histogram.buckets[2], 3u);                      // le 1
-  EXPECT_EQ(histogram.buckets.back(), 3u);                  // le 1800
+  EXPECT_EQ(histogram.buckets[0], 2u);      // le 0.25
+  EXPECT_EQ(histogram.buckets[1], 2u);      // le 0.5
+  EXPECT_EQ(histogram.buckets[2], 3u);      // le 1
+  EXPECT_EQ(histogram.buckets.back(), 3u);  // le 1800
   DurationHistogram sum = histogram;
   sum += histogram;
   EXPECT_EQ(sum.count, 8u);
@@ -92,10 +92,10 @@ TEST(DeploymentCountersTest, LoadCountsWhatTheStoreHoldsThenEventsAddToIt) {
   finish("web", DeployOutcome::kSucceeded, 2'000);
   finish("web", DeployOutcome::kFailed, 500);
   finish("api", DeployOutcome::kSkipped, 100);
-  ASSERT_TRUE(repo.Begin({.app = "api", .trigger = "start", .started_at = "2026-01-01T00:00:02Z"})
-                  .ok());
-  ASSERT_TRUE(repo.FailRunning("berthd stopped during the deployment", "2026-01-01T00:01:00Z")
-                  .ok());
+  ASSERT_TRUE(
+      repo.Begin({.app = "api", .trigger = "start", .started_at = "2026-01-01T00:00:02Z"}).ok());
+  ASSERT_TRUE(
+      repo.FailRunning("berthd stopped during the deployment", "2026-01-01T00:01:00Z").ok());
 
   DeploymentCounters counters;
   ASSERT_TRUE(counters.Load(&repo).ok());
