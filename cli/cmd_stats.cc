@@ -1,5 +1,5 @@
 // `berthctl stats NAME [--json]`: an app's counters and what it uses now (CPU, memory, pids),
-// for any kind.
+// for any kind, and for an app that deploys, its deployments by outcome.
 #include <cstdio>
 
 #include "cli/api_call.h"
@@ -48,6 +48,21 @@ std::string pair_text(const json& stats, const char* first, const char* first_la
          " " + second_label;
 }
 
+// "4 (2 succeeded, 1 failed, 0 rolled back, 1 skipped)".
+std::string deployments_text(const json& deployments) {
+  return field_text(deployments, "processed") + " (" + field_text(deployments, "succeeded") +
+         " succeeded, " + field_text(deployments, "failed") + " failed, " +
+         field_text(deployments, "rolled_back") + " rolled back, " +
+         field_text(deployments, "skipped") + " skipped)";
+}
+
+// "failed, started 2026-11-25T07:00:00.000Z", or "-" before the first deployment.
+std::string last_deployment_text(const json& deployments) {
+  if (!member(deployments, "last_outcome").is_string()) return "-";
+  return field_text(deployments, "last_outcome") + ", started " +
+         field_text(deployments, "last_run");
+}
+
 std::vector<DetailLine> stats_lines(const json& stats) {
   std::string uptime = "-";
   if (const json& seconds = member(stats, "uptime_seconds"); seconds.is_number_integer()) {
@@ -68,6 +83,10 @@ std::vector<DetailLine> stats_lines(const json& stats) {
   if (std::string io = pair_text(stats, "block_read_bytes", "read", "block_write_bytes", "written");
       !io.empty()) {
     lines.emplace_back("block i/o", io);
+  }
+  if (const json& deployments = member(stats, "deployments"); deployments.is_object()) {
+    lines.emplace_back("deployments", deployments_text(deployments));
+    lines.emplace_back("last deployment", last_deployment_text(deployments));
   }
   return lines;
 }
@@ -90,7 +109,7 @@ ExitCode run_stats(Context& ctx, const ParsedArgs& args) {
 extern const Command kStatsCommand = {
     .name = "stats",
     .arguments = "NAME [--json]",
-    .summary = "an app's starts, restarts, uptime, CPU, memory and pids",
+    .summary = "an app's starts, restarts, uptime, CPU, memory, pids and deployments",
     .flags = {{.name = "json"}},
     .min_positionals = 1,
     .max_positionals = 1,

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "handlers/deployment_metrics.h"
 #include "supervise/supervisor.h"
 
 namespace berth {
@@ -43,6 +44,7 @@ std::string Metrics::Render(const Supervisor& supervisor) const {
   out << "berth_http_request_duration_seconds_sum " << std::setprecision(17) << sum_seconds_
       << std::setprecision(6) << "\n";
   out << "berth_http_request_duration_seconds_count " << count_ << "\n";
+  RenderDeploymentMetrics(supervisor, out);
   return out.str();
 }
 

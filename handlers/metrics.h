@@ -1,5 +1,5 @@
 // Metrics: HTTP request counters and latency histogram, and the Prometheus text rendering of
-// those plus the apps' state (GET /metrics).
+// those plus the apps' state and, from deployment_metrics.h, their deployments (GET /metrics).
 #pragma once
 
 #include <array>

@@ -44,8 +44,13 @@ constexpr std::string_view kLastSucceededSql =
     "ORDER BY id DESC LIMIT 1";
 // With exactly one max() in the query, SQLite reads the bare columns from the row holding it.
 constexpr std::string_view kStatsSql =
-    "SELECT coalesce(sum(outcome <> 'running'), 0), coalesce(sum(outcome = 'failed'), 0), "
-    "max(id), started_at, outcome FROM deployments WHERE app = ?1";
+    "SELECT coalesce(sum(outcome <> 'running'), 0), coalesce(sum(outcome = 'succeeded'), 0), "
+    "coalesce(sum(outcome = 'failed'), 0), coalesce(sum(outcome = 'rolled_back'), 0), "
+    "coalesce(sum(outcome = 'skipped'), 0), max(id), started_at, outcome "
+    "FROM deployments WHERE app = ?1";
+constexpr std::string_view kFinishedSql =
+    "SELECT id, app, outcome, duration_ms FROM deployments WHERE outcome <> 'running' "
+    "ORDER BY id";
 constexpr std::string_view kRemoveSql = "DELETE FROM deployments WHERE app = ?1";
 
 // The marker a cut leaves between the head and the newest part of a log.
@@ -418,15 +423,45 @@ Result<DeployStats> DeploymentsRepository::Stats(const std::string& app) {
     return stats;
   }
   stats.processed = stmt.ColumnInt64(0);
-  stats.failed = stmt.ColumnInt64(1);
-  if (!stmt.ColumnIsNull(2)) {
-    Result<DeployOutcome> outcome = ReadOutcome(stmt, 4, stmt.ColumnInt64(2));
+  stats.succeeded = stmt.ColumnInt64(1);
+  stats.failed = stmt.ColumnInt64(2);
+  stats.rolled_back = stmt.ColumnInt64(3);
+  stats.skipped = stmt.ColumnInt64(4);
+  if (!stmt.ColumnIsNull(5)) {
+    Result<DeployOutcome> outcome = ReadOutcome(stmt, 7, stmt.ColumnInt64(5));
     if (!outcome.ok()) {
       return outcome.status();
     }
-    stats.last = DeployStats::LastRun{stmt.ColumnText(3), *outcome};
+    stats.last = DeployStats::LastRun{stmt.ColumnText(6), *outcome};
   }
   return stats;
+}
+
+Status DeploymentsRepository::ForEachFinished(
+    const std::function<void(const FinishedDeployment&)>& fn) {
+  Result<Query> query = Query::Start(db_, finished_, kFinishedSql);
+  if (!query.ok()) {
+    return query.status();
+  }
+  Statement& stmt = **query;
+  while (true) {
+    Result<bool> row = stmt.Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (!*row) {
+      return Status::Ok();
+    }
+    Result<DeployOutcome> outcome = ReadOutcome(stmt, 2, stmt.ColumnInt64(0));
+    if (!outcome.ok()) {
+      return outcome.status();
+    }
+    FinishedDeployment finished{.app = stmt.ColumnText(1), .outcome = *outcome};
+    if (!stmt.ColumnIsNull(3)) {
+      finished.duration_ms = stmt.ColumnInt64(3);
+    }
+    fn(finished);
+  }
 }
 
 Status DeploymentsRepository::RemoveForApp(const std::string& app) {

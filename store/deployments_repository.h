@@ -56,8 +56,18 @@ struct DeployStats {
     DeployOutcome outcome = DeployOutcome::kRunning;
   };
   int64_t processed = 0;        // finished deployments: any outcome but running
-  int64_t failed = 0;           // those that failed
+  int64_t succeeded = 0;        // of those, by outcome
+  int64_t failed = 0;
+  int64_t rolled_back = 0;
+  int64_t skipped = 0;
   std::optional<LastRun> last;  // the newest deployment, running or not; unset if none
+};
+
+// A finished deployment as counted at startup: whose, how it ended and how long it took.
+struct FinishedDeployment {
+  std::string app;
+  DeployOutcome outcome = DeployOutcome::kFailed;
+  std::optional<int64_t> duration_ms;  // unset for runs that ended with an earlier berthd
 };
 
 // Reads and writes deployments. Does not own the Database, which must outlive it. Prepared
@@ -118,6 +128,9 @@ class DeploymentsRepository {
                                                   std::optional<int64_t> before_id);
   // Counts of `app`'s deployments and its newest one.
   Result<DeployStats> Stats(const std::string& app);
+  // Calls `fn` for every finished deployment of every app, oldest first, without reading logs:
+  // one pass over the table, for counters that start from what is stored.
+  Status ForEachFinished(const std::function<void(const FinishedDeployment&)>& fn);
 
   // Deletes every deployment of `app`, when the app is purged. Ok if there is none.
   Status RemoveForApp(const std::string& app);
@@ -145,6 +158,7 @@ class DeploymentsRepository {
   std::optional<Statement> get_;
   std::optional<Statement> last_succeeded_;
   std::optional<Statement> stats_;
+  std::optional<Statement> finished_;
   std::optional<Statement> remove_;
 };
 

@@ -480,9 +480,17 @@ nlohmann::json App::StatsJson() const {
   if (!deployer_) return stats;
   auto deploys = context_->deploy->deployments->Stats(spec_.name);
   if (!deploys.ok()) return stats;
-  nlohmann::json last = nullptr;
-  if (deploys->last)
-    last = {{"started", deploys->last->started_at}, {"outcome", to_string(deploys->last->outcome)}};
+  nlohmann::json last = nullptr, last_run = nullptr, last_outcome = nullptr;
+  if (deploys->last) {
+    last_run = deploys->last->started_at;
+    last_outcome = to_string(deploys->last->outcome);
+    last = {{"started", last_run}, {"outcome", last_outcome}};
+  }
+  stats["deployments"] = {{"processed", deploys->processed}, {"succeeded", deploys->succeeded},
+                          {"failed", deploys->failed},       {"rolled_back", deploys->rolled_back},
+                          {"skipped", deploys->skipped},     {"last_run", last_run},
+                          {"last_outcome", last_outcome}};
+  // The earlier, shorter form, kept for the clients that read it.
   stats["deploys"] = {
       {"processed", deploys->processed}, {"failed", deploys->failed}, {"last_run", last}};
   return stats;

@@ -73,6 +73,7 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       runtimes_(runtimes ? std::move(runtimes) : DefaultRuntimes()),
       context_{loop, &paths_, &bus_, &deploy_context_, &runtimes_} {
   reaper_->set_after_reap([this] { group_waiters_.OnAnyReaped(); });
+  bus_.SubscribeDeploys([this](const DeployEvent& event) { deployment_counters_.Observe(event); });
 }
 
 RuntimeFactory Supervisor::DefaultRuntimes() {
@@ -109,6 +110,8 @@ Status Supervisor::Load() {
   std::string now = FormatRfc3339(WallClockMs());
   if (Status s = deployments_.FailRunning("berthd stopped during the deployment", now); !s.ok())
     LogError("cannot close the deployments left running: " + s.message());
+  if (Status s = deployment_counters_.Load(&deployments_); !s.ok())
+    LogError("cannot count the stored deployments for /metrics: " + s.message());
   for (const auto& row : *rows) {
     nlohmann::json json = nlohmann::json::parse(row.spec_json, nullptr, false);
     if (Status s = UnsealSecrets(&json); !s.ok()) {
@@ -367,6 +370,7 @@ void Supervisor::ForgetStopped(const std::string& name, bool purge, bool stored,
   if (!purge) return done(Status::Ok());
   if (Status s = deployments_.RemoveForApp(name); !s.ok())
     LogError("app " + name + ": cannot remove its deployments: " + s.message());
+  deployment_counters_.Forget(name);
   Purge(spec, done);
 }
 

@@ -15,6 +15,7 @@
 #include "store/deployments_repository.h"
 #include "store/secret_box.h"
 #include "supervise/app.h"
+#include "supervise/deployment_counters.h"
 #include "supervise/process_group_ledger.h"
 #include "supervise/docker/docker_engine.h"
 #include "supervise/process_runtime.h"
@@ -44,6 +45,8 @@ class Supervisor {
   const std::map<std::string, std::unique_ptr<App>>& apps() const { return apps_; }
   EventBus& bus() { return bus_; }
   DeploymentsRepository& deployments() { return deployments_; }
+  // Finished deployments by app and outcome, and their durations (from Load() on).
+  const DeploymentCounters& deployment_counters() const { return deployment_counters_; }
   const BerthPaths& paths() const { return paths_; }
   // berthd's one outbound HTTP client, on the loop.
   HttpClient& http() { return http_; }
@@ -115,6 +118,7 @@ class Supervisor {
   std::optional<SecretBox> secrets_;
   AdminCommands admin_;
   EventBus bus_;
+  DeploymentCounters deployment_counters_;
   DeployContext deploy_context_;
   ProcessGroupLedger groups_;
   GroupWaiters group_waiters_;

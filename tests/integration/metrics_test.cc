@@ -1,7 +1,11 @@
-// Black-box tests of GET /metrics (Prometheus text format).
+// Black-box tests of GET /metrics (Prometheus text format, as promtool checks it): the apps,
+// the HTTP requests and the deployments of an app deployed from git, before and after berthd
+// restarts.
 #include <sstream>
 
 #include "tests/integration/berthd_harness.h"
+#include "tests/integration/deploy_support.h"
+#include "tests/integration/git_repo.h"
 
 namespace berth::testing {
 namespace {
@@ -28,6 +32,24 @@ std::vector<std::string> Samples(const std::string& page, const std::string& nam
 }
 
 double Value(const std::string& sample) { return std::stod(sample.substr(sample.rfind(' ') + 1)); }
+
+// The value of the one sample of `name` with `labels`, or -1 when there is not exactly one.
+double ValueOf(const std::string& page, const std::string& name,
+               const std::vector<std::string>& labels = {}) {
+  std::vector<std::string> samples = Samples(page, name, labels);
+  return samples.size() == 1 ? Value(samples[0]) : -1;
+}
+
+// `promtool check metrics` on a page: its exit code 0, or what it said.
+::testing::AssertionResult PromtoolAccepts(const std::string& dir, const std::string& page) {
+  std::string file = dir + "/metrics.txt";
+  if (!WriteFile(file, page)) return ::testing::AssertionFailure() << "cannot write " << file;
+  CommandResult check = RunCommand({"/bin/sh", "-c", "exec promtool check metrics < \"$0\"", file});
+  if (check.exit_code == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "promtool (Debian's prometheus package) refused it: " << check.Describe() << "\n"
+         << page;
+}
 
 TEST_F(MetricsTest, ExposesAppsRequestsAndLatency) {
   ASSERT_EQ(201, berthd().Post("/v1/apps", ProcessApp("met-up", Sh("exec sleep 1000"))).status);
@@ -72,6 +94,70 @@ TEST_F(MetricsTest, ExposesAppsRequestsAndLatency) {
   EXPECT_EQ(1u, Samples(page, "berth_http_request_duration_seconds_sum").size()) << page;
   EXPECT_NE(std::string::npos, page.find("# TYPE berth_http_request_duration_seconds histogram"))
       << page;
+  EXPECT_TRUE(PromtoolAccepts(berthd().root_dir(), page));
+}
+
+// The deployment counters of app "met-git" and the totals, as one line to compare pages by.
+std::string DeploymentCounts(const std::string& page) {
+  std::string counts;
+  for (const char* outcome : {"succeeded", "failed", "skipped", "rolled_back"})
+    counts += std::string(outcome) + "=" +
+              std::to_string(ValueOf(page, "berth_deployments_total",
+                                     {"app=\"met-git\"", "kind=\"process\"",
+                                      std::string("outcome=\"") + outcome + "\""})) +
+              " ";
+  for (const char* total :
+       {"supervisor_jobs_executed_total", "supervisor_jobs_succeeded_total",
+        "supervisor_jobs_failed_total", "berth_deployment_duration_seconds_count",
+        "supervisor_jobs_execution_time_count"})
+    counts += std::string(total) + "=" + std::to_string(ValueOf(page, total)) + " ";
+  return counts;
+}
+
+TEST_F(MetricsTest, DeploymentsAreCountedByOutcomeAndSurviveARestart) {
+  GitRepo repo(berthd().root_dir());
+  repo.Commit({{"run.sh", "exec sleep 1000\n"}});
+  nlohmann::json app = {{"source", {{"git", {{"url", repo.url()}, {"ref", "main"}}}}},
+                        {"command", "exec sh run.sh"},
+                        {"start_seconds", 0}};
+  ASSERT_EQ(201, berthd().Put("/v1/apps/met-git", app).status);
+  ASSERT_TRUE(berthd().WaitForState("met-git", "running", kDeployTimeout)) << berthd().LastSeen();
+  ASSERT_EQ("succeeded", WaitForDeployment(berthd(), "met-git", 1).value("outcome", ""));
+
+  ASSERT_EQ(202, berthd().Post("/v1/apps/met-git/control", {{"command", "redeploy"}}).status);
+  ASSERT_EQ("skipped", WaitForDeployment(berthd(), "met-git", 2).value("outcome", ""));
+  nlohmann::json bad_ref = {{"source", {{"git", {{"ref", "nope"}}}}}};
+  ASSERT_EQ(200, berthd().Patch("/v1/apps/met-git", bad_ref).status);
+  ASSERT_EQ("failed", WaitForDeployment(berthd(), "met-git", 3).value("outcome", ""));
+
+  std::string page = berthd().Get("/metrics").body;
+  EXPECT_EQ(
+      "succeeded=1.000000 failed=1.000000 skipped=1.000000 rolled_back=0.000000 "
+      "supervisor_jobs_executed_total=2.000000 supervisor_jobs_succeeded_total=1.000000 "
+      "supervisor_jobs_failed_total=1.000000 berth_deployment_duration_seconds_count=3.000000 "
+      "supervisor_jobs_execution_time_count=2.000000 ",
+      DeploymentCounts(page))
+      << page;
+  EXPECT_EQ(3, ValueOf(page, "berth_deployment_duration_seconds_bucket", {"le=\"+Inf\""}));
+  EXPECT_EQ(1, ValueOf(page, "berth_app_healthy", {"app=\"met-git\""})) << page;
+  EXPECT_EQ(0, ValueOf(page, "supervisor_total_stacks")) << page;
+  EXPECT_TRUE(PromtoolAccepts(berthd().root_dir(), page));
+
+  nlohmann::json stats = berthd().Get("/v1/apps/met-git/stats").json()["deployments"];
+  EXPECT_EQ(3, stats.value("processed", 0)) << stats;
+  EXPECT_EQ(1, stats.value("succeeded", 0)) << stats;
+  EXPECT_EQ(1, stats.value("failed", 0)) << stats;
+  EXPECT_EQ(1, stats.value("skipped", 0)) << stats;
+  EXPECT_EQ(0, stats.value("rolled_back", -1)) << stats;
+  EXPECT_EQ("failed", stats.value("last_outcome", "")) << stats;
+  EXPECT_EQ(Deployments(berthd(), "met-git")[0].value("started", "?"), stats.value("last_run", ""));
+
+  ASSERT_EQ(0, berthd().Stop());
+  ASSERT_TRUE(berthd().Restart());
+  std::string again = berthd().Get("/metrics").body;
+  EXPECT_EQ(DeploymentCounts(page), DeploymentCounts(again)) << again;
+  EXPECT_TRUE(PromtoolAccepts(berthd().root_dir(), again));
+  EXPECT_EQ(stats, berthd().Get("/v1/apps/met-git/stats").json()["deployments"]);
 }
 
 TEST_F(MetricsTest, RequiresAuth) {

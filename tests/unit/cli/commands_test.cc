@@ -199,6 +199,28 @@ TEST_F(CommandsTest, StatsShowsDashesForWhatIsUnknown) {
             "pids:     -\n");
 }
 
+TEST_F(CommandsTest, StatsOfAnAppThatDeploysCountsItsDeploymentsByOutcome) {
+  client_.answer(200, R"({"starts":1,"restarts":0,"uptime_seconds":60,"cpu_percent":0.5,
+    "memory_bytes":null,"pids":1,"deployments":{"processed":5,"succeeded":2,"failed":1,
+    "rolled_back":1,"skipped":1,"last_run":"2026-11-25T07:00:00.000Z",
+    "last_outcome":"rolled_back"}})");
+  EXPECT_EQ(run({"stats", "web"}), ExitCode::kOk);
+  EXPECT_EQ(out_.str(),
+            "starts:          1\n"
+            "restarts:        0\n"
+            "uptime:          1m\n"
+            "cpu:             0.5%\n"
+            "memory:          -\n"
+            "pids:            1\n"
+            "deployments:     5 (2 succeeded, 1 failed, 1 rolled back, 1 skipped)\n"
+            "last deployment: rolled_back, started 2026-11-25T07:00:00.000Z\n");
+  out_.str("");
+  client_.answer(200, R"({"deployments":{"processed":0,"succeeded":0,"failed":0,
+    "rolled_back":0,"skipped":0,"last_run":null,"last_outcome":null}})");
+  EXPECT_EQ(run({"stats", "web"}), ExitCode::kOk);
+  EXPECT_NE(out_.str().find("last deployment: -\n"), std::string::npos) << out_.str();
+}
+
 TEST_F(CommandsTest, StatsMemoryWithoutALimitIsJustTheSize) {
   client_.answer(200, R"({"memory_bytes":2048,"memory_limit_bytes":null})");
   EXPECT_EQ(run({"stats", "web"}), ExitCode::kOk);
@@ -398,6 +420,28 @@ TEST_F(CommandsTest, RedeployWaitFollowsTheLogAndFailsWithTheDeployment) {
   ASSERT_EQ(client_.calls.size(), 4u);
   EXPECT_EQ(client_.calls[0].method, "POST");
   EXPECT_EQ(client_.calls[3].path, "/v1/apps/web/deployments/7?log=true");
+}
+
+TEST_F(CommandsTest, RedeployWaitFailsWhenTheDeploymentRolledBack) {
+  client_.answer(202, R"J({"name":"web","status":{"deploying":9}})J");
+  client_.answer(200, R"J({"id":9,"outcome":"rolled_back","error":"health check failed",)J"
+                      R"J("log":"==> release 8 serves again\n"})J");
+  EXPECT_EQ(run({"redeploy", "web", "--wait"}), ExitCode::kFailure);
+  EXPECT_EQ(out_.str(),
+            "web: deployment 9 started\n==> release 8 serves again\n"
+            "web: deployment 9 rolled_back: health check failed\n");
+}
+
+TEST_F(CommandsTest, DeploymentsListShowsEveryOutcome) {
+  client_.answer(200, R"([{"id":3,"trigger":"redeploy","outcome":"rolled_back","revision":null,
+    "release":null,"started":"2026-11-25T07:00:00.000Z","duration_ms":1500,
+    "error":"health check failed"},{"id":2,"trigger":"redeploy","outcome":"skipped",
+    "revision":null,"release":null,"started":"2026-11-25T06:00:00.000Z","duration_ms":20,
+    "error":null}])");
+  EXPECT_EQ(run({"deployments", "web"}), ExitCode::kOk);
+  EXPECT_NE(out_.str().find("rolled_back"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("skipped"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("health check failed"), std::string::npos) << out_.str();
 }
 
 TEST_F(CommandsTest, RollbackWaitEndsWithTheOutcome) {

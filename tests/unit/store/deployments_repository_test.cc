@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace berth {
 namespace {
@@ -290,7 +291,7 @@ TEST_F(DeploymentsRepositoryTest, LastSucceededFindsWhatToRollBackTo) {
   EXPECT_FALSE(last->has_value());
 }
 
-TEST_F(DeploymentsRepositoryTest, StatsCountFinishedAndFailedAndShowTheNewest) {
+TEST_F(DeploymentsRepositoryTest, StatsCountFinishedByOutcomeAndShowTheNewest) {
   Result<DeployStats> empty = repo_->Stats("web");
   ASSERT_TRUE(empty.ok()) << empty.status().message();
   EXPECT_EQ(empty->processed, 0);
@@ -298,7 +299,8 @@ TEST_F(DeploymentsRepositoryTest, StatsCountFinishedAndFailedAndShowTheNewest) {
   EXPECT_FALSE(empty->last.has_value());
 
   const DeployOutcome outcomes[] = {DeployOutcome::kSucceeded, DeployOutcome::kFailed,
-                                    DeployOutcome::kSkipped, DeployOutcome::kFailed};
+                                    DeployOutcome::kSkipped, DeployOutcome::kFailed,
+                                    DeployOutcome::kRolledBack};
   for (DeployOutcome outcome : outcomes) {
     int64_t id = BeginOrDie(MakeNew("web"));
     ASSERT_TRUE(repo_->Finish(id, outcome, "", kT1, 1).ok());
@@ -311,11 +313,40 @@ TEST_F(DeploymentsRepositoryTest, StatsCountFinishedAndFailedAndShowTheNewest) {
 
   Result<DeployStats> stats = repo_->Stats("web");
   ASSERT_TRUE(stats.ok()) << stats.status().message();
-  EXPECT_EQ(stats->processed, 4);
+  EXPECT_EQ(stats->processed, 5);
+  EXPECT_EQ(stats->succeeded, 1);
   EXPECT_EQ(stats->failed, 2);
+  EXPECT_EQ(stats->rolled_back, 1);
+  EXPECT_EQ(stats->skipped, 1);
   ASSERT_TRUE(stats->last.has_value());
   EXPECT_EQ(stats->last->started_at, "2024-02-01T00:00:00.000Z");
   EXPECT_EQ(stats->last->outcome, DeployOutcome::kRunning);
+}
+
+TEST_F(DeploymentsRepositoryTest, ForEachFinishedVisitsEveryFinishedRunOldestFirst) {
+  int64_t web = BeginOrDie(MakeNew("web"));
+  ASSERT_TRUE(repo_->Finish(web, DeployOutcome::kSucceeded, "", kT1, 1200).ok());
+  int64_t api = BeginOrDie(MakeNew("api"));
+  ASSERT_TRUE(repo_->Finish(api, DeployOutcome::kRolledBack, "verify failed", kT1, 300).ok());
+  BeginOrDie(MakeNew("api"));
+  std::vector<FinishedDeployment> seen;
+  auto collect = [&](const FinishedDeployment& d) { seen.push_back(d); };
+  ASSERT_TRUE(repo_->ForEachFinished(collect).ok());
+  EXPECT_EQ(seen.size(), 2u) << "a running deployment is not counted";
+
+  ASSERT_TRUE(repo_->FailRunning("berthd stopped", kT1).ok());
+  seen.clear();
+  ASSERT_TRUE(repo_->ForEachFinished(collect).ok());
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].app, "web");
+  EXPECT_EQ(seen[0].outcome, DeployOutcome::kSucceeded);
+  EXPECT_EQ(seen[0].duration_ms, 1200);
+  EXPECT_EQ(seen[1].app, "api");
+  EXPECT_EQ(seen[1].outcome, DeployOutcome::kRolledBack);
+  EXPECT_EQ(seen[1].duration_ms, 300);
+  EXPECT_EQ(seen[2].app, "api");
+  EXPECT_EQ(seen[2].outcome, DeployOutcome::kFailed);
+  EXPECT_FALSE(seen[2].duration_ms.has_value()) << "it ended with an earlier berthd";
 }
 
 TEST_F(DeploymentsRepositoryTest, RemoveForAppPurgesOnlyThatApp) {
