@@ -111,6 +111,8 @@ void Receive(Api& api, const ExchangePtr& exchange) {
   std::optional<nlohmann::json> payload = Payload(exchange);
   if (!payload) return;
   std::string name = app->spec().name;
+  if (api.supervisor()->IsBeingRemoved(name))
+    return exchange->ReplyError(409, "conflict", "app '" + name + "' is being deleted");
   WebhookOutcome outcome =
       api.supervisor()->webhooks().Take(app, ReadDelivery(*exchange, *payload), WallClockMs());
   Render(exchange, name, outcome);
