@@ -1,8 +1,6 @@
 // Black-box tests of GitOps triggers: polling a git remote (a new commit is deployed, a poll
 // that finds nothing writes nothing, a failing remote shows in last_error) and signed webhooks
 // from each Git host's format, with every refusal, redeliveries and bursts.
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -12,6 +10,7 @@
 #include "tests/integration/berthd_harness.h"
 #include "tests/integration/deploy_support.h"
 #include "tests/integration/git_repo.h"
+#include "tests/integration/webhook_support.h"
 
 namespace berth::testing {
 namespace {
@@ -24,20 +23,6 @@ constexpr int kInterval = 10;
 
 std::string Script(const std::string& version) {
   return "echo \"version " + version + "\"\nexec sleep 1000\n";
-}
-
-std::string Hmac(const EVP_MD* md, const std::string& key, const std::string& body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
 }
 
 // Every file and directory under `root` with its size and modification time.
