@@ -1,6 +1,10 @@
 // POST /v1/apps/{name}/webhook: a Git host's push, authenticated by its signature (the app's
 // deploy.secret) instead of the bearer token. Parses and verifies here; what the push does is
 // decided by supervise/webhook_intake.
+#include <optional>
+#include <span>
+#include <string>
+
 #include "handlers/api.h"
 #include "handlers/webhook_signature.h"
 #include "reactor/clock.h"
