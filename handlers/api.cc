@@ -25,17 +25,16 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-bool IsJsonContentType(const char* type) {
-  if (!type) return false;
-  std::string_view value(type);
+}  // namespace
+
+bool IsContentType(const char* header, std::string_view type) {
+  if (!header) return false;
+  std::string_view value(header);
   size_t semicolon = value.find(';');
   value = value.substr(0, semicolon);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  return strncasecmp(value.data(), "application/json", value.size()) == 0 &&
-         value.size() == strlen("application/json");
+  return value.size() == type.size() && strncasecmp(value.data(), type.data(), type.size()) == 0;
 }
-
-}  // namespace
 
 Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
     : loop_(loop),
@@ -66,6 +65,7 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
   AddDeploymentRoutes(&router_);
   AddRegistryRoutes(&router_);
   AddMetricsRoutes(&router_, options_.metrics_public);
+  AddWebhookRoutes(&router_);
 }
 
 Api::~Api() { CloseStreams(); }
@@ -157,14 +157,17 @@ void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
   route->handler(*this, exchange);
 }
 
+bool Api::CheckBodySize(Exchange& exchange) {
+  size_t size = exchange.body().size();
+  if (size <= options_.max_body_bytes) return true;
+  exchange.ReplyError(413, "too_large", BodyTooLargeMessage(size, options_.max_body_bytes));
+  return false;
+}
+
 bool Api::CheckBody(Exchange& exchange) {
+  if (!CheckBodySize(exchange)) return false;
   std::string_view body = exchange.body();
-  if (body.size() > options_.max_body_bytes) {
-    exchange.ReplyError(413, "too_large",
-                        BodyTooLargeMessage(body.size(), options_.max_body_bytes));
-    return false;
-  }
-  if (!IsJsonContentType(exchange.header("Content-Type"))) {
+  if (!IsContentType(exchange.header("Content-Type"), "application/json")) {
     exchange.ReplyError(415, "unsupported_media_type",
                         "send the body as JSON with Content-Type: application/json");
     return false;

@@ -41,6 +41,9 @@ class Api {
   Metrics& metrics() { return metrics_; }
   const ApiOptions& options() const { return options_; }
 
+  // False (and 413 sent) when the body is over max_body_bytes.
+  bool CheckBodySize(Exchange& exchange);
+
   // SSE streams live here until their client goes; then they are freed on the next turn.
   SseStream* AddStream(std::unique_ptr<SseStream> stream);
   void DropStream(SseStream* stream);
@@ -83,6 +86,10 @@ void AddEventRoutes(Router* router);
 void AddDeploymentRoutes(Router* router);
 void AddRegistryRoutes(Router* router);
 void AddMetricsRoutes(Router* router, bool metrics_public);
+void AddWebhookRoutes(Router* router);
+
+// Whether a Content-Type header names `type` (any case, parameters ignored).
+bool IsContentType(const char* header, std::string_view type);
 
 // Finds the app named by the {name} path parameter or answers 404. Null when answered.
 App* FindAppOr404(Api& api, Exchange& exchange);

@@ -101,16 +101,24 @@ bool Exchange::ParseUrl() {
   path_ = path && *path ? path : "/";
   const char* query = uri ? evhttp_uri_get_query(uri) : nullptr;
   if (!query || !*query) return true;
-  evkeyvalq pairs;
-  pairs.tqh_first = nullptr;
-  pairs.tqh_last = &pairs.tqh_first;
-  if (evhttp_parse_query_str(query, &pairs) != 0) {
+  std::optional<std::map<std::string, std::string>> fields = ParseFormFields(query);
+  if (!fields) {
     ReplyError(400, "bad_request", "the query string is malformed");
     return false;
   }
-  for (evkeyval* kv = pairs.tqh_first; kv; kv = kv->next.tqe_next) query_[kv->key] = kv->value;
-  evhttp_clear_headers(&pairs);
+  query_ = std::move(*fields);
   return true;
+}
+
+std::optional<std::map<std::string, std::string>> ParseFormFields(const std::string& text) {
+  evkeyvalq pairs;
+  pairs.tqh_first = nullptr;
+  pairs.tqh_last = &pairs.tqh_first;
+  if (evhttp_parse_query_str(text.c_str(), &pairs) != 0) return std::nullopt;
+  std::map<std::string, std::string> fields;
+  for (evkeyval* kv = pairs.tqh_first; kv; kv = kv->next.tqe_next) fields[kv->key] = kv->value;
+  evhttp_clear_headers(&pairs);
+  return fields;
 }
 
 const std::string& Exchange::param(const std::string& key) const {

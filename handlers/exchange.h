@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,10 @@ std::string DumpJson(const nlohmann::json& json);
 
 // The message of a 413 answer.
 std::string BodyTooLargeMessage(uint64_t size, uint64_t limit);
+
+// The fields of a query string or an application/x-www-form-urlencoded body, decoded; nullopt
+// when it is malformed.
+std::optional<std::map<std::string, std::string>> ParseFormFields(const std::string& text);
 
 class Exchange {
  public:

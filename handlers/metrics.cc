@@ -8,6 +8,26 @@
 #include "supervise/supervisor.h"
 
 namespace berth {
+namespace {
+
+// One counter per app and result, for the apps that use `strategy` or counted something.
+template <class Result, size_t N>
+void RenderResults(std::ostringstream& out, const Supervisor& supervisor, const char* name,
+                   const char* help, DeployStrategy strategy,
+                   const std::array<uint64_t, N>& (App::*counts)() const) {
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n";
+  for (const auto& [app_name, app] : supervisor.apps()) {
+    const std::array<uint64_t, N>& by_result = (app.get()->*counts)();
+    bool any = false;
+    for (uint64_t count : by_result) any = any || count > 0;
+    if (!any && app->spec().deploy.strategy != strategy) continue;
+    for (size_t i = 0; i < N; ++i)
+      out << name << "{app=\"" << app_name << "\",result=\"" << to_string(static_cast<Result>(i))
+          << "\"} " << by_result[i] << "\n";
+  }
+}
+
+}  // namespace
 
 void Metrics::ObserveRequest(int status, std::chrono::steady_clock::duration duration) {
   double seconds = std::chrono::duration<double>(duration).count();
@@ -31,6 +51,12 @@ std::string Metrics::Render(const Supervisor& supervisor) const {
          "# TYPE berth_app_restarts_total counter\n";
   for (const auto& [name, app] : supervisor.apps())
     out << "berth_app_restarts_total{app=\"" << name << "\"} " << app->restarts() << "\n";
+  RenderResults<PollResult>(out, supervisor, "berth_polls_total",
+                            "Polls of the app's source, by what they found.",
+                            DeployStrategy::kPolling, &App::poll_counts);
+  RenderResults<WebhookResult>(out, supervisor, "berth_webhooks_total",
+                               "Webhook deliveries for the app, by what became of them.",
+                               DeployStrategy::kWebhook, &App::webhook_counts);
   out << "# HELP berth_http_requests_total HTTP requests answered, by status code.\n"
          "# TYPE berth_http_requests_total counter\n";
   for (const auto& [code, count] : requests_by_code_)

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "reactor/clock.h"
+#include "supervise/git_remote_probe.h"
 #include "supervise/image_deployer.h"
 #include "supervise/release_plan.h"
 #include "supervise/source_deployer.h"
@@ -33,7 +34,33 @@ std::string Describe(const RuntimeInfo& info) {
   return info.pid ? " (pid " + std::to_string(info.pid) + ")" : "";
 }
 
+// A new poller is needed when what it polls, or how often, changed.
+bool ChangesPolling(const AppSpec& before, const AppSpec& after) {
+  return before.deploy.strategy != after.deploy.strategy ||
+         before.deploy.interval_s != after.deploy.interval_s || before.source != after.source;
+}
+
 }  // namespace
+
+const char* to_string(WebhookResult result) {
+  switch (result) {
+    case WebhookResult::kAccepted:
+      return "accepted";
+    case WebhookResult::kPing:
+      return "ping";
+    case WebhookResult::kSkipped:
+      return "skipped";
+    case WebhookResult::kDuplicate:
+      return "duplicate";
+    case WebhookResult::kUnauthorized:
+      return "unauthorized";
+    case WebhookResult::kConflict:
+      return "conflict";
+    case WebhookResult::kQueued:
+      return "queued";
+  }
+  return "accepted";
+}
 
 App::App(AppContext* context, AppSpec spec, std::string source)
     : context_(context),
@@ -59,6 +86,7 @@ App::App(AppContext* context, AppSpec spec, std::string source)
   runtime_ = (*context->runtimes)(spec_, std::move(events));
   runtime_->Prepare(spec_);
   EnsureDeployer();
+  EnsurePoller();
 }
 
 App::~App() = default;
@@ -69,6 +97,21 @@ void App::EnsureDeployer() {
     deployer_ = std::make_unique<ImageDeployer>(context_->deploy, spec_.name, runtime_.get());
   else if (spec_.source)
     deployer_ = std::make_unique<SourceDeployer>(context_->deploy, spec_.name);
+}
+
+void App::EnsurePoller() {
+  bool wanted = spec_.deploy.strategy == DeployStrategy::kPolling && context_->deploy &&
+                spec_.source && spec_.source->type == SourceSpec::Type::kGit;
+  if (!wanted) return poller_.reset();
+  if (poller_) return;
+  Poller::Target target{
+      .spec = [this]() -> const AppSpec& { return spec_; },
+      .serving = [this] { return deployer_ ? deployer_->ServingRevision(spec_) : std::string(); },
+      .deploying = [this] { return deploying().has_value(); },
+      .deploy = [this] { return BeginDeploy("poll", false); }};
+  poller_ = std::make_unique<Poller>(context_->loop, spec_.deploy.interval_s,
+                                     std::make_unique<GitRemoteProbe>(context_->deploy),
+                                     std::move(target), &poll_counts_);
 }
 
 bool App::Transition(AppState to) {
@@ -158,6 +201,10 @@ Status App::BeginDeploy(const std::string& trigger, bool force) {
 
 void App::OnDeployed(const Status& status, bool switched) {
   ++spec_version_;  // the status shows the deployment
+  // After what follows: a restart may have begun a deployment of its own, which the push joins.
+  context_->loop->Defer([this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.lock()) StartQueuedPush();
+  });
   if (awaiting_release_) {
     awaiting_release_ = false;
     if (state_ != AppState::kStarting) return;
@@ -196,6 +243,22 @@ void App::Stats(Runtime::StatsFn done) {
 }
 
 Status App::Redeploy(bool force) { return BeginDeploy("redeploy", force); }
+
+Result<PushDeploy> App::DeployOnPush() {
+  if (std::optional<int64_t> running = deploying()) {
+    push_queued_ = true;
+    return PushDeploy{*running, true};
+  }
+  if (Status s = BeginDeploy("webhook", false); !s.ok()) return s;
+  return PushDeploy{deploying().value_or(0), false};
+}
+
+void App::StartQueuedPush() {
+  if (!push_queued_ || deploying()) return;
+  push_queued_ = false;
+  if (Status s = BeginDeploy("webhook", false); !s.ok())
+    LogWarn("app " + spec_.name + ": cannot deploy the queued push: " + s.message());
+}
 
 Status App::Rollback(const std::string& release) {
   EnsureDeployer();
@@ -383,12 +446,14 @@ void App::Replace(AppSpec spec) {
   bool restart = ChangesHowItRuns(spec_, spec);
   // Without this, a change that resolves to the revision already serving reuses its release.
   bool rebuild = ChangesHowReleasesAreBuilt(spec_, spec);
+  if (ChangesPolling(spec_, spec)) poller_.reset();
   spec_ = std::move(spec);
   ++spec_version_;
   logs_.SetLimits(spec_.log_ring);
   runtime_->Prepare(spec_);
   if (!Deploys(spec_)) deployer_.reset();
   EnsureDeployer();
+  EnsurePoller();
   // The new code (or image) first: the app restarts once it serves (see OnDeployed).
   if (redeploy && deployer_ && (deployed || deployer_->Current(spec_))) {
     restart_after_deploy_ = restart;
@@ -426,6 +491,7 @@ nlohmann::json App::StatusJson() const {
     status["start_limited_until"] = FormatRfc3339(start_limited_until_ms_);
   }
   if (!last_error_.empty() && !start_limited_until_ms_) status["last_error"] = last_error_;
+  if (poller_ && !poller_->error().empty()) status["last_error"] = poller_->error();
   if (!runtime_problem_.empty()) status["last_error"] = runtime_problem_;
   if (!config_error_.empty()) status["last_error"] = config_error_;
   if (spec_.container())
@@ -441,6 +507,7 @@ nlohmann::json App::StatusJson() const {
     std::optional<int64_t> running = deploying();
     status["deploying"] = running ? nlohmann::json(*running) : nlohmann::json(nullptr);
   }
+  if (poller_) status["poll"] = poller_->StatusJson();
   return status;
 }
 
@@ -455,7 +522,7 @@ nlohmann::json App::ToJson() const {
 App::Fingerprint App::CurrentFingerprint() const {
   return {spec_version_, state_,        since_ms_,       info_,    restarts_,  exit_code_,
           last_error_,   config_error_, runtime_problem_, launch_command_, release_, image_id_, deploying(),
-          start_limited_until_ms_};
+          start_limited_until_ms_, poller_ ? poller_->version() : 0};
 }
 
 const std::string& App::JsonText() const {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "supervise/event_bus.h"
 #include "supervise/isolation.h"
 #include "supervise/log_ring.h"
+#include "supervise/poller.h"
 #include "supervise/runtime.h"
 #include "supervise/start_limiter.h"
 
@@ -31,6 +33,19 @@ struct AppContext {
   EventBus* bus;
   DeployContext* deploy;  // for apps with a source
   const RuntimeFactory* runtimes;
+};
+
+// What became of a webhook delivery (berth_webhooks_total's `result`).
+enum class WebhookResult { kAccepted, kPing, kSkipped, kDuplicate, kUnauthorized, kConflict, kQueued };
+inline constexpr size_t kWebhookResults = 7;
+const char* to_string(WebhookResult result);
+using WebhookCounts = std::array<uint64_t, kWebhookResults>;
+
+// A deployment a push asked for: the one it started, or the running one a follow-up is queued
+// behind.
+struct PushDeploy {
+  int64_t deployment = 0;
+  bool queued = false;
 };
 
 class App {
@@ -64,6 +79,10 @@ class App {
   // revision changed, unless `force`); a running app restarts on the new release. Conflict for
   // an app that does not deploy (a process without a source) or while a deployment runs.
   Status Redeploy(bool force);
+  // Deploys what a push (a webhook) announced, with trigger "webhook". While a deployment runs,
+  // queues one follow-up deployment (at most one: later pushes join it), started once the
+  // running one ends. Conflict for an app that does not deploy.
+  Result<PushDeploy> DeployOnPush();
   // Serves `release` again (empty: the newest good release before the current one).
   Status Rollback(const std::string& release);
   // The deployment under way, if any.
@@ -76,6 +95,11 @@ class App {
   // Why the app's definition file was refused ("" once a good one arrived); shown as
   // status.last_error while set.
   void SetConfigError(std::string error) { config_error_ = std::move(error); }
+
+  // Polls by result (apps with deploy.strategy "polling"), webhook deliveries by result.
+  const PollCounts& poll_counts() const { return poll_counts_; }
+  const WebhookCounts& webhook_counts() const { return webhook_counts_; }
+  void CountWebhook(WebhookResult result) { ++webhook_counts_[static_cast<size_t>(result)]; }
 
   // The app as the API shows it: spec, "source" and "status".
   nlohmann::json ToJson() const;
@@ -93,6 +117,10 @@ class App {
   Status BeginDeploy(const std::string& trigger, bool force);
   void OnDeployed(const Status& status, bool switched);
   void EnsureDeployer();
+  // Starts polling when the spec asks for it and the app has a probe for its source; a poller
+  // of an earlier spec must be reset first.
+  void EnsurePoller();
+  void StartQueuedPush();
   void OnStarted(const RuntimeInfo& info);
   void OnStartFailed(const std::string& error);
   void OnFinished(const RuntimeExit& exit);
@@ -123,6 +151,7 @@ class App {
     std::string image_id;
     std::optional<int64_t> deploying;
     int64_t start_limited_until_ms;
+    uint64_t poll_version;
     bool operator==(const Fingerprint&) const = default;
   };
   Fingerprint CurrentFingerprint() const;
@@ -142,6 +171,10 @@ class App {
   std::string config_error_;
   std::string runtime_problem_;  // reported by the runtime (Docker down), "" when none
   std::unique_ptr<Deployer> deployer_;  // for the kinds that deploy (after runtime_: uses it)
+  std::unique_ptr<Poller> poller_;      // deploy.strategy "polling" (after deployer_: uses it)
+  PollCounts poll_counts_{};
+  WebhookCounts webhook_counts_{};
+  bool push_queued_ = false;  // a push came while a deployment ran: deploy once it ends
   bool awaiting_release_ = false;  // starting, waiting for the first release
   std::string launch_command_;     // what runs, as a person would type it (apps with a source)
   std::string release_;            // the release it runs from
@@ -160,6 +193,7 @@ class App {
   Timer backoff_timer_;
   LogRing logs_;
   AppLineWriter log_writer_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for deferred work
 };
 
 }  // namespace berth

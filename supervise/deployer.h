@@ -47,6 +47,9 @@ class Deployer {
   virtual std::optional<Release> Current(const AppSpec& spec) const = 0;
   // The deployment under way, if any.
   virtual std::optional<int64_t> running() const = 0;
+  // What the current release was deployed from, as a poll compares it with what the source
+  // offers now: a git commit sha, an image's repo digest; "" when unknown.
+  virtual std::string ServingRevision(const AppSpec& spec) const = 0;
   // Starts a deployment of `spec`. Without `force` it stops early ("skipped") when what it
   // found is what the current release serves. Conflict while another one runs. `done` runs
   // once, later, never after the Deployer is destroyed.

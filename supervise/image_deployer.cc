@@ -63,6 +63,11 @@ std::optional<Release> ImageDeployer::Current(const AppSpec& spec) const {
   return ReleaseOf(row);
 }
 
+std::string ImageDeployer::ServingRevision(const AppSpec& spec) const {
+  std::optional<Release> current = Current(spec);
+  return current ? current->image : "";
+}
+
 std::optional<int64_t> ImageDeployer::running() const {
   if (job_) return job_->id;
   return std::nullopt;

@@ -27,6 +27,8 @@ class ImageDeployer : public Deployer {
   // release until it is deployed).
   std::optional<Release> Current(const AppSpec& spec) const override;
   std::optional<int64_t> running() const override;
+  // The image id the current release runs.
+  std::string ServingRevision(const AppSpec& spec) const override;
   // Triggers "start" and "change" pull only a missing image; every other one pulls.
   Status Deploy(const AppSpec& spec, const std::string& trigger, bool force,
                 DoneFn done) override;

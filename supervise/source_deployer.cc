@@ -17,11 +17,11 @@
 #include "reactor/clock.h"
 #include "reactor/log.h"
 #include "supervise/deployment_log.h"
+#include "supervise/fetch_client.h"
 
 namespace berth {
 namespace {
 
-constexpr size_t kResultLineMax = 4096;
 // One fetch or install step may run this long (libgit2 has no network timeout of its own).
 constexpr long kStepTimeoutMs = 30 * 60 * 1000;
 
@@ -52,31 +52,6 @@ Release ReleaseIn(const std::string& root, const std::string& id, const AppSpec&
   std::string workdir = dir;
   if (spec.source && !spec.source->subdir.empty()) workdir += "/" + spec.source->subdir;
   return {id, dir, workdir};
-}
-
-// The job description berth-fetch reads on its stdin.
-nlohmann::json FetchJob(const SourceSpec& source, const std::string& root, const std::string& dest,
-                        bool resolve_only) {
-  if (source.type == SourceSpec::Type::kTarball)
-    return {{"op", "tarball"}, {"url", source.url}, {"sha256", source.sha256}, {"dest_dir", dest}};
-  nlohmann::json job = {{"op", resolve_only ? "git-resolve" : "git"},
-                        {"url", source.url},
-                        {"ref", source.ref},
-                        {"username", source.username},
-                        {"token", source.token},
-                        {"repo_dir", root + "/repo.git"}};
-  if (!resolve_only) job["dest_dir"] = dest;
-  return job;
-}
-
-// A pipe whose read end holds `text` for a child's stdin (small jobs only: it must fit).
-Result<UniqueFd> StdinHolding(const std::string& text) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Status::IOError(std::string("pipe: ") + strerror(errno));
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  if (write(write_end.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    return Status::IOError("cannot hand the job to berth-fetch");
-  return read_end;
 }
 
 }  // namespace
@@ -152,13 +127,6 @@ class SourceDeployer::Job {
     RunFetch(false, &Job::OnFetched);
   }
 
-  // The revision the current release was deployed from ("" when unknown).
-  std::string CurrentRevision() const {
-    if (!current_) return "";
-    auto row = context_->deployments->Get(spec_.name, std::stoll(current_->id), false);
-    return row.ok() && *row && (*row)->revision ? *(*row)->revision : "";
-  }
-
   void RunFetch(bool resolve_only, StepDone next) {
     release_ = std::to_string(id_);
     Release release = ReleaseIn(root_, release_, spec_);
@@ -166,14 +134,15 @@ class SourceDeployer::Job {
     workdir_ = release.workdir;
     LogLine(std::string("==> ") + (resolve_only ? "checking " : "fetching ") + spec_.source->url +
             (spec_.source->ref.empty() ? "" : " (" + spec_.source->ref + ")"));
-    auto in = StdinHolding(FetchJob(*spec_.source, root_, dir_, resolve_only).dump());
+    FetchKind kind = resolve_only ? FetchKind::kResolve : FetchKind::kFetch;
+    auto in = StdinHolding(FetchJobJson(*spec_.source, kind, root_, dir_).dump());
     if (!in.ok()) return Fail(in.status().message());
     RunStep({context_->fetch_program}, root_, in->get(), next);
   }
 
   void OnResolved(int wait_status) {
     if (!StepSucceeded(wait_status, "fetch")) return;
-    if (!revision_.empty() && revision_ == CurrentRevision()) return Skip();
+    if (!revision_.empty() && revision_ == owner_->ServingRevision(spec_)) return Skip();
     RunFetch(false, &Job::OnFetched);
   }
 
@@ -182,7 +151,7 @@ class SourceDeployer::Job {
     context_->deployments->SetRevision(id_, revision_, ref_);
     revision_recorded_ = true;
     context_->deployments->SetRelease(id_, release_);
-    if (!force_ && current_ && !revision_.empty() && revision_ == CurrentRevision()) {
+    if (!force_ && current_ && !revision_.empty() && revision_ == owner_->ServingRevision(spec_)) {
       RemoveRelease();
       return Skip();
     }
@@ -308,12 +277,10 @@ class SourceDeployer::Job {
   }
 
   void HandleLine(OutputStream stream, const std::string& line) {
-    if (stream == OutputStream::kStdout && line.rfind("RESULT ", 0) == 0 &&
-        line.size() < kResultLineMax) {
-      nlohmann::json result = nlohmann::json::parse(line.substr(7), nullptr, false);
-      if (result.is_object()) {
-        revision_ = result.value("revision", "");
-        ref_ = result.value("ref", "");
+    if (stream == OutputStream::kStdout) {
+      if (std::optional<FetchedRevision> result = ParseFetchResultLine(line)) {
+        revision_ = result->revision;
+        ref_ = result->ref;
         LogLine("    revision " + revision_ + (ref_.empty() ? "" : " (" + ref_ + ")"));
         return;
       }
@@ -416,6 +383,13 @@ std::optional<Release> SourceDeployer::Current(const AppSpec& spec) const {
   Release release = ReleaseIn(root, link.substr(9), spec);
   if (!IsDirectory(release.dir)) return std::nullopt;
   return release;
+}
+
+std::string SourceDeployer::ServingRevision(const AppSpec& spec) const {
+  std::optional<Release> current = Current(spec);
+  if (!current) return "";
+  auto row = context_->deployments->Get(app_, std::stoll(current->id), false);
+  return row.ok() && *row && (*row)->revision ? *(*row)->revision : "";
 }
 
 std::optional<int64_t> SourceDeployer::running() const {

@@ -25,6 +25,8 @@ class SourceDeployer : public Deployer {
   // The release `current` points at, or nullopt before the first good deploy.
   std::optional<Release> Current(const AppSpec& spec) const override;
   std::optional<int64_t> running() const override;
+  // The revision the current release was deployed from ("" when unknown).
+  std::string ServingRevision(const AppSpec& spec) const override;
   // Without `force`, "skipped" when the source's revision is the one the current release came
   // from. Conflict for a kind without a ReleaseActivator (only processes have one: the fetch
   // and the prepare steps run as a process app's user, in its dirs).

@@ -20,6 +20,7 @@
 #include "supervise/docker/docker_engine.h"
 #include "supervise/process_runtime.h"
 #include "supervise/registries.h"
+#include "supervise/webhook_intake.h"
 
 namespace berth {
 
@@ -52,6 +53,8 @@ class Supervisor {
   HttpClient& http() { return http_; }
   // Named registry credentials and tag listings.
   Registries& registries() { return registries_; }
+  // Where webhook deliveries go once their signature is checked.
+  WebhookIntake& webhooks() { return webhooks_; }
 
   // The API's writes. Conflict when the name or the port is taken, or the app is defined by a
   // file in apps.d. A new autostart app starts.
@@ -124,6 +127,7 @@ class Supervisor {
   GroupWaiters group_waiters_;
   HttpClient http_;
   Registries registries_;
+  WebhookIntake webhooks_;
   std::unique_ptr<docker::DockerEngine> docker_;
   std::map<uint64_t, std::unique_ptr<HttpCall>> name_checks_;  // CheckContainerName's calls
   uint64_t next_name_check_ = 0;

@@ -25,11 +25,13 @@ Status Require(const std::string& value, const char* key, std::string_view op) {
 }
 
 Result<FetchOp> ParseOp(const std::string& op) {
-  if (op.empty()) return Status::Invalid("the job needs op: git, git-resolve or tarball", "op");
+  if (op.empty()) return Status::Invalid("the job needs op: git, git-resolve, git-ls-remote or tarball", "op");
   if (op == "git") return FetchOp::kGit;
   if (op == "git-resolve") return FetchOp::kGitResolve;
+  if (op == "git-ls-remote") return FetchOp::kGitLsRemote;
   if (op == "tarball") return FetchOp::kTarball;
-  return Status::Invalid("unknown op '" + op + "': expected git, git-resolve or tarball", "op");
+  return Status::Invalid(
+      "unknown op '" + op + "': expected git, git-resolve, git-ls-remote or tarball", "op");
 }
 
 Status CheckSha256(std::string* sha256) {
@@ -46,9 +48,9 @@ Status CheckSha256(std::string* sha256) {
 
 Status CheckFields(const std::string& op_name, FetchJob* job) {
   Status status = Require(job->url, "url", op_name);
-  if (status.ok() && job->op != FetchOp::kTarball)
-    status = Require(job->repo_dir, "repo_dir", op_name);
-  if (status.ok() && job->op != FetchOp::kGitResolve)
+  bool git_cache = job->op == FetchOp::kGit || job->op == FetchOp::kGitResolve;
+  if (status.ok() && git_cache) status = Require(job->repo_dir, "repo_dir", op_name);
+  if (status.ok() && (job->op == FetchOp::kGit || job->op == FetchOp::kTarball))
     status = Require(job->dest_dir, "dest_dir", op_name);
   if (status.ok()) status = CheckSha256(&job->sha256);
   return status;

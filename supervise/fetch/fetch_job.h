@@ -8,7 +8,8 @@
 
 namespace berth {
 
-enum class FetchOp { kGit, kGitResolve, kTarball };
+// kGitLsRemote asks the remote which commit the ref names, writing nothing (no repo_dir).
+enum class FetchOp { kGit, kGitResolve, kGitLsRemote, kTarball };
 
 struct FetchJob {
   FetchOp op = FetchOp::kGit;
@@ -16,7 +17,7 @@ struct FetchJob {
   std::string ref;  // git: branch, tag or commit; empty = the remote's default branch
   std::string username;
   std::string token;
-  std::string repo_dir;  // git: the bare cache
+  std::string repo_dir;  // git, git-resolve: the bare cache
   std::string dest_dir;  // git and tarball: the release directory (absent or empty)
   std::string sha256;    // tarball: expected digest, lower-case hex, or empty
 };

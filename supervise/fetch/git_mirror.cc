@@ -106,7 +106,8 @@ Status ConfigureOrigin(git_repository* repo, const std::string& url) {
   return Status::Ok();
 }
 
-Status FetchFailure(const FetchState& state, const std::string& display_url) {
+Status FetchFailure(const FetchState& state, const std::string& display_url,
+                    const char* what = "fetch") {
   if (state.unsupported_auth) {
     return Status::Unavailable(display_url +
                                " asks for a kind of authentication berth does not support; use "
@@ -120,10 +121,38 @@ Status FetchFailure(const FetchState& state, const std::string& display_url) {
     return Status::Unavailable("authentication failed for " + display_url +
                                ": the repository needs a username and token");
   }
-  return Status::Unavailable("cannot fetch " + display_url + ": " + GitErrorMessage());
+  return Status::Unavailable(std::string("cannot ") + what + " " + display_url + ": " +
+                             GitErrorMessage());
 }
 
 }  // namespace
+
+Result<RemoteListing> ListRemote(const std::string& url, const GitCredentials& credentials,
+                                 Output& output) {
+  const std::string shown = DisplayUrl(url);
+  git_remote* raw = nullptr;
+  if (git_remote_create_detached(&raw, url.c_str()) != 0)
+    return Status::Invalid("cannot use " + shown + ": " + GitErrorMessage(), "url");
+  GitRemotePtr remote(raw);
+  FetchState state;
+  state.credentials = &credentials;
+  state.output = &output;
+  git_remote_callbacks callbacks = Callbacks(&state);
+  git_proxy_options proxy = GIT_PROXY_OPTIONS_INIT;
+  proxy.type = GIT_PROXY_AUTO;
+  if (git_remote_connect(remote.get(), GIT_DIRECTION_FETCH, &callbacks, &proxy, nullptr) != 0)
+    return FetchFailure(state, shown, "list");
+  RemoteListing listing;
+  git_buf head = {};
+  if (git_remote_default_branch(&head, remote.get()) == 0)
+    listing.head_branch.assign(head.ptr, head.size);
+  git_buf_dispose(&head);
+  const git_remote_head** heads = nullptr;
+  size_t count = 0;
+  if (git_remote_ls(&heads, &count, remote.get()) != 0) return FetchFailure(state, shown, "list");
+  for (size_t i = 0; i < count; ++i) listing.refs.emplace_back(heads[i]->name, heads[i]->oid);
+  return listing;
+}
 
 GitMirror::GitMirror(GitRepositoryPtr repo, std::string url)
     : repo_(std::move(repo)), url_(std::move(url)), display_url_(DisplayUrl(url_)) {}

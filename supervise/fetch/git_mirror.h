@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "supervise/fetch/git_handles.h"
@@ -14,6 +16,18 @@ struct GitCredentials {
   std::string username;  // defaults to "x-access-token" when only a token is given
   std::string token;
 };
+
+// What a remote advertises: its references with the commits they name (an annotated tag also
+// as "refs/tags/x^{}", peeled), and the branch its HEAD names ("" when it names none).
+struct RemoteListing {
+  std::string head_branch;
+  std::vector<std::pair<std::string, git_oid>> refs;
+};
+
+// Lists `url`'s references the way `git ls-remote` does: one connection, no repository, nothing
+// written anywhere. Unavailable (with what to do) when the remote cannot be reached.
+Result<RemoteListing> ListRemote(const std::string& url, const GitCredentials& credentials,
+                                 Output& output);
 
 class GitMirror {
  public:

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "supervise/fetch/git_handles.h"
+#include "supervise/fetch/git_ls_remote.h"
 #include "supervise/fetch/git_mirror.h"
 #include "supervise/fetch/git_refs.h"
 #include "supervise/fetch/release_dir.h"
@@ -62,6 +63,11 @@ Result<FetchResult> RunGitJob(const FetchJob& job, Output& output) {
   if (!source.ok()) return source.status();
   output.AddSecret(source->password);
   const std::string shown = DisplayUrl(source->url);
+  if (job.op == FetchOp::kGitLsRemote) {
+    Result<RemoteListing> listing = ListRemote(source->url, MergeCredentials(job, *source), output);
+    if (!listing.ok()) return listing.status();
+    return FindRemoteRef(*listing, job.ref, shown);
+  }
   output.Progress("fetching " + shown + " (" +
                   (job.ref.empty() ? "default branch" : "ref " + job.ref) + ")");
 

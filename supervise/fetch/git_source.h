@@ -1,5 +1,6 @@
 // The git jobs of berth-fetch: "git" (fetch, resolve the ref, check the tree out into a
-// release directory) and "git-resolve" (fetch and resolve only).
+// release directory), "git-resolve" (fetch and resolve only) and "git-ls-remote" (ask the
+// remote what the ref names, writing nothing).
 #pragma once
 
 #include "base/status.h"
@@ -8,7 +9,7 @@
 
 namespace berth {
 
-// REQUIRES: job.op is kGit or kGitResolve.
+// REQUIRES: job.op is kGit, kGitResolve or kGitLsRemote.
 Result<FetchResult> RunGitJob(const FetchJob& job, Output& output);
 
 }  // namespace berth

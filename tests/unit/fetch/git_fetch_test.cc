@@ -123,6 +123,29 @@ TEST_F(GitFetchTest, ASecondRunFetchesTheNewCommit) {
   EXPECT_EQ(ReadFile(app("releases/1/README")), "first\n");
 }
 
+// A poll asks the remote without fetching: the answer follows pushes, and nothing is written.
+TEST_F(GitFetchTest, LsRemoteNamesTheRefsCommitAndWritesNothing) {
+  auto ls_remote = [&](const std::string& ref) {
+    json job = {{"op", "git-ls-remote"}, {"url", url()}};
+    if (!ref.empty()) job["ref"] = ref;
+    return RunFetch(job, app());
+  };
+  EXPECT_EQ(ls_remote("").Result(), json({{"revision", first_}, {"ref", "main"}}));
+  EXPECT_EQ(ls_remote("dev").Result(), json({{"revision", dev_}, {"ref", "dev"}}));
+  EXPECT_EQ(ls_remote("v1").Result()["revision"], first_);  // the annotated tag, peeled
+  EXPECT_EQ(ls_remote("light").Result()["revision"], first_);
+  EXPECT_EQ(ls_remote(dev_).Result()["revision"], dev_);
+  WriteFile(work("README"), "second\n");
+  std::string second = Commit("second");
+  Git(work(), {"push", "-q", "origin", "main"});
+  EXPECT_EQ(ls_remote("main").Result(), json({{"revision", second}, {"ref", "main"}}));
+  ProcessResult unknown = ls_remote("nope");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.LastErrorLine(),
+            "error: ref 'nope' is not on " + url() + ": it has dev, main, light, v1");
+  EXPECT_TRUE(fs::is_empty(app()));
+}
+
 TEST_F(GitFetchTest, AnUnknownRefListsBranchesAndTags) {
   ProcessResult run = RunFetch(Job("nope", "releases/1"), app());
   EXPECT_EQ(run.exit_code, 1);
