@@ -106,14 +106,17 @@ void ComposeActivator::Rendered(int wait_status, const std::string& last_error) 
     Log("    rendered config (without variables) kept in " + path);
   }
   if (activation_.rollback) return Pulled(0, "");
-  Log("==> pull --ignore-pull-failures (an image that exists only on this host is used as it "
-      "is)");
+  Log("==> pull --ignore-pull-failures");
   Run(activation_.release.workdir, {"pull", "--ignore-pull-failures"}, &ComposeActivator::Pulled,
       kPullMs);
 }
 
 void ComposeActivator::Pulled(int wait_status, const std::string& last_error) {
-  if (!Succeeded(wait_status, last_error, "pull")) return End({Status::Unavailable(reason_)});
+  // docker-compose 1.29 exits 1 even with --ignore-pull-failures when a registry cannot be
+  // reached: an image that exists only on this host (or a registry down for a while) must not
+  // stop the deployment. `up` fails if an image is really missing.
+  if (!Succeeded(wait_status, last_error, "pull"))
+    Log("    " + reason_ + ": going on with the images this host has");
   Log("==> up -d --remove-orphans");
   long timeout_ms = std::max(spec_.deploy.timeout_s, 1) * 1000L;
   Run(activation_.release.workdir, {"up", "-d", "--remove-orphans"}, &ComposeActivator::Up,

@@ -2,8 +2,8 @@
 // the app's user; activating runs the Compose tool (as berthd, which has the Docker socket) on
 // the release's files: `config --quiet` validates them without touching the running stack,
 // `config --no-interpolate` keeps the rendered config in the release (variables and secrets
-// left as ${NAME}), `pull --ignore-pull-failures` (an image that exists only on this host is
-// used as it is), then `up -d --remove-orphans` (only changed services are recreated), and a
+// left as ${NAME}), `pull --ignore-pull-failures` (best effort: a failed pull is logged and the
+// images this host has are used, so an image that exists only here works), then `up -d --remove-orphans` (only changed services are recreated), and a
 // wait until every container runs and is healthy, within the app's deploy.timeout. Once `up`
 // began, a failure brings the previous release back up the same way.
 #pragma once

@@ -8,6 +8,7 @@
 
 #include "reactor/clock.h"
 #include "reactor/log.h"
+#include "supervise/compose_runtime.h"
 #include "supervise/container_runtime.h"
 #include "supervise/foreign_container.h"
 
@@ -88,6 +89,13 @@ RuntimeFactory Supervisor::DefaultRuntimes() {
                                  return registries_.CredentialsFor(container);
                                }},
           std::move(events));
+    if (spec.compose())
+      return std::make_unique<ComposeRuntime>(
+          ComposeContext{.loop = loop_,
+                         .reaper = reaper_,
+                         .engine = [this] { return Docker(); },
+                         .docker_host = paths_.docker_host},
+          std::move(events));
     return std::make_unique<ProcessRuntime>(
         ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
         std::move(events));
@@ -151,7 +159,8 @@ std::vector<std::vector<std::string>> Supervisor::ByPriority(bool highest_first)
 }
 
 Status Supervisor::CheckRuntime(const AppSpec& spec) {
-  if (spec.container() && !Docker()->up()) return Status::Unavailable(Docker()->error());
+  if ((spec.container() || spec.compose()) && !Docker()->up())
+    return Status::Unavailable(Docker()->error());
   return Status::Ok();
 }
 
