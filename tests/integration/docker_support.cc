@@ -199,12 +199,18 @@ CommandResult DockerCliAt(const std::string& socket, const std::vector<std::stri
   return RunCommand(argv, {"DOCKER_HOST=unix://" + socket, "DOCKER_CLI_HINTS=false"}, timeout);
 }
 
-int RemoveContainersWithLabel(const std::string& label) {
-  nlohmann::json filters = {{"label", {label}}};
+nlohmann::json ContainersWithLabels(const std::vector<std::string>& labels, bool all) {
+  nlohmann::json filters = {{"label", labels}};
   char* escaped = curl_easy_escape(nullptr, filters.dump().c_str(), 0);
   std::string query = escaped != nullptr ? escaped : "";
   curl_free(escaped);
-  nlohmann::json containers = DockerApi("GET", "/containers/json?all=1&filters=" + query).json();
+  return DockerApi("GET", std::string("/containers/json?") + (all ? "all=1&" : "") +
+                              "filters=" + query)
+      .json();
+}
+
+int RemoveContainersWithLabel(const std::string& label) {
+  nlohmann::json containers = ContainersWithLabels({label}, true);
   int removed = 0;
   for (const nlohmann::json& container : containers.is_array() ? containers : nlohmann::json()) {
     std::string id = container.value("Id", "");

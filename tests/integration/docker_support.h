@@ -60,6 +60,10 @@ CommandResult DockerCli(const std::vector<std::string>& args,
 CommandResult DockerCliAt(const std::string& socket, const std::vector<std::string>& args,
                           milliseconds timeout = milliseconds(120000));
 
+// GET /containers/json of the containers with every one of `labels` ("key" or "key=value"),
+// stopped ones too when `all`.
+nlohmann::json ContainersWithLabels(const std::vector<std::string>& labels, bool all);
+
 // Removes (forced, with their anonymous volumes) every container with the label `label`:
 // "key" or "key=value". Tests run in parallel: a value that only this test uses (its app's
 // name) keeps it from removing another test's containers. Returns how many it removed.
