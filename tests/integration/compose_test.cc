@@ -230,9 +230,11 @@ TEST_F(ComposeTest, IncludesVariablesAndSecretsReachComposeButSecretsNoFile) {
                                       "    environment:\n      GREETING: ${GREETING}\n"
                                       "      TOKEN: ${API_TOKEN}\n"},
                  {"extra.yaml", "services:\n" + Service("worker", "worker")}});
+  const std::string token = "gittok-" + std::to_string(getpid()) + "-value";
   json spec = ComposeApp({{"compose",
                            {{"includes", {"extra.yaml"}}, {"variables", {{"GREETING", "hola"}}}}},
                           {"secrets", {{"API_TOKEN", secret}}}});
+  spec["source"]["git"]["token"] = token;
   ASSERT_EQ(201, berthd().Put("/v1/apps/" + app, spec).status);
   std::optional<json> running = WaitForStack(app);
   ASSERT_TRUE(running) << berthd().LastSeen();
@@ -251,10 +253,15 @@ TEST_F(ComposeTest, IncludesVariablesAndSecretsReachComposeButSecretsNoFile) {
     std::stringstream text;
     text << in.rdbuf();
     EXPECT_FALSE(Contains(text.str(), secret)) << entry.path();
+    EXPECT_FALSE(Contains(text.str(), token)) << entry.path();
   }
-  EXPECT_FALSE(Contains(berthd().Get("/v1/apps/" + app).body, secret));
+  for (const std::string& answer :
+       {berthd().Get("/v1/apps/" + app).body, berthd().Get("/v1/apps/" + app + "/logs").body,
+        Deployment(app, NewestDeploymentId(berthd(), app)).dump()}) {
+    EXPECT_FALSE(Contains(answer, secret)) << answer;
+    EXPECT_FALSE(Contains(answer, token)) << answer;
+  }
   json deployment = Deployment(app, NewestDeploymentId(berthd(), app));
-  EXPECT_FALSE(Contains(deployment.dump(), secret));
   EXPECT_TRUE(Contains(deployment.value("log", ""), "rendered config")) << deployment;
 }
 
