@@ -15,7 +15,7 @@ constexpr std::chrono::milliseconds kFirstPoll{50};
 constexpr std::chrono::milliseconds kLongestPoll{500};
 
 // Follows deployment `id` until it ends, printing its log as it grows, then one line with the
-// outcome. Fails when the deployment failed.
+// outcome. Fails when the deployment failed (and when it was rolled back).
 ExitCode wait_for_deployment(Context& ctx, const std::string& name, const std::string& id) {
   const std::string path = app_path(name, "/deployments/" + id + "?log=true");
   size_t printed = 0;
@@ -37,7 +37,8 @@ ExitCode wait_for_deployment(Context& ctx, const std::string& name, const std::s
       if (member(*deployment, "error").is_string())
         ctx.out << ": " << field_text(*deployment, "error");
       ctx.out << '\n';
-      return outcome == "failed" ? ExitCode::kFailure : ExitCode::kOk;
+      bool failed = outcome == "failed" || outcome == "rolled_back";
+      return failed ? ExitCode::kFailure : ExitCode::kOk;
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, kLongestPoll);

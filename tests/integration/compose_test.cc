@@ -126,6 +126,14 @@ class ComposeTest : public ::testing::Test {
     return Deployment(app, id);
   }
 
+  // berthctl <args> against this berthd.
+  CommandResult Berthctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {BERTHCTL_PATH, "--url", berthd().base_url(), "--token",
+                                     berthd().token()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, {}, kStackTimeout);
+  }
+
   json Deployment(const std::string& app, int64_t id) {
     return berthd()
         .Get("/v1/apps/" + app + "/deployments/" + std::to_string(id) + "?log=true")
@@ -158,6 +166,8 @@ TEST_F(ComposeTest, AFirstDeployRunsEveryServiceAndTheirLogsNameThem) {
   logs = berthd().WaitForLogLine(app, "hello from web", kStackTimeout);
   ASSERT_TRUE(logs);
   EXPECT_EQ("web", EntryWith(*logs, "hello from web").value("service", "")) << *logs;
+  CommandResult printed = Berthctl({"logs", app});
+  EXPECT_TRUE(Contains(printed.out, "worker | hello from worker")) << printed.Describe();
 
   json deployment = Deployment(app, NewestDeploymentId(berthd(), app));
   EXPECT_EQ("succeeded", deployment.value("outcome", "")) << deployment;
@@ -210,7 +220,10 @@ TEST_F(ComposeTest, AServiceThatTurnsUnhealthyRollsTheStackBack) {
   std::string release = berthd().Get("/v1/apps/" + app).json()["status"].value("release", "");
 
   repo_->Commit({{"compose.yaml", Stack("web v1", "worker v2", false)}});
-  json deployment = Redeploy(app);
+  CommandResult redeploy = Berthctl({"redeploy", app, "--wait"});
+  EXPECT_EQ(1, redeploy.exit_code) << redeploy.Describe();
+  EXPECT_TRUE(Contains(redeploy.out, "rolled_back")) << redeploy.Describe();
+  json deployment = Deployment(app, NewestDeploymentId(berthd(), app));
   EXPECT_EQ("rolled_back", deployment.value("outcome", "")) << deployment;
   EXPECT_TRUE(Contains(deployment.value("error", ""), "unhealthy")) << deployment;
   EXPECT_TRUE(Contains(deployment.value("log", ""), "rolling back to release " + release))
