@@ -17,11 +17,14 @@ bool is_count(const std::string& text) {
          std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// One log entry ({"seq", "ts", "stream", "line"}) as berthctl prints it.
+// One log entry ({"seq", "ts", "stream", "line"}, and "service" for a compose app's) as
+// berthctl prints it: the line, after "<service> | " when it has one.
 void print_entry(Context& ctx, const json& entry, bool raw) {
   if (raw) {
     ctx.out << entry.dump() << '\n';
   } else if (const json& line = member(entry, "line"); line.is_string()) {
+    if (const json& service = member(entry, "service"); service.is_string())
+      ctx.out << service.get<std::string>() << " | ";
     ctx.out << line.get<std::string>() << '\n';
   }
 }

@@ -163,6 +163,7 @@ void AddUsage(const Result<RuntimeStats>& usage, nlohmann::json* stats) {
   (*stats)["net_tx_bytes"] = OrNull(now.net_tx_bytes);
   (*stats)["block_read_bytes"] = OrNull(now.block_read_bytes);
   (*stats)["block_write_bytes"] = OrNull(now.block_write_bytes);
+  if (!now.services.is_null()) (*stats)["services"] = now.services;
 }
 
 void Stats(Api& api, const ExchangePtr& exchange) {

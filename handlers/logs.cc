@@ -11,10 +11,12 @@ namespace {
 using ExchangePtr = std::shared_ptr<Exchange>;
 
 nlohmann::json EntryJson(const LogEntry& entry) {
-  return {{"seq", entry.seq},
-          {"ts", FormatRfc3339(entry.ts_ms)},
-          {"stream", to_string(entry.stream)},
-          {"line", entry.line}};
+  nlohmann::json json = {{"seq", entry.seq},
+                         {"ts", FormatRfc3339(entry.ts_ms)},
+                         {"stream", to_string(entry.stream)},
+                         {"line", entry.line}};
+  if (!entry.service.empty()) json["service"] = entry.service;
+  return json;
 }
 
 // Parses a whole number in [min, max]; false if `text` is anything else.

@@ -83,6 +83,10 @@ App::App(AppContext* context, AppSpec spec, std::string source)
   events.lines = [this](LogStream stream, const std::vector<std::string_view>& lines) {
     OnLines(stream, lines);
   };
+  events.service_lines = [this](std::string_view service, LogStream stream,
+                                const std::vector<std::string_view>& lines) {
+    OnLines(stream, lines, service);
+  };
   runtime_ = (*context->runtimes)(spec_, std::move(events));
   runtime_->Prepare(spec_);
   EnsureDeployer();
@@ -176,6 +180,10 @@ AppSpec App::LaunchSpec() {
     container->image_id = image_id_ = release->image;
     return launch;
   }
+  if (ComposeSpec* compose = launch.compose()) {
+    compose->release_workdir = release->workdir;
+    return launch;
+  }
   StartPlan start = PlanStart(release->workdir, *spec_.process());
   launch.process()->command = start.argv;
   launch.process()->shell_command = start.shell;
@@ -215,6 +223,12 @@ void App::OnDeployed(const Status& status, bool switched) {
     return;
   }
   if (!status.ok()) last_error_ = "deploy failed: " + status.message();
+  // A compose stack's deployment brought the new release up already, without downtime.
+  if (switched && runtime_->TakesReleasesInPlace()) {
+    restart_after_deploy_ = false;
+    if (IsActive(state_)) return runtime_->TakeRelease(LaunchSpec());
+    return Start();
+  }
   // A change whose deployment kept the serving release still changed how the app runs.
   bool restart = switched || (status.ok() && restart_after_deploy_);
   restart_after_deploy_ = false;
@@ -464,18 +478,19 @@ void App::Replace(AppSpec spec) {
   if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
 }
 
-void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines) {
+void App::OnLines(LogStream stream, const std::vector<std::string_view>& lines,
+                  std::string_view service) {
   // One timestamp per read: reading the clock per line costs more than the rest.
   int64_t ts_ms = WallClockMs();
   if (spec_.log_forward) {
     for (std::string_view line : lines) log_writer_.Add(stream == LogStream::kStderr, line);
     log_writer_.Flush();
   }
-  uint64_t first = logs_.AppendMany(ts_ms, stream, lines);
+  uint64_t first = logs_.AppendMany(ts_ms, stream, lines, service);
   if (!context_->bus->HasLogSubscribers()) return;
   for (size_t i = 0; i < lines.size(); ++i)
-    context_->bus->PublishLog(spec_.name,
-                              LogEntry{first + i, ts_ms, stream, std::string(lines[i])});
+    context_->bus->PublishLog(spec_.name, LogEntry{first + i, ts_ms, stream,
+                                                   std::string(lines[i]), std::string(service)});
 }
 
 nlohmann::json App::StatusJson() const {
@@ -501,6 +516,7 @@ nlohmann::json App::StatusJson() const {
     return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
   };
   if (spec_.container()) status["image_id"] = or_null(image_id_);
+  if (nlohmann::json detail = runtime_->Detail(); detail.is_object()) status.update(detail);
   if (Deploys(spec_)) {
     if (spec_.source) status["command"] = or_null(launch_command_);
     status["release"] = or_null(release_);
@@ -522,7 +538,8 @@ nlohmann::json App::ToJson() const {
 App::Fingerprint App::CurrentFingerprint() const {
   return {spec_version_, state_,        since_ms_,       info_,    restarts_,  exit_code_,
           last_error_,   config_error_, runtime_problem_, launch_command_, release_, image_id_, deploying(),
-          start_limited_until_ms_, poller_ ? poller_->version() : 0};
+          start_limited_until_ms_, poller_ ? poller_->version() : 0,
+          runtime_->detail_version()};
 }
 
 const std::string& App::JsonText() const {

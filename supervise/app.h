@@ -124,7 +124,8 @@ class App {
   void OnStarted(const RuntimeInfo& info);
   void OnStartFailed(const std::string& error);
   void OnFinished(const RuntimeExit& exit);
-  void OnLines(LogStream stream, const std::vector<std::string_view>& lines);
+  void OnLines(LogStream stream, const std::vector<std::string_view>& lines,
+               std::string_view service = {});
   void OnStartWindowPassed();
   void HandleStartFailure(bool clean_exit);
   // An automatic restart after at least `delay_ms` (at once for 0), later when the start limit
@@ -152,6 +153,7 @@ class App {
     std::optional<int64_t> deploying;
     int64_t start_limited_until_ms;
     uint64_t poll_version;
+    uint64_t runtime_detail;  // the runtime's detail_version()
     bool operator==(const Fingerprint&) const = default;
   };
   Fingerprint CurrentFingerprint() const;

@@ -108,7 +108,8 @@ Status ParseComposePart(const json& j, ComposeSpec* compose) {
   for (const auto& [key, value] : c.items())
     if (!kComposeFields.count(key))
       return Status::Invalid("compose has no field '" + key + "'", "compose." + key);
-  if (c.contains("file") && !c.at("file").is_null())
+  // "" is the default file, as the canonical JSON shows it.
+  if (c.contains("file") && !c.at("file").is_null() && c.at("file") != "")
     if (Status s = ReadPath(c.at("file"), "compose.file", &compose->file); !s.ok()) return s;
   if (Status s = ReadList(c, "includes", ReadPath, &compose->includes); !s.ok()) return s;
   if (Status s = ReadList(c, "env_files", ReadPath, &compose->env_files); !s.ok()) return s;

@@ -22,6 +22,8 @@ struct ComposeSpec {
   std::map<std::string, std::string> variables;
   std::vector<std::string> env_files;  // --env-file, relative to the workdir
   std::vector<std::string> profiles;   // --profile
+  // Not part of the definition: the workdir of the release a launch runs (set by the App).
+  std::string release_workdir;
   bool operator==(const ComposeSpec&) const = default;
 };
 

@@ -355,24 +355,25 @@ void ContainerRuntime::Started() {
 }
 
 void ContainerRuntime::FollowLogs(bool from_now) {
-  demuxer_ = std::make_unique<docker::LogFrameDemuxer>(
-      docker::LogFraming::kMultiplexed, [this](LogStream stream, std::string_view line) {
-        line_.assign(1, line);
-        events_.lines(stream, line_);
-      });
-  std::string path = "/containers/" + id_ + "/logs?follow=1&stdout=1&stderr=1";
-  if (from_now) path += "&tail=0";
-  HttpStream stream;
-  stream.on_data = [this](std::string_view chunk) {
-    demuxer_->Feed(chunk);
-    // Docker may still be sending what the container wrote before it died: wait while it does.
-    if (exit_) drain_timer_.Start(kLogDrainMs);
-  };
-  logs_call_ = context_.engine->Stream(path, std::move(stream), [this](Result<long>) {
-    demuxer_->Finish();
-    context_.loop->Defer([call = std::shared_ptr<HttpCall>(std::move(logs_call_))] {});
-    if (exit_) Finish();
-  });
+  if (logs_) context_.loop->Defer([old = std::shared_ptr<ContainerLogs>(std::move(logs_))] {});
+  logs_ = std::make_unique<ContainerLogs>(
+      context_.loop, context_.engine, id_, from_now,
+      ContainerLogs::Callbacks{
+          .line =
+              [this](LogStream stream, std::string_view line) {
+                line_.assign(1, line);
+                events_.lines(stream, line_);
+              },
+          // Docker may still be sending what the container wrote before it died: wait while
+          // it does.
+          .data =
+              [this] {
+                if (exit_) drain_timer_.Start(kLogDrainMs);
+              },
+          .ended =
+              [this] {
+                if (exit_) Finish();
+              }});
 }
 
 void ContainerRuntime::OnEvent(const docker::ContainerEvent& event) {
@@ -387,7 +388,7 @@ void ContainerRuntime::OnEvent(const docker::ContainerEvent& event) {
 void ContainerRuntime::Ended(RuntimeExit exit) {
   if (exit_) return;
   exit_ = std::move(exit);
-  if (!logs_call_) return Finish();
+  if (!logs_ || logs_->ended()) return Finish();
   drain_timer_.Start(kLogDrainMs);
 }
 
@@ -395,7 +396,7 @@ void ContainerRuntime::Finish() {
   if (!exit_ || !running_) return;
   drain_timer_.Stop();
   running_ = stopping_ = false;
-  if (logs_call_) context_.loop->Defer([call = std::shared_ptr<HttpCall>(std::move(logs_call_))] {});
+  if (logs_) context_.loop->Defer([logs = std::shared_ptr<ContainerLogs>(std::move(logs_))] {});
   RuntimeExit exit = std::move(*exit_);
   events_.finished(exit);
 }
@@ -406,9 +407,7 @@ bool ContainerRuntime::Stop(int, double timeout_s) {
     // next start (or on removal).
     call_.reset();
     starting_ = false;
-    context_.loop->Defer([this, alive = std::weak_ptr<int>(alive_)] {
-      if (alive.lock()) events_.finished(RuntimeExit{.description = "stopped before it started"});
-    });
+    FinishOnNextTurn(context_.loop, alive_, &events_);
     return true;
   }
   if (!running_) return false;
@@ -468,7 +467,7 @@ void ContainerRuntime::Reconcile() {
           return Ended(RuntimeExit{.exit_code = -1, .description = "the container was removed"});
         if (!r->body["State"].value("Running", false))
           return Ended(RuntimeExit::FromExitCode(r->body["State"].value("ExitCode", -1)));
-        if (!logs_call_) FollowLogs(true);
+        if (!logs_ || logs_->ended()) FollowLogs(true);
       });
 }
 

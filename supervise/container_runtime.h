@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "supervise/container_logs.h"
 #include "supervise/docker/docker_engine.h"
-#include "supervise/docker/log_frames.h"
 #include "supervise/isolation.h"
 #include "supervise/runtime.h"
 
@@ -85,12 +85,11 @@ class ContainerRuntime : public Runtime {
   bool starting_ = false;
   std::optional<RuntimeExit> exit_;  // the end, waiting for the logs to drain
   std::unique_ptr<HttpCall> call_;       // the step under way
-  std::unique_ptr<HttpCall> logs_call_;  // the log stream
+  std::unique_ptr<ContainerLogs> logs_;
   std::unique_ptr<HttpCall> stats_call_;
   std::unique_ptr<HttpCall> control_call_;  // pause, unpause, remove
   std::unique_ptr<HttpCall> fetch_call_;    // a deployment's pull or check
   std::function<void()> waiting_fetch_;     // a deployment's, run once Docker answers
-  std::unique_ptr<docker::LogFrameDemuxer> demuxer_;
   std::vector<std::string_view> line_;  // one line at a time, handed to events_.lines
   Timer drain_timer_;
   uint64_t watch_id_ = 0;

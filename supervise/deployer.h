@@ -16,6 +16,7 @@
 #include "reactor/event_loop.h"
 #include "store/deployments_repository.h"
 #include "supervise/app_spec.h"
+#include "supervise/docker/docker_engine.h"
 #include "supervise/event_bus.h"
 #include "supervise/isolation.h"
 #include "supervise/release_activator.h"
@@ -30,6 +31,8 @@ struct DeployContext {
   EventBus* bus;
   DeploymentsRepository* deployments;
   std::string fetch_program;  // berth-fetch
+  // The Docker Engine, connected on first use: compose deployments wait on it.
+  std::function<docker::DockerEngine*()> docker;
 };
 
 // Kept releases, the serving one included.

@@ -53,10 +53,12 @@ Status OwnedDir(const std::string& path, mode_t mode, const AppIdentity& identit
   return Status::Ok();
 }
 
-// Users and directories are what a native process has: every AppSpec here is a process app.
+// Users and directories are what a native process has. A compose app's source is fetched as
+// a default user of its own, in the default dirs: as a process app without those fields.
 const ProcessSpec& ProcessOf(const AppSpec& spec) {
-  assert(spec.process());
-  return *spec.process();
+  static const ProcessSpec kDefaults;
+  assert(spec.process() || spec.compose());
+  return spec.process() ? *spec.process() : kDefaults;
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ void LogRing::MakeRoom(size_t incoming) {
   }
 }
 
-const LogEntry& LogRing::Append(int64_t ts_ms, LogStream stream, std::string_view line) {
+const LogEntry& LogRing::Append(int64_t ts_ms, LogStream stream, std::string_view line,
+                                std::string_view service) {
   MakeRoom(line.size());
   // A fresh string per line: reusing a slot would keep its largest line's capacity.
   LogEntry& entry = entries_.emplace_back();
@@ -27,6 +28,7 @@ const LogEntry& LogRing::Append(int64_t ts_ms, LogStream stream, std::string_vie
   entry.ts_ms = ts_ms;
   entry.stream = stream;
   entry.line.assign(line.data(), line.size());
+  entry.service.assign(service.data(), service.size());
   bytes_ += line.size();
   return entry;
 }
@@ -102,7 +104,8 @@ void LineSplitter::EmitPartial(const std::function<void(std::string_view)>& emit
 }
 
 uint64_t LogRing::AppendMany(int64_t ts_ms, LogStream stream,
-                             const std::vector<std::string_view>& lines) {
+                             const std::vector<std::string_view>& lines,
+                             std::string_view service) {
   uint64_t first = next_seq_;
   // Lines that would fall out of the ring within this same batch are counted, not copied.
   size_t keep = 0, bytes = 0;
@@ -119,7 +122,7 @@ uint64_t LogRing::AppendMany(int64_t ts_ms, LogStream stream,
     bytes_ = 0;
   }
   next_seq_ += skip;
-  for (size_t i = skip; i < lines.size(); ++i) Append(ts_ms, stream, lines[i]);
+  for (size_t i = skip; i < lines.size(); ++i) Append(ts_ms, stream, lines[i], service);
   return first;
 }
 

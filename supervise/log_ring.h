@@ -21,6 +21,7 @@ struct LogEntry {
   int64_t ts_ms = 0;
   LogStream stream = LogStream::kStdout;
   std::string line;
+  std::string service;  // the Compose service that wrote it; "" for other kinds of app
 };
 
 // How much a ring holds: the oldest lines fall out once either is exceeded. The newest line is
@@ -37,10 +38,12 @@ class LogRing {
   explicit LogRing(size_t lines) : LogRing(LogRingLimits{.lines = lines}) {}
 
   // Appends a line; the oldest fall out once the ring is full. Returns the stored entry.
-  const LogEntry& Append(int64_t ts_ms, LogStream stream, std::string_view line);
+  const LogEntry& Append(int64_t ts_ms, LogStream stream, std::string_view line,
+                         std::string_view service = {});
   // Appends a batch; returns the seq of its first line. Only the lines that fit are stored,
   // but every line gets its seq.
-  uint64_t AppendMany(int64_t ts_ms, LogStream stream, const std::vector<std::string_view>& lines);
+  uint64_t AppendMany(int64_t ts_ms, LogStream stream, const std::vector<std::string_view>& lines,
+                      std::string_view service = {});
   // New limits; the oldest lines fall out until the ring fits them.
   void SetLimits(LogRingLimits limits);
   // Calls `visit` for the entries with seq > after_seq, oldest first, at most the last `limit`.

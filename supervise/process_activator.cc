@@ -7,8 +7,8 @@ InstallPlan ProcessActivator::Prepare(const std::string& workdir) const {
   return PlanInstall(workdir, install_);
 }
 
-void ProcessActivator::Activate(const std::string& root, const Release& release, Done done) {
-  done(PointCurrentAt(root, release.id));
+void ProcessActivator::Activate(const Activation& activation, Done done) {
+  done({PointCurrentAt(activation.root, activation.release.id)});
 }
 
 }  // namespace berth

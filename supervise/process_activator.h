@@ -12,7 +12,7 @@ class ProcessActivator : public ReleaseActivator {
   explicit ProcessActivator(InstallSpec install) : install_(std::move(install)) {}
 
   InstallPlan Prepare(const std::string& workdir) const override;
-  void Activate(const std::string& root, const Release& release, Done done) override;
+  void Activate(const Activation& activation, Done done) override;
 
  private:
   InstallSpec install_;

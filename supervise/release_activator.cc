@@ -7,16 +7,25 @@
 #include <cstdio>
 #include <cstring>
 
+#include "supervise/compose_activator.h"
+#include "supervise/deployer.h"
 #include "supervise/process_activator.h"
 
 namespace berth {
 
-std::unique_ptr<ReleaseActivator> MakeReleaseActivator(const AppSpec& spec) {
+std::unique_ptr<ReleaseActivator> MakeReleaseActivator(const AppSpec& spec,
+                                                       const DeployContext* context) {
   switch (spec.kind()) {
     case AppKind::kProcess:
       return std::make_unique<ProcessActivator>(spec.process()->install);
-    case AppKind::kContainer:
-    case AppKind::kCompose:  // not yet
+    case AppKind::kCompose:
+      if (!context || !context->docker) return nullptr;
+      return std::make_unique<ComposeActivator>(
+          spec, ComposeContext{.loop = context->loop,
+                               .reaper = context->reaper,
+                               .engine = context->docker,
+                               .docker_host = context->paths->docker_host});
+    case AppKind::kContainer:  // deployed by an ImageDeployer
       return nullptr;
   }
   return nullptr;

@@ -18,4 +18,10 @@ RuntimeExit RuntimeExit::FromExitCode(int exit_code) {
                      .description = "exited with code " + std::to_string(exit_code)};
 }
 
+void FinishOnNextTurn(EventLoop* loop, std::weak_ptr<int> alive, const Runtime::Events* events) {
+  loop->Defer([alive = std::move(alive), events] {
+    if (alive.lock()) events->finished(RuntimeExit{.description = "stopped before it started"});
+  });
+}
+
 }  // namespace berth

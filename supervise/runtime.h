@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "reactor/event_loop.h"
 #include "supervise/app_spec.h"
 #include "supervise/log_ring.h"
 
@@ -45,6 +46,8 @@ struct RuntimeStats {
   std::optional<uint64_t> pids;
   std::optional<uint64_t> net_rx_bytes, net_tx_bytes;
   std::optional<uint64_t> block_read_bytes, block_write_bytes;
+  // A compose stack's usage per service: [{name, cpu_percent, memory_bytes}]; null otherwise.
+  nlohmann::json services;
 };
 
 class Runtime {
@@ -59,6 +62,10 @@ class Runtime {
     std::function<void(const std::string& problem)> problem;
     // The lines of one read of the app's output; the views last only for the call.
     std::function<void(LogStream, const std::vector<std::string_view>& lines)> lines;
+    // The same, for the kinds whose output comes from several services (a compose stack).
+    std::function<void(std::string_view service, LogStream,
+                       const std::vector<std::string_view>& lines)>
+        service_lines;
   };
   using StatsFn = std::function<void(Result<RuntimeStats>)>;
   // The app found still running (nullopt: nothing to adopt).
@@ -104,7 +111,21 @@ class Runtime {
   // The app is being deleted, and is stopped: removes what the runtime made for it (a
   // container). `done` runs once, maybe synchronously.
   virtual void Remove(std::function<void()> done) { done(); }
+
+  // What status shows beyond the app's state for this kind ({"services": [...]} for a compose
+  // stack), or null; `detail_version()` changes whenever it does.
+  virtual nlohmann::json Detail() const { return nullptr; }
+  virtual uint64_t detail_version() const { return 0; }
+  // True for the kinds whose deployment already put the new release to work without stopping
+  // anything (a compose stack's `up -d`): the App then hands the runtime the release with
+  // TakeRelease() instead of restarting it.
+  virtual bool TakesReleasesInPlace() const { return false; }
+  virtual void TakeRelease(const AppSpec& launch_spec) { (void)launch_spec; }
 };
+
+// For a Stop() that came before the start was over: reports `finished` ("stopped before it
+// started") on the next loop turn, as Stop() must, unless `alive` has expired by then.
+void FinishOnNextTurn(EventLoop* loop, std::weak_ptr<int> alive, const Runtime::Events* events);
 
 using RuntimeFactory = std::function<std::unique_ptr<Runtime>(const AppSpec&, Runtime::Events)>;
 

@@ -95,6 +95,7 @@ class SourceDeployer::Job {
     id_ = *id;
     log_.SetId(id_);
     log_.Mask(spec_.source->token);
+    for (const auto& [name, value] : spec_.secrets) log_.Mask(value);
     Publish("started");
     LogLine("==> deployment " + std::to_string(id_) + " of " + spec_.name + " (" + trigger_ + ")");
     if (trigger_ == "rollback") return RollBack(rollback_to), Status::Ok();
@@ -171,14 +172,21 @@ class SourceDeployer::Job {
 
   void Activate(const std::string& release) {
     std::weak_ptr<int> alive = alive_;
-    activator_->Activate(root_, ReleaseIn(root_, release, spec_),
-                         [this, alive, release](const Status& status) {
-                           if (!alive.lock()) return;
-                           if (!status.ok()) return Fail(status.message());
-                           LogLine("==> serving release " + release);
-                           Prune(release);
-                           Finish(DeployOutcome::kSucceeded, "", true);
-                         });
+    Activation activation{.root = root_,
+                          .release = ReleaseIn(root_, release, spec_),
+                          .previous = current_,
+                          .rollback = trigger_ == "rollback",
+                          .log = [this, alive](std::string_view line) {
+                            if (alive.lock()) LogLine(std::string(line));
+                          }};
+    activator_->Activate(activation, [this, alive, release](ActivationResult result) {
+      if (!alive.lock()) return;
+      if (result.rolled_back) return RolledBack(result.status.message());
+      if (!result.status.ok()) return Fail(result.status.message());
+      LogLine("==> serving release " + release);
+      Prune(release);
+      Finish(DeployOutcome::kSucceeded, "", true);
+    });
   }
 
   void RollBack(const std::string& target) {
@@ -188,6 +196,7 @@ class SourceDeployer::Job {
     revision_recorded_ = true;
     context_->deployments->SetRelease(id_, target);
     release_ = target;
+    current_ = owner_->Current(spec_);
     LogLine("==> rolling back to release " + target +
             (revision_.empty() ? "" : " (revision " + revision_ + ")"));
     Activate(target);
@@ -320,6 +329,15 @@ class SourceDeployer::Job {
     Finish(DeployOutcome::kFailed, error, false);
   }
 
+  // The release failed after it had changed what runs, and the previous one serves again.
+  void RolledBack(const std::string& error) {
+    LogLine("==> rolled back: " + error);
+    LogWarn("app " + spec_.name + ": deployment " + std::to_string(id_) +
+            " failed and was rolled back: " + error);
+    if (trigger_ != "rollback") RemoveRelease();
+    Finish(DeployOutcome::kRolledBack, error, false);
+  }
+
   void Finish(DeployOutcome outcome, const std::string& error, bool switched) {
     finished_ = true;
     step_timer_.Stop();
@@ -406,7 +424,7 @@ Status SourceDeployer::Deploy(const AppSpec& spec, const std::string& trigger, b
 
 Status SourceDeployer::StartJob(const AppSpec& spec, const std::string& trigger, bool force,
                                 const std::string& rollback_to, DoneFn done) {
-  std::unique_ptr<ReleaseActivator> activator = MakeReleaseActivator(spec);
+  std::unique_ptr<ReleaseActivator> activator = MakeReleaseActivator(spec, context_);
   if (!activator)
     return Status::Conflict("app '" + app_ + "' is a " + to_string(spec.kind()) +
                             " app, which cannot deploy from a source yet");

@@ -28,11 +28,12 @@ class SourceDeployer : public Deployer {
   // The revision the current release was deployed from ("" when unknown).
   std::string ServingRevision(const AppSpec& spec) const override;
   // Without `force`, "skipped" when the source's revision is the one the current release came
-  // from. Conflict for a kind without a ReleaseActivator (only processes have one: the fetch
-  // and the prepare steps run as a process app's user, in its dirs).
+  // from. Conflict for a kind without a ReleaseActivator (processes and compose stacks have
+  // one: the fetch and the prepare steps run as the app's user, in its dirs).
   Status Deploy(const AppSpec& spec, const std::string& trigger, bool force,
                 DoneFn done) override;
-  // Activates `release` again (a process app's `current` points back at it).
+  // Activates `release` again (a process app's `current` points back at it; a compose stack
+  // is brought up on its files).
   Status Rollback(const AppSpec& spec, const std::string& release, DoneFn done) override;
 
  private:

@@ -8,6 +8,7 @@
 
 #include "reactor/clock.h"
 #include "reactor/log.h"
+#include "supervise/compose_runtime.h"
 #include "supervise/container_runtime.h"
 #include "supervise/foreign_container.h"
 
@@ -66,7 +67,8 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       repository_(db),
       deployments_(db),
       admin_(loop, reaper),
-      deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram()},
+      deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram(),
+                      [this] { return Docker(); }},
       groups_(ProcessGroupLedger::PathIn(paths_.runtime_dir), loop),
       http_(loop),
       registries_(loop, &http_, db, [this] { return Secrets(); }),
@@ -87,6 +89,13 @@ RuntimeFactory Supervisor::DefaultRuntimes() {
                                [this](const ContainerSpec& container) {
                                  return registries_.CredentialsFor(container);
                                }},
+          std::move(events));
+    if (spec.compose())
+      return std::make_unique<ComposeRuntime>(
+          ComposeContext{.loop = loop_,
+                         .reaper = reaper_,
+                         .engine = [this] { return Docker(); },
+                         .docker_host = paths_.docker_host},
           std::move(events));
     return std::make_unique<ProcessRuntime>(
         ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
@@ -153,7 +162,8 @@ std::vector<std::vector<std::string>> Supervisor::ByPriority(bool highest_first)
 }
 
 Status Supervisor::CheckRuntime(const AppSpec& spec) {
-  if (spec.container() && !Docker()->up()) return Status::Unavailable(Docker()->error());
+  if ((spec.container() || spec.compose()) && !Docker()->up())
+    return Status::Unavailable(Docker()->error());
   return Status::Ok();
 }
 

@@ -89,7 +89,7 @@ class Supervisor {
   // Stops groups[next], then the groups after it; `done` runs after the last.
   void StopGroups(std::vector<std::vector<std::string>> groups, size_t next,
                   std::function<void()> done);
-  // A ProcessRuntime or a ContainerRuntime, by the app's kind.
+  // A ProcessRuntime, a ContainerRuntime or a ComposeRuntime, by the app's kind.
   RuntimeFactory DefaultRuntimes();
   // The Engine, connected on first use (berthd needs no Docker until a container app exists).
   docker::DockerEngine* Docker();

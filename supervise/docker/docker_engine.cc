@@ -14,8 +14,9 @@ constexpr char kUnixScheme[] = "unix://";
 constexpr long kFirstRetryMs = 250;
 constexpr long kMaxRetryMs = 5000;
 
+// Docker ANDs label filters: the events of every container come, and OnEvent keeps berth's.
 std::string EventsFilter() {
-  nlohmann::json filters = {{"type", {"container"}}, {"label", {kAppLabel}}};
+  nlohmann::json filters = {{"type", {"container"}}};
   return UrlEscape(filters.dump());
 }
 
@@ -108,11 +109,17 @@ void DockerEngine::OnEvent(Result<nlohmann::json> value) {
   const nlohmann::json& attributes = actor.value("Attributes", nlohmann::json::object());
   ContainerEvent parsed{.action = event.value("Action", ""),
                         .id = actor.value("ID", ""),
-                        .app = attributes.value(kAppLabel, "")};
-  // "exec_start: sh -c …" and the like: only the verb matters here.
-  parsed.action = parsed.action.substr(0, parsed.action.find(':'));
+                        .app = attributes.value(kAppLabel, ""),
+                        .project = attributes.value(kComposeProjectLabel, "")};
+  // "exec_start: sh -c …", "health_status: healthy": the verb, then what it says.
+  if (size_t colon = parsed.action.find(':'); colon != std::string::npos) {
+    size_t detail = parsed.action.find_first_not_of(' ', colon + 1);
+    if (detail != std::string::npos) parsed.health = parsed.action.substr(detail);
+    parsed.action.resize(colon);
+  }
+  if (parsed.action != "health_status") parsed.health.clear();
   if (parsed.action == "die") parsed.exit_code = ExitCodeAttribute(attributes);
-  if (parsed.id.empty() || parsed.app.empty()) return;
+  if (parsed.id.empty() || (parsed.app.empty() && parsed.project.empty())) return;
   auto watchers = watchers_;  // a callback may unwatch
   for (auto& [id, watcher] : watchers)
     if (watchers_.count(id) && watcher.on_event) watcher.on_event(parsed);

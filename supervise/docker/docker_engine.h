@@ -22,13 +22,18 @@ namespace berth::docker {
 inline constexpr char kAppLabel[] = "berth.app";
 // And the hash of the spec it was created from, to tell when it must be created again.
 inline constexpr char kSpecLabel[] = "berth.spec";
+// The labels Compose puts on the containers of a stack: its project and the service.
+inline constexpr char kComposeProjectLabel[] = "com.docker.compose.project";
+inline constexpr char kComposeServiceLabel[] = "com.docker.compose.service";
 
 // One container event berth cares about.
 struct ContainerEvent {
-  std::string action;  // "start", "die", "destroy", "pause", "unpause", "oom", ...
+  std::string action;  // "start", "die", "destroy", "pause", "unpause", "health_status", ...
   std::string id;
-  std::string app;     // its berth.app label
-  int exit_code = -1;  // for "die"
+  std::string app;      // its berth.app label (a container app's)
+  std::string project;  // its Compose project label (a compose app's container)
+  int exit_code = -1;   // for "die"
+  std::string health;   // for "health_status": "healthy", "unhealthy", "starting"
 };
 
 // An answer of the Engine: status and the parsed JSON body (null when empty or not JSON).

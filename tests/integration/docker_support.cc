@@ -199,12 +199,35 @@ CommandResult DockerCliAt(const std::string& socket, const std::vector<std::stri
   return RunCommand(argv, {"DOCKER_HOST=unix://" + socket, "DOCKER_CLI_HINTS=false"}, timeout);
 }
 
-int RemoveContainersWithLabel(const std::string& label) {
-  nlohmann::json filters = {{"label", {label}}};
+namespace {
+
+// filters={"label": [...]}, escaped for a query.
+std::string LabelFilter(const std::vector<std::string>& labels) {
+  nlohmann::json filters = {{"label", labels}};
   char* escaped = curl_easy_escape(nullptr, filters.dump().c_str(), 0);
   std::string query = escaped != nullptr ? escaped : "";
   curl_free(escaped);
-  nlohmann::json containers = DockerApi("GET", "/containers/json?all=1&filters=" + query).json();
+  return "filters=" + query;
+}
+
+}  // namespace
+
+nlohmann::json ContainersWithLabels(const std::vector<std::string>& labels, bool all) {
+  return DockerApi("GET", std::string("/containers/json?") + (all ? "all=1&" : "") +
+                              LabelFilter(labels))
+      .json();
+}
+
+int RemoveNetworksWithLabel(const std::string& label) {
+  nlohmann::json networks = DockerApi("GET", "/networks?" + LabelFilter({label})).json();
+  int removed = 0;
+  for (const nlohmann::json& network : networks.is_array() ? networks : nlohmann::json())
+    if (DockerApi("DELETE", "/networks/" + network.value("Id", "")).status == 204) ++removed;
+  return removed;
+}
+
+int RemoveContainersWithLabel(const std::string& label) {
+  nlohmann::json containers = ContainersWithLabels({label}, true);
   int removed = 0;
   for (const nlohmann::json& container : containers.is_array() ? containers : nlohmann::json()) {
     std::string id = container.value("Id", "");

@@ -60,10 +60,17 @@ CommandResult DockerCli(const std::vector<std::string>& args,
 CommandResult DockerCliAt(const std::string& socket, const std::vector<std::string>& args,
                           milliseconds timeout = milliseconds(120000));
 
+// GET /containers/json of the containers with every one of `labels` ("key" or "key=value"),
+// stopped ones too when `all`.
+nlohmann::json ContainersWithLabels(const std::vector<std::string>& labels, bool all);
+
 // Removes (forced, with their anonymous volumes) every container with the label `label`:
 // "key" or "key=value". Tests run in parallel: a value that only this test uses (its app's
 // name) keeps it from removing another test's containers. Returns how many it removed.
 int RemoveContainersWithLabel(const std::string& label);
+
+// Removes every network with the label `label` (a Compose project's) that no container uses.
+int RemoveNetworksWithLabel(const std::string& label);
 
 // A container app's status.container_id and status.last_error ("" when null), and
 // status.restarts (-1 when absent).
@@ -71,12 +78,16 @@ std::string ContainerId(const nlohmann::json& app);
 std::string LastError(const nlohmann::json& app);
 int Restarts(const nlohmann::json& app);
 
-// Calls RemoveContainersWithLabel(label) when it goes away, so that a test cleans up also when
-// an assertion ends it early.
+// Calls RemoveContainersWithLabel(label), then RemoveNetworksWithLabel(label), when it goes
+// away, so that a test cleans up also when an assertion ends it early (Docker has room for only
+// a few dozen networks: a Compose project's must not pile up).
 class ContainerCleanup {
  public:
   explicit ContainerCleanup(std::string label) : label_(std::move(label)) {}
-  ~ContainerCleanup() { RemoveContainersWithLabel(label_); }
+  ~ContainerCleanup() {
+    RemoveContainersWithLabel(label_);
+    RemoveNetworksWithLabel(label_);
+  }
   ContainerCleanup(const ContainerCleanup&) = delete;
   ContainerCleanup& operator=(const ContainerCleanup&) = delete;
 

@@ -97,6 +97,17 @@ TEST(ComposeSpecTest, ParsesEveryFieldAndRoundTrips) {
   EXPECT_EQ(*again, *spec);
 }
 
+TEST(ComposeSpecTest, ADefinitionWithoutAFileRoundTrips) {
+  // The canonical JSON says "file": "" (Compose's default file): read back, it means the same.
+  Result<AppSpec> spec = ParseAppSpec(Compose(), "web");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  json out = AppSpecToJson(*spec);
+  EXPECT_EQ(out["compose"]["file"], "");
+  Result<AppSpec> again = ParseAppSpec(out, "web");
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(*again, *spec);
+}
+
 TEST(ComposeSpecTest, NeedsASourceAndSafePaths) {
   json j = Compose();
   j.erase("source");

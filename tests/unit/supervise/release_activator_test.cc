@@ -39,7 +39,8 @@ class ReleaseActivatorTest : public ::testing::Test {
   // Activates `release` and returns what `done` got (nullopt: it was not called at once).
   std::optional<Status> Activate(ReleaseActivator* activator, const Release& release) {
     std::optional<Status> result;
-    activator->Activate(root_, release, [&](const Status& status) { result = status; });
+    activator->Activate({.root = root_, .release = release},
+                        [&](ActivationResult done) { result = done.status; });
     return result;
   }
 
