@@ -53,6 +53,7 @@ ImageDeployer::~ImageDeployer() {
   job_->log.Flush();
   context_->deployments->Finish(job_->id, DeployOutcome::kFailed, "the app was deleted", Now(),
                                 MonotonicMs() - job_->started_ms);
+  Publish("failed", "the app was deleted");  // counted like any other end
 }
 
 std::optional<Release> ImageDeployer::Current(const AppSpec& spec) const {

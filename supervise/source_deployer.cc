@@ -82,6 +82,7 @@ class SourceDeployer::Job {
       log_.Flush();
       context_->deployments->Finish(id_, DeployOutcome::kFailed, "the app was deleted", Now(),
                                     MonotonicMs() - started_ms_);
+      Publish("failed", "the app was deleted");  // counted like any other end
       return;
     }
     log_.Flush();

@@ -186,6 +186,8 @@ TEST_F(ImageDeployerTest, ANewImageIsDeployedBeforeTheAppRestartsOnIt) {
 }
 
 TEST_F(ImageDeployerTest, ADeploymentCutShortByTheAppsDeletionIsRecordedAsFailed) {
+  std::vector<std::string> phases;
+  bus_.SubscribeDeploys([&](const DeployEvent& event) { phases.push_back(event.phase); });
   auto app = std::make_unique<App>(&context_, Spec("acme/web:1"), "api");
   app->Start();
   ASSERT_TRUE(app->deploying());
@@ -193,6 +195,8 @@ TEST_F(ImageDeployerTest, ADeploymentCutShortByTheAppsDeletionIsRecordedAsFailed
   Deployment row = Deployments()[0];
   EXPECT_EQ(DeployOutcome::kFailed, row.outcome);
   EXPECT_EQ("the app was deleted", row.error);
+  // Announced too, so that the deployment counters see it end.
+  EXPECT_EQ((std::vector<std::string>{"started", "failed"}), phases);
   RunUntil(&loop_, [] { return false; }, 20);  // the fake's answer finds no deployer
 }
 
