@@ -15,6 +15,10 @@ pid=
 cleanup() {
   [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
   docker_api DELETE "/containers/berth-readme-whoami?force=1" >/dev/null 2>&1 || true
+  if command -v docker-compose >/dev/null && [ -d "$root/stack" ]; then
+    docker-compose -p berth-readme-shop -f "$root/stack/stacks/shop/docker-compose.yml" \
+      down --remove-orphans >/dev/null 2>&1 || true
+  fi
   for user in svc_hello svc_web; do  # the users berthd made for this test's apps
     case $(getent passwd "$user" | cut -d: -f6) in "$root"/*) userdel "$user" || true ;; esac
   done
@@ -77,6 +81,58 @@ print(s.getsockname()[1])')
   unset BERTH_STATE_DIR
 else
   echo "README's container app: skipped, no Docker on /var/run/docker.sock"
+fi
+
+# A compose stack from Git with a webhook, when Docker, Compose and the test image are here:
+# the block with the app renamed, its repository a local one holding the compose file it names
+# (the test image in place of a registry's), without credentials; then a signed push, as the
+# Git host would send it, deploys the next commit.
+image=berth-test/busybox:1
+if docker_api GET "/images/$image/json" >/dev/null 2>&1 && command -v docker-compose >/dev/null; then
+  stack=$root/stack
+  git init -q --initial-branch=main "$stack"
+  mkdir -p "$stack/stacks/shop"
+  compose() {
+    printf 'services:\n  web:\n    image: %s\n    init: true\n    command: ["sh", "-c", "echo %s ${NETWORK_ID}; sleep 100000"]\n' \
+      "$image" "$1" >"$stack/stacks/shop/docker-compose.yml"
+    git -C "$stack" add -A && git -C "$stack" -c user.name=t -c user.email=t@t commit -qm "$1"
+  }
+  compose v1
+  git clone -q --bare "$stack" "$root/infra.git"
+  setup=$(block '## berthctl' | grep '^export')
+  shop=$(block '## A Compose stack from Git, deployed on every push, in three commands' | sed -E \
+    's|"name": "shop"|"name": "readme-shop"|; s|https://git.example.com/acme/infra.git|file://'"$root"'/infra.git|;
+     s|"username": "ci", "token": "[^"]*"|"username": "", "token": ""|;
+     s|^(berthctl [a-z]+) shop|\1 readme-shop|')
+  [[ $shop == *'berthctl apply -f shop.json'* ]] || fail "no compose block in README.md"
+  env -u BERTH_STATE_DIR -u BERTH_URL -u BERTH_TOKEN bash -euo pipefail -c "$setup"$'\n'"$shop" \
+    >/dev/null || fail "README's compose lines failed"
+  export BERTH_STATE_DIR=$clone/.berth
+  state() { ./build/berthctl show readme-shop --json | grep -o '"state": "[a-z]*"' | head -1; }
+  for _ in $(seq 900); do [[ $(state) =~ running|failed ]] && break; sleep 0.1; done
+  [[ $(state) == *'"running"'* ]] || fail "README's stack is not running: $(./build/berthctl show readme-shop)"
+  ./build/berthctl logs readme-shop -n 5 | grep -q 'web | v1 core' || fail "no line of the stack's web service"
+  compose v2
+  git -C "$stack" push -q "$root/infra.git" main
+  body='{"ref": "refs/heads/main"}'
+  secret=$(sed -n 's/.*"secret": "\([^"]*\)".*/\1/p' <<<"$shop")
+  signature=sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
+  location=$(curl -s -o /dev/null -w '%{http_code} %header{location}' -X POST \
+    -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' \
+    -H "X-Hub-Signature-256: $signature" -d "$body" "http://$port/v1/apps/readme-shop/webhook")
+  [[ $location == "202 /v1/apps/readme-shop/deployments/"* ]] || fail "the signed push answered $location"
+  outcome() {
+    ./build/berthctl deployments readme-shop "${location##*/}" --json | grep -o '"outcome": "[a-z_]*"'
+  }
+  for _ in $(seq 900); do [[ $(outcome) =~ succeeded|failed|rolled_back ]] && break; sleep 0.1; done
+  [[ $(outcome) == *'"succeeded"'* ]] || fail "the pushed deployment: $(outcome)"
+  for _ in $(seq 100); do ./build/berthctl logs readme-shop -n 5 | grep -q 'web | v2 core' && break; sleep 0.1; done
+  ./build/berthctl logs readme-shop -n 5 | grep -q 'web | v2 core' || fail "the push did not reach the stack"
+  ./build/berthctl rm readme-shop >/dev/null || fail "cannot remove the stack"
+  unset BERTH_STATE_DIR
+  echo "README's compose stack deploys on a signed push"
+else
+  echo "README's compose stack: skipped, no Docker, docker-compose or $image here"
 fi
 
 # Apps from files: the tour's variables, then the block; its last curl shows the file app.
