@@ -113,7 +113,7 @@ void Jobs(const DeploymentCounters& counters, std::ostream& out) {
 
 }  // namespace
 
-bool IsAppHealthy(const App& app) { return app.state() == AppState::kRunning; }
+bool IsAppHealthy(const App& app) { return app.healthy(); }
 
 void RenderDeploymentMetrics(const Supervisor& supervisor, std::ostream& out) {
   const DeploymentCounters& counters = supervisor.deployment_counters();

@@ -60,6 +60,9 @@ class App {
   const RuntimeInfo& runtime_info() const { return info_; }
   const LogRing& logs() const { return logs_; }
   uint64_t restarts() const { return restarts_; }
+  // Running, and well as far as its runtime can tell (every compose service running and
+  // healthy where it has a healthcheck).
+  bool healthy() const { return state_ == AppState::kRunning && runtime_->Healthy(); }
 
   // Commands from the API. Each is legal in every state; what it does depends on the state.
   void Start();

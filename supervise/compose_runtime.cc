@@ -274,6 +274,11 @@ void ComposeRuntime::Remove(std::function<void()> done) {
 
 json ComposeRuntime::Detail() const { return {{"services", ServicesJson(containers_)}}; }
 
+bool ComposeRuntime::Healthy() const {
+  std::string why;
+  return Readiness(containers_, /*healthy=*/true, &why) == StackReadiness::kReady;
+}
+
 void ComposeRuntime::Stats(StatsFn done) {
   auto usage = std::make_shared<StackUsage>();
   usage->done = std::move(done);

@@ -34,6 +34,8 @@ class ComposeRuntime : public Runtime {
   // {"services": [{name, containers, state, health}]}.
   nlohmann::json Detail() const override;
   uint64_t detail_version() const override { return detail_version_; }
+  // Every container runs, and is healthy where it has a healthcheck.
+  bool Healthy() const override;
   bool TakesReleasesInPlace() const override { return true; }
   void TakeRelease(const AppSpec& launch_spec) override;
 

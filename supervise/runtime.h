@@ -116,6 +116,9 @@ class Runtime {
   // stack), or null; `detail_version()` changes whenever it does.
   virtual nlohmann::json Detail() const { return nullptr; }
   virtual uint64_t detail_version() const { return 0; }
+  // False while what runs is known to be unwell (a compose service not running, or failing
+  // its healthcheck); true when the kind cannot tell. Read only while the app is running.
+  virtual bool Healthy() const { return true; }
   // True for the kinds whose deployment already put the new release to work without stopping
   // anything (a compose stack's `up -d`): the App then hands the runtime the release with
   // TakeRelease() instead of restarting it.

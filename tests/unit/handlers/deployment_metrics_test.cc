@@ -171,15 +171,21 @@ TEST_F(DeploymentMetricsTest, HealthyMeansRunningAndStacksAreComposeApps) {
   Boot();
   supervisor_->StartAutostartApps();
   Define("up", {{"command", "true"}, {"start_seconds", 0}});
+  Define("sick", {{"command", "true"}, {"start_seconds", 0}});
+  world_.unwell.insert("sick");  // running, but its runtime knows it is unwell
   Define("down", {{"command", "true"}, {"autostart", false}});
   Define("stack", {{"kind", "compose"},
                    {"autostart", false},
                    {"source", {{"git", {{"url", "https://example.com/infra.git"}}}}}});
   ASSERT_TRUE(
-      RunUntil(&loop_, [&] { return supervisor_->Find("up")->state() == AppState::kRunning; }));
+      RunUntil(&loop_, [&] {
+        return supervisor_->Find("up")->state() == AppState::kRunning &&
+               supervisor_->Find("sick")->state() == AppState::kRunning;
+      }));
 
   Exposition text(Render());
   EXPECT_EQ(text.Value("berth_app_healthy{app=\"up\"}"), "1");
+  EXPECT_EQ(text.Value("berth_app_healthy{app=\"sick\"}"), "0");
   EXPECT_EQ(text.Value("berth_app_healthy{app=\"down\"}"), "0");
   EXPECT_EQ(text.Value("berth_app_healthy{app=\"stack\"}"), "0");
   EXPECT_EQ(text.Value("supervisor_total_stacks"), "1");

@@ -22,6 +22,7 @@ struct FakeWorld {
   std::vector<std::string> calls;  // "start web", "stop web 15 10", "recover web", "stats web"
   std::set<std::string> still_running;  // what Recover() finds (as after a berthd restart)
   std::set<std::string> failing;        // Start() reports start_failed for these
+  std::set<std::string> unwell;         // Healthy() is false for these
   bool stop_at_once = true;  // Stop() reports `finished` on the next loop turn
   // Images by reference, as FetchRevision() finds them ("sha256:1"); `pulls` counts its pulls.
   // A reference that is not here fails to pull; an id in `removed_images` is gone.
@@ -52,6 +53,7 @@ class FakeRuntime : public Runtime {
     running_ = true;
     events_.started(RuntimeInfo{.pid = world_->next_pid++});
   }
+  bool Healthy() const override { return !world_->unwell.count(app_); }
   bool Stop(int signo, double timeout_s) override {
     if (!running_) return false;
     world_->calls.push_back("stop " + app_ + " " + std::to_string(signo) + " " +
