@@ -1,7 +1,6 @@
 // The app state machine: starting, crash restarts, backoff, stopping.
 #include "supervise/app.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include "reactor/clock.h"
 #include "supervise/git_remote_probe.h"
 #include "supervise/image_deployer.h"
+#include "supervise/registry_digest_probe.h"
 #include "supervise/release_plan.h"
 #include "supervise/source_deployer.h"
 
@@ -104,17 +104,24 @@ void App::EnsureDeployer() {
 }
 
 void App::EnsurePoller() {
-  bool wanted = spec_.deploy.strategy == DeployStrategy::kPolling && context_->deploy &&
-                spec_.source && spec_.source->type == SourceSpec::Type::kGit;
+  bool git = spec_.source && spec_.source->type == SourceSpec::Type::kGit;
+  bool image = spec_.container() && context_->registries;
+  bool wanted =
+      spec_.deploy.strategy == DeployStrategy::kPolling && context_->deploy && (git || image);
   if (!wanted) return poller_.reset();
   if (poller_) return;
-  Poller::Target target{
-      .spec = [this]() -> const AppSpec& { return spec_; },
-      .serving = [this] { return deployer_ ? deployer_->ServingRevision(spec_) : std::string(); },
-      .deploying = [this] { return deploying().has_value(); },
-      .deploy = [this] { return BeginDeploy("poll", false); }};
-  poller_ = std::make_unique<Poller>(context_->loop, spec_.deploy.interval_s,
-                                     std::make_unique<GitRemoteProbe>(context_->deploy),
+  auto serving = [this] { return deployer_ ? deployer_->ServingRevision(spec_) : std::string(); };
+  std::unique_ptr<RevisionProbe> probe;
+  if (git)
+    probe = std::make_unique<GitRemoteProbe>(context_->deploy);
+  else
+    probe = std::make_unique<RegistryDigestProbe>(context_->loop, context_->registries,
+                                                  runtime_.get(), serving);
+  Poller::Target target{.spec = [this]() -> const AppSpec& { return spec_; },
+                        .serving = serving,
+                        .deploying = [this] { return deploying().has_value(); },
+                        .deploy = [this] { return BeginDeploy("poll", false); }};
+  poller_ = std::make_unique<Poller>(context_->loop, spec_.deploy.interval_s, std::move(probe),
                                      std::move(target), &poll_counts_);
 }
 

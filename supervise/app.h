@@ -25,6 +25,8 @@
 
 namespace berth {
 
+class Registries;
+
 // What every app shares: the loop, paths, the bus, the deploy context and the factory that
 // builds each app's runtime for its kind.
 struct AppContext {
@@ -33,6 +35,7 @@ struct AppContext {
   EventBus* bus;
   DeployContext* deploy;  // for apps with a source
   const RuntimeFactory* runtimes;
+  Registries* registries = nullptr;  // polls of container apps ask it for their tag's digest
 };
 
 // What became of a webhook delivery (berth_webhooks_total's `result`).

@@ -301,6 +301,29 @@ void ContainerRuntime::CheckRevision(const std::string& revision,
       });
 }
 
+void ContainerRuntime::RepoDigests(const std::string& revision, DigestsFn done) {
+  if (!context_.engine->up()) return done(Status::Unavailable(context_.engine->error()));
+  digests_call_ = context_.engine->Call(
+      "GET", "/images/" + UrlEscape(revision) + "/json", nullptr,
+      [revision, done](Result<docker::EngineReply> r) {
+        if (!r.ok()) return done(r.status());
+        if (r->status == 404)
+          return done(Status::NotFound("image " + revision.substr(0, 19) +
+                                       " is no longer on this host (it was removed from Docker)"));
+        if (r->status != 200)
+          return done(
+              Status::Unavailable("cannot inspect image " + revision + ": " + r->Message()));
+        std::vector<std::string> digests;
+        const nlohmann::json& field = r->body.is_object() && r->body.contains("RepoDigests")
+                                          ? r->body["RepoDigests"]
+                                          : nlohmann::json();
+        if (field.is_array())
+          for (const nlohmann::json& digest : field)
+            if (digest.is_string()) digests.push_back(digest.get<std::string>());
+        done(std::move(digests));
+      });
+}
+
 void ContainerRuntime::RemoveOld() {
   std::string name = ContainerName(spec_.name);
   call_ = context_.engine->Call(

@@ -47,6 +47,7 @@ class ContainerRuntime : public Runtime {
   // While Docker is not reachable, waits for it (the app shows why).
   void FetchRevision(const AppSpec& spec, bool pull, LineFn log, RevisionFn done) override;
   void CheckRevision(const std::string& revision, std::function<void(Status)> done) override;
+  void RepoDigests(const std::string& revision, DigestsFn done) override;
 
  private:
   // The start, step by step; each step's answer arrives on the loop.
@@ -89,6 +90,7 @@ class ContainerRuntime : public Runtime {
   std::unique_ptr<HttpCall> stats_call_;
   std::unique_ptr<HttpCall> control_call_;  // pause, unpause, remove
   std::unique_ptr<HttpCall> fetch_call_;    // a deployment's pull or check
+  std::unique_ptr<HttpCall> digests_call_;  // a poll's look at the serving image
   std::function<void()> waiting_fetch_;     // a deployment's, run once Docker answers
   std::vector<std::string_view> line_;  // one line at a time, handed to events_.lines
   Timer drain_timer_;

@@ -88,7 +88,7 @@ void Poller::OnProbed(Result<std::string> offered) {
   }
   LogInfo("app " + name + ": poll found " + *offered + ": deploying");
   tried_ = *offered;
-  Record(PollResult::kChanged, "");
+  Record(PollResult::kChanged, probe_->warning());
   if (Status s = target_.deploy(); !s.ok())
     LogWarn("app " + name + ": cannot deploy what the poll found: " + s.message());
   Schedule();

@@ -43,6 +43,12 @@ class RevisionProbe {
   virtual ~RevisionProbe() = default;
   // One at a time. `done` runs once, later, never after the probe is destroyed.
   virtual void Probe(const AppSpec& spec, DoneFn done) = 0;
+  // What the user should know of the last answer although it is no failure ("" when nothing):
+  // the app's last_error until the next poll.
+  virtual const std::string& warning() const {
+    static const std::string kNone;
+    return kNone;
+  }
 };
 
 class Poller {
@@ -63,7 +69,7 @@ class Poller {
 
   // {"last": ts|null, "next": ts|null, "result": "unchanged"|"changed"|"failed"|null}
   nlohmann::json StatusJson() const;
-  // Why the last poll failed ("" when it did not).
+  // Why the last poll failed, or its probe's warning ("" when neither).
   const std::string& error() const { return error_; }
   // Changes whenever StatusJson() or error() would.
   uint64_t version() const { return version_; }

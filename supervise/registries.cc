@@ -106,14 +106,29 @@ Result<std::optional<RegistryCredentials>> Registries::CredentialsFor(
       RegistryCredentials{(*named)->username, (*named)->password});
 }
 
+Result<TagsQuery> Registries::QueryFor(const ContainerSpec& container,
+                                       const docker::ImageReference& reference) {
+  auto credentials = CredentialsFor(container);
+  if (!credentials.ok()) return credentials.status();
+  TagsQuery query{.registry = reference.registry, .repository = reference.repository};
+  if (*credentials) query.login = RegistryLogin{(*credentials)->username, (*credentials)->password};
+  return query;
+}
+
 void Registries::ListImageTags(const ContainerSpec& container, TagListDone done) {
   auto reference = docker::ParseImageReference(container.image);
   if (!reference.ok()) return done(Status::Invalid(reference.status().message(), "image"));
-  auto credentials = CredentialsFor(container);
-  if (!credentials.ok()) return done(credentials.status());
-  TagsQuery query{.registry = reference->registry, .repository = reference->repository};
-  if (*credentials) query.login = RegistryLogin{(*credentials)->username, (*credentials)->password};
-  List(std::move(query), std::move(done));
+  auto query = QueryFor(container, *reference);
+  if (!query.ok()) return done(query.status());
+  List(std::move(query).value(), std::move(done));
+}
+
+void Registries::ImageDigest(const ContainerSpec& container, DigestDone done) {
+  auto reference = docker::ParseImageReference(container.image);
+  if (!reference.ok()) return done(Status::Invalid(reference.status().message(), "image"));
+  auto query = QueryFor(container, *reference);
+  if (!query.ok()) return done(query.status());
+  client_.ManifestDigest(std::move(query).value(), reference->tag, std::move(done));
 }
 
 void Registries::List(TagsQuery query, TagListDone done) {

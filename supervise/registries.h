@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "store/registries_repository.h"
 #include "supervise/container_spec.h"
+#include "supervise/docker/image_reference.h"
 #include "supervise/registry_client.h"
 
 namespace berth {
@@ -51,10 +52,16 @@ class Registries {
   Result<std::optional<RegistryCredentials>> CredentialsFor(const ContainerSpec& container);
   // The tags of the repository of `container`'s image, with CredentialsFor(container).
   void ListImageTags(const ContainerSpec& container, TagListDone done);
+  // The digest the tag of `container`'s image names at its registry now (a manifest HEAD,
+  // nothing pulled), with CredentialsFor(container). REQUIRES: the image names no digest.
+  void ImageDigest(const ContainerSpec& container, DigestDone done);
 
  private:
   Status Validate(const StoredRegistry& registry) const;
   void List(TagsQuery query, TagListDone done);
+  // The query of `reference`'s repository with CredentialsFor(container).
+  Result<TagsQuery> QueryFor(const ContainerSpec& container,
+                             const docker::ImageReference& reference);
 
   RegistriesRepository repository_;
   RegistryClient client_;

@@ -1,5 +1,6 @@
-// The tag listing of a registry's API v2: one page after another, with one round of
-// authentication (Basic, or a Bearer token from the challenge's realm) when it answers 401.
+// The tag listing and manifest digest queries of a registry's API v2: one page after another,
+// with one round of authentication (Basic, or a Bearer token from the challenge's realm) when
+// it answers 401.
 #include "supervise/registry_client.h"
 
 #include <nlohmann/json.hpp>
@@ -62,6 +63,26 @@ std::string ErrorDetail(const std::string& body) {
 
 }  // namespace
 
+const char kManifestAccept[] =
+    "Accept: application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
+
+Result<std::string> ManifestDigestOf(const HttpResponse& response, const std::string& registry) {
+  std::string digest = response.Header("Docker-Content-Digest");
+  size_t colon = digest.find(':');
+  bool well_formed =
+      colon != std::string::npos && colon > 0 && colon + 1 < digest.size() &&
+      digest.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+._-") == colon &&
+      digest.find_first_not_of("0123456789abcdef", colon + 1) == std::string::npos;
+  if (!well_formed)
+    return Status::Upstream("the registry " + registry +
+                            (digest.empty() ? " answered a manifest query without a "
+                                              "Docker-Content-Digest header"
+                                            : " sent a malformed Docker-Content-Digest"));
+  return digest;
+}
+
 std::string RegistryBaseUrl(const std::string& registry) {
   std::string host = docker::ImageReference{.registry = registry}.ApiHost();
   return (IsLoopbackHost(host) ? "http://" : "https://") + host;
@@ -72,60 +93,84 @@ class TagListing {
  public:
   TagListing(RegistryClient* client, TagsQuery query, TagsDone done)
       : client_(client), query_(std::move(query)), done_(std::move(done)) {}
+  TagListing(RegistryClient* client, TagsQuery query, std::string reference, DigestDone done)
+      : client_(client),
+        query_(std::move(query)),
+        reference_(std::move(reference)),
+        digest_done_(std::move(done)) {}
 
   void Start() {
-    page_url_ = RegistryBaseUrl(query_.registry) + "/v2/" + query_.repository +
-                "/tags/list?n=" + std::to_string(kPageSize);
-    Get(page_url_, authorization_, &TagListing::OnPage);
+    if (digest_done_) {
+      page_url_ = RegistryBaseUrl(query_.registry) + "/v2/" + query_.repository + "/manifests/" +
+                  reference_;
+      first_ = &TagListing::OnManifest;
+    } else {
+      page_url_ = RegistryBaseUrl(query_.registry) + "/v2/" + query_.repository +
+                  "/tags/list?n=" + std::to_string(kPageSize);
+    }
+    Get(page_url_, authorization_, first_);
   }
 
  private:
   using Then = void (TagListing::*)(const HttpResponse&);
 
   void Get(const std::string& url, const std::string& authorization, Then then) {
-    HttpRequest request{.url = url,
-                        .headers = {"Accept: application/json"},
+    bool manifest = then == &TagListing::OnManifest;
+    HttpRequest request{.method = manifest ? "HEAD" : "GET",
+                        .url = url,
+                        .headers = {manifest ? kManifestAccept : "Accept: application/json"},
                         .timeout_ms = client_->timeout_ms_,
                         .max_body = kMaxBody};
     if (!authorization.empty()) request.headers.push_back(authorization);
     call_ = client_->http_->Send(std::move(request), [this, then](Result<HttpResponse> response) {
       if (response.ok()) return (this->*then)(response.value());
       if (response.status().code() == Status::Code::kUnavailable)
-        return Finish(Status::Unavailable("cannot reach the registry " + query_.registry + ": " +
-                                          response.status().message()));
-      Finish(Status::Upstream("the registry " + query_.registry +
-                              " sent an answer berth cannot use: " + response.status().message()));
+        return Fail(Status::Unavailable("cannot reach the registry " + query_.registry + ": " +
+                                        response.status().message()));
+      Fail(Status::Upstream("the registry " + query_.registry +
+                            " sent an answer berth cannot use: " + response.status().message()));
     });
   }
 
   void OnPage(const HttpResponse& response) {
     if (response.status == 401) return OnChallenge(response);
     if (response.status == 404)
-      return Finish(Status::NotFound("the registry " + query_.registry + " has no repository '" +
-                                     query_.repository + "'" + ErrorDetail(response.body)));
-    if (response.status != 200) return Finish(Unexpected("tags/list", response));
+      return Fail(Status::NotFound("the registry " + query_.registry + " has no repository '" +
+                                   query_.repository + "'" + ErrorDetail(response.body)));
+    if (response.status != 200) return Fail(Unexpected("tags/list", response));
     nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
     if (!json.is_object() || !json.contains("tags") ||
         !(json["tags"].is_array() || json["tags"].is_null()))
-      return Finish(Status::Upstream("the registry " + query_.registry +
-                                     " answered tags/list without a list of tags"));
+      return Fail(Status::Upstream("the registry " + query_.registry +
+                                   " answered tags/list without a list of tags"));
     for (const nlohmann::json& tag : json["tags"])
       if (tag.is_string()) tags_.push_back(tag.get<std::string>());
     NextPage(response.Header("Link"));
+  }
+
+  void OnManifest(const HttpResponse& response) {
+    if (response.status == 401) return OnChallenge(response);
+    if (response.status == 404)
+      return Fail(Status::NotFound("the registry " + query_.registry + " has no tag '" +
+                                   reference_ + "' in " + query_.repository));
+    if (response.status != 200) return Fail(Unexpected("manifests/" + reference_, response));
+    Result<std::string> digest = ManifestDigestOf(response, query_.registry);
+    DigestDone done = std::move(digest_done_);
+    done(std::move(digest));
+    client_->Finished(this);
   }
 
   void NextPage(const std::string& link) {
     if (link.empty()) return Done();
     auto next = docker::NextLinkUrl(link, page_url_);
     if (!next.ok())
-      return Finish(Status::Upstream("the registry " + query_.registry + " sent a bad " +
-                                     next.status().message()));
+      return Fail(Status::Upstream("the registry " + query_.registry + " sent a bad " +
+                                   next.status().message()));
     if (!next->has_value()) return Done();
     if (++pages_ >= client_->max_pages_)
-      return Finish(Status::Upstream(
-          "the registry " + query_.registry + " has more than " +
-          std::to_string(client_->max_pages_) + " pages of tags for " + query_.repository +
-          "; berth stops there"));
+      return Fail(Status::Upstream("the registry " + query_.registry + " has more than " +
+                                   std::to_string(client_->max_pages_) + " pages of tags for " +
+                                   query_.repository + "; berth stops there"));
     // Credentials are for the registry that asked for them, not for wherever a link points.
     if (Origin(**next) != Origin(page_url_)) authorization_.clear();
     page_url_ = **next;
@@ -133,28 +178,28 @@ class TagListing {
   }
 
   void OnChallenge(const HttpResponse& response) {
-    if (!authorization_.empty()) return Finish(Refused(response));
+    if (!authorization_.empty()) return Fail(Refused(response));
     auto challenges = docker::ParseWwwAuthenticate(response.Header("WWW-Authenticate"));
     if (!challenges.ok())
-      return Finish(Status::Upstream("the registry " + query_.registry +
-                                     " answered 401 with a challenge berth cannot read: " +
-                                     challenges.status().message()));
+      return Fail(Status::Upstream(
+          "the registry " + query_.registry +
+          " answered 401 with a challenge berth cannot read: " + challenges.status().message()));
     if (const auto* bearer = docker::FindChallenge(*challenges, "Bearer"))
       return RequestToken(*bearer);
     if (!docker::FindChallenge(*challenges, "Basic"))
-      return Finish(Status::Upstream("the registry " + query_.registry +
-                                     " asks for an authentication berth does not speak: " +
-                                     (*challenges)[0].scheme));
-    if (!query_.login) return Finish(Refused(response));
+      return Fail(Status::Upstream(
+          "the registry " + query_.registry +
+          " asks for an authentication berth does not speak: " + (*challenges)[0].scheme));
+    if (!query_.login) return Fail(Refused(response));
     authorization_ = BasicAuthorization();
-    Get(page_url_, authorization_, &TagListing::OnPage);
+    Get(page_url_, authorization_, first_);
   }
 
   void RequestToken(const docker::AuthChallenge& bearer) {
     const std::string* realm = bearer.Param("realm");
     if (!realm || (realm->rfind("https://", 0) != 0 && realm->rfind("http://", 0) != 0))
-      return Finish(Status::Upstream("the registry " + query_.registry +
-                                     " sent a Bearer challenge without an http(s) realm"));
+      return Fail(Status::Upstream("the registry " + query_.registry +
+                                   " sent a Bearer challenge without an http(s) realm"));
     std::string url = *realm + (realm->find('?') == std::string::npos ? "?" : "&");
     if (const std::string* service = bearer.Param("service"))
       url += "service=" + QueryEscape(*service) + "&";
@@ -163,18 +208,18 @@ class TagListing {
   }
 
   void OnToken(const HttpResponse& response) {
-    if (response.status == 401 || response.status == 403) return Finish(Refused(response));
-    if (response.status != 200) return Finish(Unexpected("its token service", response));
+    if (response.status == 401 || response.status == 403) return Fail(Refused(response));
+    if (response.status != 200) return Fail(Unexpected("its token service", response));
     nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
     std::string token;
     for (const char* key : {"token", "access_token"})
       if (token.empty() && json.is_object() && json.contains(key) && json[key].is_string())
         token = json[key].get<std::string>();
     if (token.empty())
-      return Finish(Status::Upstream("the token service of the registry " + query_.registry +
-                                     " answered without a token"));
+      return Fail(Status::Upstream("the token service of the registry " + query_.registry +
+                                   " answered without a token"));
     authorization_ = "Authorization: Bearer " + token;
-    Get(page_url_, authorization_, &TagListing::OnPage);
+    Get(page_url_, authorization_, first_);
   }
 
   std::string BasicAuthorization() const {
@@ -184,8 +229,8 @@ class TagListing {
 
   Status Refused(const HttpResponse& response) const {
     if (!query_.login)
-      return Status::Upstream("the registry " + query_.registry +
-                              " needs credentials to list the tags of " + query_.repository +
+      return Status::Upstream("the registry " + query_.registry + " needs credentials to " +
+                              (digest_done_ ? "read " : "list the tags of ") + query_.repository +
                               ErrorDetail(response.body) +
                               "; add them with POST /v1/registries or the app's registry_auth");
     return Status::Upstream("the registry " + query_.registry + " refused the credentials of '" +
@@ -206,15 +251,29 @@ class TagListing {
     Finish(std::move(tags_));
   }
 
-  void Finish(Result<std::vector<std::string>> result) {
+  void Finish(std::vector<std::string> tags) {
     TagsDone done = std::move(done_);
-    done(std::move(result));
+    done(std::move(tags));
+    client_->Finished(this);
+  }
+
+  void Fail(Status failure) {
+    if (digest_done_) {
+      DigestDone done = std::move(digest_done_);
+      done(std::move(failure));
+    } else {
+      TagsDone done = std::move(done_);
+      done(std::move(failure));
+    }
     client_->Finished(this);
   }
 
   RegistryClient* client_;
   TagsQuery query_;
   TagsDone done_;
+  std::string reference_;             // a manifest query's tag
+  DigestDone digest_done_;            // set for a manifest query
+  Then first_ = &TagListing::OnPage;  // the answer to the query itself (not to its token)
   std::string page_url_;
   std::string authorization_;  // "Authorization: …" once authenticated; secret
   int pages_ = 0;
@@ -229,6 +288,14 @@ RegistryClient::~RegistryClient() = default;
 
 void RegistryClient::ListTags(TagsQuery query, TagsDone done) {
   auto listing = std::make_unique<TagListing>(this, std::move(query), std::move(done));
+  TagListing* raw = listing.get();
+  listings_[raw] = std::move(listing);
+  raw->Start();
+}
+
+void RegistryClient::ManifestDigest(TagsQuery query, std::string reference, DigestDone done) {
+  auto listing =
+      std::make_unique<TagListing>(this, std::move(query), std::move(reference), std::move(done));
   TagListing* raw = listing.get();
   listings_[raw] = std::move(listing);
   raw->Start();

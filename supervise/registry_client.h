@@ -1,6 +1,7 @@
 // RegistryClient: lists an image repository's tags through a registry's HTTP API v2
-// (GET /v2/<repo>/tags/list), answering its Basic or Bearer-token challenge and following its
-// Link pagination, on the loop through berthd's one HttpClient.
+// (GET /v2/<repo>/tags/list, following its Link pagination) and asks what digest a tag names
+// (HEAD /v2/<repo>/manifests/<tag>), answering the registry's Basic or Bearer-token challenge,
+// on the loop through berthd's one HttpClient.
 #pragma once
 
 #include <functional>
@@ -40,7 +41,20 @@ using TagsDone = std::function<void(Result<std::vector<std::string>>)>;
 
 class TagListing;
 
-// Owns the listings in flight. Destroying it cancels them: their `done` never runs.
+// The digest ("sha256:…") of the manifest `reference` (a tag) names in the repository, as
+// the registry's Docker-Content-Digest header says: of a manifest list or OCI index when the
+// tag names one, as `docker pull` records it in the image's RepoDigests. NotFound (no such tag
+// or repository), Upstream, Unavailable as for tags.
+using DigestDone = std::function<void(Result<std::string>)>;
+
+// The Accept header of a manifest query: Docker v2 manifests and manifest lists, OCI image
+// manifests and indexes (a registry answers with the digest of the manifest it would send).
+extern const char kManifestAccept[];
+// The digest of a manifest query's answer: its Docker-Content-Digest ("algorithm:hex"); Upstream
+// when it has none or a malformed one.
+Result<std::string> ManifestDigestOf(const HttpResponse& response, const std::string& registry);
+
+// Owns the listings and queries in flight. Destroying it cancels them: their `done` never runs.
 // REQUIRES: `http` and `loop` outlive it.
 class RegistryClient {
  public:
@@ -53,6 +67,9 @@ class RegistryClient {
 
   // Starts listing; `done` runs once, at a later loop turn.
   void ListTags(TagsQuery query, TagsDone done);
+  // Starts asking for the digest `reference` names, reading no manifest (a HEAD request); `done`
+  // runs once, at a later loop turn.
+  void ManifestDigest(TagsQuery query, std::string reference, DigestDone done);
 
  private:
   friend class TagListing;

@@ -108,6 +108,15 @@ class Runtime {
     (void)revision;
     done(Status::Conflict("this kind of app is deployed from its source"));
   }
+  // The repo digests ("<repo>@sha256:…") recorded for `revision` (an image id from
+  // FetchRevision), for a poll that compares them with its registry's; empty for an image that
+  // was built or tagged here, not pulled. `done` runs once, maybe synchronously, never after
+  // the runtime is destroyed. Conflict for kinds that deploy from a source.
+  using DigestsFn = std::function<void(Result<std::vector<std::string>> digests)>;
+  virtual void RepoDigests(const std::string& revision, DigestsFn done) {
+    (void)revision;
+    done(Status::Conflict("this kind of app is deployed from its source"));
+  }
   // The app is being deleted, and is stopped: removes what the runtime made for it (a
   // container). `done` runs once, maybe synchronously.
   virtual void Remove(std::function<void()> done) { done(); }
