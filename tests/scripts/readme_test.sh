@@ -19,7 +19,7 @@ cleanup() {
     docker-compose -p berth-readme-shop -f "$root/stack/stacks/shop/docker-compose.yml" \
       down --remove-orphans >/dev/null 2>&1 || true
   fi
-  for user in svc_hello svc_web; do  # the users berthd made for this test's apps
+  for user in svc_hello svc_web svc_readme_shop; do  # the users berthd made for this test's apps
     case $(getent passwd "$user" | cut -d: -f6) in "$root"/*) userdel "$user" || true ;; esac
   done
   rm -rf "$root"
