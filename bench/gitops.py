@@ -222,6 +222,16 @@ def _delete_apps(d, names):
             pass
 
 
+def _remove_app_users(workdir):
+    """Removes the users berthd made for this half's apps (their homes are in `workdir`)."""
+    with open("/etc/passwd") as f:
+        users = [line.split(":") for line in f]
+    for fields in users:
+        if len(fields) > 5 and fields[0].startswith("svc_") and fields[5].startswith(workdir + "/"):
+            subprocess.run(["userdel", fields[0]], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+
+
 def _stack_berthd(binary, workdir):
     _open_to_app_users(workdir)
     bindir, stamps = _compose_wrapper(workdir)
@@ -269,7 +279,7 @@ def stack_berth(binary, workdir):
             "deploy": {"strategy": "webhook", "secret": SECRET}})
         common.wait_until(lambda: _all_running(d.client, 1), TIMEOUT, "the stack to run",
                           interval=0.05)
-        added = []
+        added, totals, fetches = [], [], []
         for n in range(HOOK_ROUNDS):
             revision = repo.commit({"compose.yaml": _compose_file(f"hook{n}")})
             by_hand = _fetch_by_hand(repo, clone, env)
@@ -280,6 +290,8 @@ def stack_berth(binary, workdir):
                               "Compose to start", interval=0.001)
             started = _stamps(stamps)[before]
             added.append((started - t0) - by_hand)
+            totals.append(started - t0)
+            fetches.append(by_hand)
             row = _wait_deployment(d, name, last)
             if row["outcome"] != "succeeded":
                 raise common.BenchError(f"webhook deployment ended {row['outcome']}: "
@@ -294,13 +306,16 @@ def stack_berth(binary, workdir):
             redeploys.append(time.perf_counter() - t0)
             if row["outcome"] != "succeeded":
                 raise common.BenchError(f"redeploy ended {row['outcome']}: {row.get('error')}")
-        added.sort()
-        redeploys.sort()
+        for values in (added, totals, fetches, redeploys):
+            values.sort()
         return {"added_latency": added[len(added) // 2], "added_all": added,
+                "hook_to_compose": totals[len(totals) // 2],
+                "fetch_by_hand": fetches[len(fetches) // 2],
                 "redeploy": redeploys[len(redeploys) // 2], "redeploy_all": redeploys}
     finally:
         _delete_apps(d, [name])
         d.stop()
+        _remove_app_users(workdir)
         _remove_project(f"berth-{name}")
 
 
@@ -318,8 +333,10 @@ def _remove_project(project):
         docker("network", "rm", *networks)
 
 
-def redeploy_by_hand(workdir):
-    """(c) by hand: a clone, then per round fetch + checkout + docker-compose up -d."""
+def redeploy_by_hand(workdir, berths_steps=False):
+    """(c) by hand: a clone, then per round fetch + checkout + docker-compose up -d; with
+    `berths_steps`, also the Compose steps berth runs before `up` (config --quiet, config
+    --no-interpolate, pull --ignore-pull-failures), one after the other, as berth does."""
     repo = Repo(workdir, "hand", {"compose.yaml": _compose_file("1")})
     env = _env(workdir)
     clone = os.path.join(workdir, "clone")
@@ -334,6 +351,12 @@ def redeploy_by_hand(workdir):
             t0 = time.perf_counter()
             _run(["git", "fetch", "-q", "origin"], clone, env)
             _run(["git", "checkout", "-q", "--detach", "origin/main"], clone, env)
+            if berths_steps:
+                compose = ["docker-compose", "--project-name", project]
+                _run(compose + ["config", "--quiet"], clone, env)
+                _run(compose + ["config", "--no-interpolate"], clone, env)
+                subprocess.run(compose + ["pull", "--ignore-pull-failures"], cwd=clone, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _run(up, clone, env)
             times.append(time.perf_counter() - t0)
         times.sort()
@@ -368,5 +391,6 @@ def rss_berth(binary, workdir):
     finally:
         _delete_apps(d, names)
         d.stop()
+        _remove_app_users(workdir)
         for name in names:
             _remove_project(f"berth-{name}")
