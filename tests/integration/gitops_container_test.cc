@@ -46,10 +46,10 @@ TEST(GitOpsContainerTest, ASignedPushPullsTheImageAgain) {
   PrivateRegistry registry;
   ASSERT_TRUE(registry.Start("carol", "hook-pw"));
   ASSERT_TRUE(registry.Push(kTestImage, "x/hook:1"));
+  std::string app = "ct-hook-" + std::to_string(getpid());
+  ContainerCleanup cleanup("berth.app=" + app);  // after berthd stopped (declared before it)
   BerthdProcess berthd;
   ASSERT_TRUE(berthd.Start());
-  std::string app = "ct-hook-" + std::to_string(getpid());
-  ContainerCleanup cleanup("berth.app=" + app);
   nlohmann::json spec = {{"kind", "container"},
                          {"image", registry.Image("x/hook:1")},
                          {"command", {"sleep", "1000"}},
@@ -86,12 +86,13 @@ TEST(GitOpsContainerTest, PollingPullsWhenTheTagsDigestMovesAndANoOpPollPullsNot
   ASSERT_TRUE(registry.Push(kTestImage, "x/poll:1"));
   std::string other = "berth-test/poll-" + std::to_string(getpid()) + ":2";
   ASSERT_TRUE(CommitOtherImage(other));
-  BerthdProcess berthd;
-  ASSERT_TRUE(berthd.Start());
   std::string app = "ct-poll-" + std::to_string(getpid());
   std::string refused = "ct-poll-refused-" + std::to_string(getpid());
+  // Declared before berthd, so they run after it stopped: no app restarts what they remove.
   ContainerCleanup cleanup("berth.app=" + app);
   ContainerCleanup cleanup_refused("berth.app=" + refused);
+  BerthdProcess berthd;
+  ASSERT_TRUE(berthd.Start());
   ASSERT_EQ(
       201,
       berthd.Put("/v1/apps/" + app, PollingSpec(registry.Image("x/poll:1"), "poll-pw")).status);
