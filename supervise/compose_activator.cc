@@ -38,6 +38,12 @@ void ComposeActivator::Activate(const Activation& activation, Done done) {
   if (!tool.ok()) return End({tool.status()});
   tool_ = *tool;
   Log("==> Compose: " + tool_.description);
+  if (size_t files = spec_.compose()->env_files.size(); tool_.v1 && files > 1)
+    return End({Status::Invalid(
+        "compose.env_files names " + std::to_string(files) +
+            " files, but docker-compose v1, the Compose of this host, takes one: merge them or "
+            "install the Compose v2 plugin",
+        "compose.env_files")});
   auto file = ResolveComposeFile(*spec_.compose(), activation_.release.workdir);
   if (!file.ok()) return End({file.status()});
   file_ = *file;

@@ -142,7 +142,7 @@ Result<ComposeTool> FindComposeTool() {
         return ComposeTool{{docker, "compose"},
                            "docker compose (v2, plugin " + dir + "/docker-compose)"};
   if (std::string v1 = OnPath("docker-compose"); !v1.empty())
-    return ComposeTool{{v1}, "docker-compose (" + v1 + ")"};
+    return ComposeTool{{v1}, "docker-compose (" + v1 + ")", /*v1=*/true};
   return Status::NotFound(
       "neither `docker compose` (v2) nor `docker-compose` (v1) is installed: install Debian's "
       "docker-compose package or the Compose v2 plugin");

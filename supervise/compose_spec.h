@@ -48,6 +48,7 @@ std::string ComposeProjectName(const std::string& app);
 struct ComposeTool {
   std::vector<std::string> argv;  // {"docker", "compose"} or {"/usr/bin/docker-compose"}
   std::string description;       // "docker compose v2.24.1", "docker-compose 1.29.2"
+  bool v1 = false;               // Debian's docker-compose 1.x: one --env-file at most
 };
 // Finds the tool once (it runs `docker compose version`, blocking for at most a second: call it
 // at startup or in a child, not per request). NotFound naming both when neither is installed.

@@ -211,6 +211,21 @@ TEST_F(ComposeTest, ABrokenComposeFileFailsAtValidationAndLeavesTheStackAlone) {
   EXPECT_EQ(web, ContainerOf(app, "web"));
   EXPECT_EQ(worker, ContainerOf(app, "worker"));
   EXPECT_EQ("running", berthd().Get("/v1/apps/" + app).json()["status"].value("state", ""));
+
+  // Two env files, which docker-compose v1 cannot take: said plainly, nothing touched.
+  repo_->Commit({{"compose.yaml", Stack("web v1", "worker v1")}, {"a.env", "A=1\n"},
+                 {"b.env", "B=2\n"}});
+  json two = ComposeApp({{"compose", {{"env_files", {"a.env", "b.env"}}}}});
+  int64_t before = NewestDeploymentId(berthd(), app);
+  ASSERT_EQ(200, berthd().Put("/v1/apps/" + app, two).status);  // deploys the change
+  int64_t id = 0;
+  ASSERT_TRUE(WaitUntil([&] { return (id = NewestDeploymentId(berthd(), app)) > before; }));
+  WaitForDeployment(berthd(), app, id);
+  json env_files = Deployment(app, id);
+  EXPECT_EQ("failed", env_files.value("outcome", "")) << env_files;
+  EXPECT_TRUE(Contains(env_files.value("error", ""), "compose.env_files names 2 files"))
+      << env_files;
+  EXPECT_EQ(web, ContainerOf(app, "web"));
 }
 
 TEST_F(ComposeTest, AServiceThatTurnsUnhealthyRollsTheStackBack) {
