@@ -19,7 +19,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       cmake g++ make pkg-config \
       libevent-dev libsystemd-dev nlohmann-json3-dev libsqlite3-dev \
-      libcurl4-openssl-dev libssl-dev libgit2-dev libarchive-dev libgtest-dev libgmock-dev \
+      libcurl4-openssl-dev libssl-dev node-llhttp libgit2-dev libarchive-dev libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 # Inherited by the layers built on it, so that `docker image prune --filter
 # label=org.berth.stage=build` drops the stale ones and keeps a tagged build-deps.
@@ -31,7 +31,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # start commands; passwd for the apps' users; procps for a look inside.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libevent-2.1-7 libsystemd0 libsqlite3-0 libcurl4 libssl3 libgit2-1.5 libarchive13 \
+      libevent-2.1-7 libevent-openssl-2.1-7 libsystemd0 libsqlite3-0 libcurl4 libssl3 libgit2-1.5 libarchive13 \
       ca-certificates python3 python3-venv nodejs npm passwd procps \
  && rm -rf /var/lib/apt/lists/*
 

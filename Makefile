@@ -8,7 +8,7 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS = cmake g++ make pkg-config curl ca-certificates passwd procps \
              libevent-dev libsystemd-dev nlohmann-json3-dev libsqlite3-dev \
-             libcurl4-openssl-dev libssl-dev libgit2-dev libarchive-dev libgtest-dev libgmock-dev
+             libcurl4-openssl-dev libssl-dev node-llhttp libgit2-dev libarchive-dev libgtest-dev libgmock-dev
 TEST_DEPS  = $(BUILD_DEPS) systemd git python3 python3-venv nodejs nginx-light fcgiwrap openssl bzip2 xz-utils \
              strace docker.io debootstrap docker-registry apache2-utils busybox-static prometheus docker-compose
 BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light busybox-static docker.io curl

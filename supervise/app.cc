@@ -144,6 +144,12 @@ bool App::Transition(AppState to) {
   return true;
 }
 
+std::vector<std::string> App::Endpoints(const RouteSpec& route) const {
+  std::optional<int> port = RoutePort(spec_, route);
+  if (state_ != AppState::kRunning || !port) return {};
+  return runtime_->Endpoints(*port, route.service);
+}
+
 void App::Start() {
   restart_after_stop_ = false;
   switch (state_) {

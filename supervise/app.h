@@ -67,6 +67,10 @@ class App {
   // healthy where it has a healthcheck).
   bool healthy() const { return state_ == AppState::kRunning && runtime_->Healthy(); }
 
+  // Where the proxy sends requests for `route` (one of the spec's routes): "host:port" of each
+  // running instance; empty unless the app is running.
+  std::vector<std::string> Endpoints(const RouteSpec& route) const;
+
   // Commands from the API. Each is legal in every state; what it does depends on the state.
   void Start();
   // `on_stopped` runs once the app is stopped (at once when it already is).

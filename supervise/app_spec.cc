@@ -18,7 +18,7 @@ const std::set<std::string> kCommonFields = {
     "name",        "kind",         "env",         "autostart",   "restart", "start_seconds",
     "stop_signal", "stop_timeout", "backoff",     "max_retries", "source",  "status",
     "defined_by",  "priority",     "start_limit", "log_forward", "log_ring", "secrets",
-    "deploy"};
+    "deploy",      "routes"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -333,6 +333,23 @@ Status CheckDeployStrategy(const AppSpec& spec) {
   return Status::Ok();
 }
 
+// Every route must lead to a port; a compose stack's to a service too.
+Status CheckRoutes(const AppSpec& spec) {
+  for (size_t i = 0; i < spec.routes.size(); ++i) {
+    const RouteSpec& route = spec.routes[i];
+    std::string at = "routes[" + std::to_string(i) + "]";
+    if (spec.kind() == AppKind::kCompose && route.service.empty())
+      return Status::Invalid(at + ".service is required: the compose service the route goes to",
+                             at + ".service");
+    if (spec.kind() != AppKind::kCompose && !route.service.empty())
+      return Status::Invalid(at + ".service is only for compose apps", at + ".service");
+    if (!RoutePort(spec, route))
+      return Status::Invalid(at + ".port is required: the app has no port of its own to route to",
+                             at + ".port");
+  }
+  return Status::Ok();
+}
+
 json SourceToJson(const SourceSpec& source, bool reveal_secrets) {
   json fields = {{"url", source.url}, {"subdir", source.subdir}};
   if (source.type == SourceSpec::Type::kTarball) {
@@ -378,6 +395,14 @@ bool IsValidAppName(std::string_view name) {
   return true;
 }
 
+std::optional<int> RoutePort(const AppSpec& spec, const RouteSpec& route) {
+  if (route.port) return route.port;
+  if (const ProcessSpec* process = spec.process()) return process->port;
+  if (const ContainerSpec* container = spec.container(); container && !container->ports.empty())
+    return container->ports.front().container;
+  return std::nullopt;
+}
+
 int StopSignalNumber(const std::string& name) {
   static const std::map<std::string, int> kSignals = {
       {"TERM", SIGTERM}, {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"HUP", SIGHUP},
@@ -406,6 +431,8 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
   if (Status s = ParsePart(j, *kind, &spec); !s.ok()) return s;
   if (Status s = ParseDeploySpec(j, &spec.deploy); !s.ok()) return s;
   if (Status s = CheckDeployStrategy(spec); !s.ok()) return s;
+  if (Status s = ParseRoutes(j, &spec.routes); !s.ok()) return s;
+  if (Status s = CheckRoutes(spec); !s.ok()) return s;
   return spec;
 }
 
@@ -429,6 +456,7 @@ json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
   j["priority"] = spec.priority;
   if (spec.source) j["source"] = SourceToJson(*spec.source, reveal_secrets);
   j["deploy"] = DeploySpecToJson(spec.deploy, reveal_secrets);
+  j["routes"] = RoutesToJson(spec.routes);
   switch (spec.kind()) {
     case AppKind::kProcess:
       ProcessPartToJson(*spec.process(), spec.source.has_value(), &j);

@@ -19,6 +19,7 @@
 #include "supervise/container_spec.h"
 #include "supervise/deploy_spec.h"
 #include "supervise/process_spec.h"
+#include "supervise/route_spec.h"
 #include "supervise/start_limiter.h"
 
 namespace berth {
@@ -74,6 +75,7 @@ struct AppSpec {
   int priority = 999;
   std::optional<SourceSpec> source;  // deploys from Git or a tarball
   DeploySpec deploy;                 // when it deploys: by hand, polling, webhook
+  std::vector<RouteSpec> routes;     // the hosts and paths the proxy sends to it
   Part part;                         // what only this kind of app has; a process by default
 
   // The kind is that of the part: there is no other record of it.
@@ -125,6 +127,10 @@ bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b);
 // the release would be built otherwise (a process app's install, the source's subdir, a
 // compose app's files, variables, env files or profiles).
 bool ChangesHowReleasesAreBuilt(const AppSpec& a, const AppSpec& b);
+
+// The port of the app that `route` goes to: its own, else the app's (a process's `port`, a
+// container's first port); nullopt when neither says.
+std::optional<int> RoutePort(const AppSpec& spec, const RouteSpec& route);
 
 // The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.
 int StopSignalNumber(const std::string& name);

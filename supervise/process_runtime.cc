@@ -152,6 +152,15 @@ void ProcessRuntime::Resume(std::function<void(Status)> done) {
   done(Status::Ok());
 }
 
+std::vector<std::string> ProcessRuntime::Endpoints(int port, const std::string&) const {
+  const std::string& host = context_.paths->app_host;
+  std::string address = host == "0.0.0.0" ? "127.0.0.1"
+                        : host == "::"     ? "[::1]"
+                        : host.find(':') != std::string::npos ? "[" + host + "]"
+                                                              : host;
+  return {address + ":" + std::to_string(port)};
+}
+
 void ProcessRuntime::Stats(StatsFn done) {
   static const long ticks_per_second = sysconf(_SC_CLK_TCK);
   static const long page_size = sysconf(_SC_PAGESIZE);

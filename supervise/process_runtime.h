@@ -47,6 +47,8 @@ class ProcessRuntime : public Runtime {
   void Stats(StatsFn done) override;
   void Pause(std::function<void(Status)> done) override;
   void Resume(std::function<void(Status)> done) override;
+  // The app's own port on the address it binds (HOST), loopback when that is a wildcard.
+  std::vector<std::string> Endpoints(int port, const std::string& service) const override;
   // A child was reaped: the group being waited for may be empty now.
   void OnAnyReaped();
 

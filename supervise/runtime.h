@@ -128,6 +128,13 @@ class Runtime {
   // False while what runs is known to be unwell (a compose service not running, or failing
   // its healthcheck); true when the kind cannot tell. Read only while the app is running.
   virtual bool Healthy() const { return true; }
+  // Where the proxy and health checks reach `port` of the running app (of `service`, in a
+  // compose stack): "host:port" addresses ("[v6]:port"), one per running instance; empty
+  // while none is known. Read only while the app is running.
+  virtual std::vector<std::string> Endpoints(int port, const std::string& service) const {
+    (void)port, (void)service;
+    return {};
+  }
   // True for the kinds whose deployment already put the new release to work without stopping
   // anything (a compose stack's `up -d`): the App then hands the runtime the release with
   // TakeRelease() instead of restarting it.

@@ -197,6 +197,21 @@ Status Supervisor::CheckPortFree(const AppSpec& spec) const {
   return Status::Ok();
 }
 
+Status Supervisor::CheckRoutesFree(const AppSpec& spec) const {
+  for (size_t i = 0; i < spec.routes.size(); ++i) {
+    const RouteSpec& route = spec.routes[i];
+    for (const auto& [name, app] : apps_) {
+      if (name == spec.name) continue;
+      for (const RouteSpec& taken : app->spec().routes)
+        if (taken.host == route.host && taken.path == route.path)
+          return Status::Conflict("the route " + RouteName(route) + " already goes to app '" +
+                                      name + "'",
+                                  "routes[" + std::to_string(i) + "]");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Supervisor::CheckSameKind(const App& app, const AppSpec& spec) {
   if (app.spec().kind() == spec.kind()) return Status::Ok();
   return Status::Conflict("app '" + spec.name + "' is a " + to_string(app.spec().kind()) +
@@ -295,6 +310,7 @@ Result<App*> Supervisor::Create(AppSpec spec) {
     return Status::Invalid("deploy.secret must be the secret itself, not \"***\"",
                            "deploy.secret");
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = CheckRoutesFree(spec); !s.ok()) return s;
   if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
   return Add(std::move(spec), "api");
@@ -324,6 +340,7 @@ Result<App*> Supervisor::Put(AppSpec spec, bool* created) {
     return Status::Conflict("app '" + spec.name + "' is being deleted");
   if (Status s = CheckSameKind(*app, spec); !s.ok()) return s;
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = CheckRoutesFree(spec); !s.ok()) return s;
   if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (Status s = Persist(spec); !s.ok()) return s;
   bus_.Publish(ConfigEvent{spec.name, "replaced", WallClockMs()});
@@ -413,6 +430,7 @@ Result<App*> Supervisor::ApplyFile(AppSpec spec) {
     if (Status s = CheckSameKind(*app, spec); !s.ok()) return s;
   }
   if (Status s = CheckPortFree(spec); !s.ok()) return s;
+  if (Status s = CheckRoutesFree(spec); !s.ok()) return s;
   if (Status s = CheckUserExists(spec); !s.ok()) return s;
   if (!app) return Add(std::move(spec), "file");
   app->SetConfigError("");

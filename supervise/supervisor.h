@@ -95,6 +95,8 @@ class Supervisor {
   docker::DockerEngine* Docker();
   Status CheckWritableByApi(const App* app) const;
   Status CheckPortFree(const AppSpec& spec) const;
+  // Conflict naming the other app when it has one of `spec`'s routes (the same host and path).
+  Status CheckRoutesFree(const AppSpec& spec) const;
   // An app keeps its kind: its runtime, releases and deployments are of that kind.
   static Status CheckSameKind(const App& app, const AppSpec& spec);
   // A `user` the spec names must exist (and, when berthd is not root, be berthd's own).

@@ -35,7 +35,8 @@ json FullExample() {
     "log_forward": true,
     "log_ring": {"lines": 1000, "bytes": 1048576},
     "deploy": {"strategy": "manual", "interval": 300, "signature_header": "", "secret": "",
-               "timeout": 180}
+               "timeout": 180},
+    "routes": []
   })");
 }
 
@@ -412,7 +413,7 @@ TEST(AppSpecTest, CanonicalJsonHasEveryField) {
   for (const char* key :
        {"name", "kind", "command", "directory", "user", "env", "port", "autostart", "restart",
         "start_seconds", "stop_signal", "stop_timeout", "backoff", "max_retries", "priority",
-        "start_limit", "log_forward", "log_ring", "deploy"})
+        "start_limit", "log_forward", "log_ring", "deploy", "routes"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j, FullExample());
 }
@@ -470,7 +471,7 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithASource) {
             R"("env":{"A":"1"},"install":"make deps",)"
             R"("install_options":["--prod"],"kind":"process","log_forward":true,)"
             R"("log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,"name":"web",)"
-            R"("port":8080,"priority":999,"restart":"on-failure","secrets":{},)"
+            R"("port":8080,"priority":999,"restart":"on-failure","routes":[],"secrets":{},)"
             R"("source":{"git":{"ref":"main",)"
             R"("subdir":"app","token":"***","url":"https://git.example.com/acme/web.git",)"
             R"("username":"deploy"}},"start_limit":{"burst":10,"interval_seconds":10},)"
@@ -487,7 +488,7 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithoutASource) {
             R"("deploy":{"interval":300,"secret":"","signature_header":"","strategy":"manual","timeout":180},)"
             R"("directory":"/srv/web","env":{},"kind":"process",)"
             R"("log_forward":true,"log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,)"
-            R"("name":"web","port":null,"priority":999,"restart":"on-failure","secrets":{},)"
+            R"("name":"web","port":null,"priority":999,"restart":"on-failure","routes":[],"secrets":{},)"
             R"("start_limit":{"burst":10,"interval_seconds":10},"start_seconds":1,)"
             R"("stop_signal":"TERM","stop_timeout":10,"user":"www-data"})");
 }
