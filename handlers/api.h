@@ -11,6 +11,7 @@
 #include "handlers/exchange.h"
 #include "handlers/metrics.h"
 #include "handlers/router.h"
+#include "proxy/proxy_metrics.h"
 #include "reactor/accept_throttle.h"
 #include "reactor/event_loop.h"
 #include "supervise/supervisor.h"
@@ -39,6 +40,10 @@ class Api {
   EventLoop* loop() const { return loop_; }
   Supervisor* supervisor() const { return supervisor_; }
   Metrics& metrics() { return metrics_; }
+  // The built-in proxy's counters, shown in /metrics while it runs (REQUIRES: they outlive
+  // the Api).
+  void SetProxyMetrics(const ProxyMetrics* proxy) { proxy_metrics_ = proxy; }
+  const ProxyMetrics* proxy_metrics() const { return proxy_metrics_; }
   const ApiOptions& options() const { return options_; }
 
   // False (and 413 sent) when the body is over max_body_bytes.
@@ -64,6 +69,7 @@ class Api {
   ApiOptions options_;
   TokenAuth auth_;
   Metrics metrics_;
+  const ProxyMetrics* proxy_metrics_ = nullptr;
   Router router_;
   // Declared before http_: evhttp tells it of each connection it closes as it is freed.
   std::unique_ptr<ApiConnections> connections_;

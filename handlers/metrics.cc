@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "handlers/deployment_metrics.h"
+#include "proxy/proxy_metrics.h"
 #include "supervise/supervisor.h"
 
 namespace berth {
@@ -38,7 +39,7 @@ void Metrics::ObserveRequest(int status, std::chrono::steady_clock::duration dur
     if (seconds <= kBuckets[i]) ++bucket_counts_[i];
 }
 
-std::string Metrics::Render(const Supervisor& supervisor) const {
+std::string Metrics::Render(const Supervisor& supervisor, const ProxyMetrics* proxy) const {
   std::ostringstream out;
   out << "# HELP berth_apps Number of apps defined.\n# TYPE berth_apps gauge\n";
   out << "berth_apps " << supervisor.apps().size() << "\n";
@@ -71,6 +72,7 @@ std::string Metrics::Render(const Supervisor& supervisor) const {
       << std::setprecision(6) << "\n";
   out << "berth_http_request_duration_seconds_count " << count_ << "\n";
   RenderDeploymentMetrics(supervisor, out);
+  if (proxy) proxy->Render(out);
   return out.str();
 }
 

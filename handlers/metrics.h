@@ -10,13 +10,14 @@
 
 namespace berth {
 
+class ProxyMetrics;
 class Supervisor;
 
 class Metrics {
  public:
   void ObserveRequest(int status, std::chrono::steady_clock::duration duration);
-  // Prometheus text exposition format 0.0.4.
-  std::string Render(const Supervisor& supervisor) const;
+  // Prometheus text exposition format 0.0.4; with the built-in proxy's counters when given.
+  std::string Render(const Supervisor& supervisor, const ProxyMetrics* proxy = nullptr) const;
 
   static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                                       0.01,   0.025,   0.1,    0.5,   1,      5};

@@ -7,8 +7,9 @@ void AddMetricsRoutes(Router* router, bool metrics_public) {
   router->Add({"GET",
                "/metrics",
                [](Api& api, const std::shared_ptr<Exchange>& exchange) {
-                 exchange->ReplyText(200, "text/plain; version=0.0.4; charset=utf-8",
-                                     api.metrics().Render(*api.supervisor()));
+                 exchange->ReplyText(
+                     200, "text/plain; version=0.0.4; charset=utf-8",
+                     api.metrics().Render(*api.supervisor(), api.proxy_metrics()));
                },
                false,
                metrics_public,

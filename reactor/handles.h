@@ -2,6 +2,7 @@
 #pragma once
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -22,10 +23,15 @@ struct EvbufferDeleter {
   void operator()(evbuffer* buf) const { evbuffer_free(buf); }
 };
 
+struct BuffereventDeleter {
+  void operator()(bufferevent* bev) const { bufferevent_free(bev); }
+};
+
 using EventBasePtr = std::unique_ptr<event_base, EventBaseDeleter>;
 using EventPtr = std::unique_ptr<event, EventDeleter>;
 using EvhttpPtr = std::unique_ptr<evhttp, EvhttpDeleter>;
 using EvbufferPtr = std::unique_ptr<evbuffer, EvbufferDeleter>;
+using BuffereventPtr = std::unique_ptr<bufferevent, BuffereventDeleter>;
 
 // Owns a file descriptor; closes it on destruction.
 class UniqueFd {

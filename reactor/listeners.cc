@@ -104,4 +104,14 @@ Result<Listener> BindListener(const std::string& address) {
   return BindTcp(address);
 }
 
+Result<std::vector<Listener>> BindListeners(const std::vector<std::string>& addresses) {
+  std::vector<Listener> listeners;
+  for (const auto& address : addresses) {
+    auto listener = BindListener(address);
+    if (!listener.ok()) return listener.status();
+    listeners.push_back(std::move(listener).value());
+  }
+  return listeners;
+}
+
 }  // namespace berth

@@ -17,6 +17,8 @@ struct Listener {
 // Binds and listens (non-blocking, close-on-exec). A unix socket path left by an earlier run
 // is replaced; its parent directory must exist.
 Result<Listener> BindListener(const std::string& address);
+// BindListener() for each address; the first failure.
+Result<std::vector<Listener>> BindListeners(const std::vector<std::string>& addresses);
 
 // How a listening socket is named in logs and <run>/listeners: "host:port", "[v6]:port" or
 // "unix:/path".

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "handlers/api.h"
+#include "proxy/http_proxy.h"
+#include "proxy/route_feed.h"
 #include "reactor/atomic_file.h"
 #include "reactor/child_reaper.h"
 #include "reactor/event_loop.h"
@@ -93,32 +95,39 @@ void WriteListenersFile(const std::string& runtime_dir, const std::vector<std::s
 }
 
 // The API's sockets: those systemd passed under the name "api", else the --listen addresses.
-Result<std::vector<Listener>> ApiListeners(const Options& options, const BerthPaths& paths) {
-  auto activated = TakeActivatedSockets();
-  if (!activated.ok()) return activated.status();
+// Takes them out of `activated`.
+Result<std::vector<Listener>> ApiListeners(const Options& options, const BerthPaths& paths,
+                                           ActivatedSockets* activated) {
   std::vector<Listener> listeners;
   if (!activated->empty()) {
     std::string names;
-    for (auto& [name, sockets] : *activated) {
+    for (auto& [name, sockets] : *activated)
       names += (names.empty() ? "\"" : ", \"") + name + "\"";
-      if (name == "api") listeners = std::move(sockets);
-    }
-    if (listeners.empty())
+    auto api = activated->find("api");
+    if (api == activated->end())
       return Status::Invalid("systemd passed sockets named " + names +
                              " but none named \"api\"; set FileDescriptorName=api in the socket "
                              "unit");
-    for (const auto& [name, sockets] : *activated)
-      if (name != "api") LogWarn("ignoring the sockets named \"" + name + "\" systemd passed");
+    listeners = std::move(api->second);
+    activated->erase(api);
     return listeners;
   }
   std::vector<std::string> addresses = options.listen;
   if (addresses.empty()) addresses = {"127.0.0.1:7070", "unix:" + paths.runtime_dir + "/api.sock"};
-  for (const auto& address : addresses) {
-    auto listener = BindListener(address);
-    if (!listener.ok()) return listener.status();
-    listeners.push_back(std::move(listener).value());
+  return BindListeners(addresses);
+}
+
+// The built-in proxy's sockets named `name` ("proxy", "proxy-tls") that systemd passed, taken
+// out of `activated`; else those of `addresses`.
+Result<std::vector<Listener>> ProxyListeners(const std::vector<std::string>& addresses,
+                                             const std::string& name,
+                                             ActivatedSockets* activated) {
+  if (auto it = activated->find(name); it != activated->end()) {
+    std::vector<Listener> listeners = std::move(it->second);
+    activated->erase(it);
+    return listeners;
   }
-  return listeners;
+  return BindListeners(addresses);
 }
 
 Status ServeApi(Api* api, std::vector<Listener> listeners, const BerthPaths& paths) {
@@ -134,6 +143,45 @@ Status ServeApi(Api* api, std::vector<Listener> listeners, const BerthPaths& pat
   LogInfo(std::string("berthd ") + BERTH_VERSION + " listening on " + listening + "; state in " +
           paths.state_dir);
   return Status::Ok();
+}
+
+// The built-in proxy, when it has somewhere to listen (--proxy-listen, --proxy-tls-listen, or
+// sockets systemd named "proxy" and "proxy-tls"); null when it has not. The addresses go to
+// <run>/proxy-listeners as URLs, for tools and tests.
+Result<std::unique_ptr<HttpProxy>> StartBuiltinProxy(const Options& options,
+                                                     const BerthPaths& paths, EventLoop* loop,
+                                                     RouteFeed* routes,
+                                                     ActivatedSockets* activated) {
+  auto plain = ProxyListeners(options.proxy_listen, "proxy", activated);
+  if (!plain.ok()) return plain.status();
+  auto tls = ProxyListeners(options.proxy_tls_listen, "proxy-tls", activated);
+  if (!tls.ok()) return tls.status();
+  if (plain->empty() && tls->empty()) return std::unique_ptr<HttpProxy>();
+  ProxyOptions proxy_options;
+  proxy_options.header_timeout_seconds = options.header_timeout;
+  for (const std::string& text : options.trusted_proxies) {
+    Network network;
+    if (!ParseNetwork(text, &network))
+      return Status::Invalid("--trusted-proxy must be an IP address or a network such as "
+                             "10.0.0.0/8, not \"" + text + "\"");
+    proxy_options.trusted_proxies.push_back(network);
+  }
+  proxy_options.acme_webroot =
+      options.acme_webroot.empty() ? paths.state_dir + "/acme" : options.acme_webroot;
+  if (!tls->empty())
+    return Status::Invalid("--proxy-tls-listen needs --tls-dir, the certificates' directory");
+  auto proxy = std::make_unique<HttpProxy>(loop, routes, proxy_options);
+  std::string urls;
+  for (Listener& listener : *plain) {
+    if (Status s = proxy->Serve(listener.fd.get()); !s.ok()) return s;
+    listener.fd.release();  // the proxy owns it now
+    urls += "http://" + listener.address + "\n";
+  }
+  Status s = WriteFileAtomically(paths.runtime_dir + "/proxy-listeners", urls, 0644,
+                                 Durability::kProcessCrash);
+  if (!s.ok()) LogWarn(s.message());
+  LogInfo("berthd: the proxy listens on " + urls.substr(0, urls.size() - 1));
+  return proxy;
 }
 
 // Defines (or keeps, when unchanged) the apps named by SERVICES, SVC_<i>_* and SERVICE_A_*/B_*,
@@ -230,10 +278,18 @@ int Run(const Options& options) {
   if (api_options.max_connections == 0)
     api_options.max_connections = std::min<size_t>(open_files / 2, kDefaultMaxConnections);
   Api api(&loop, &supervisor, api_options);
-  auto listeners = ApiListeners(options, *paths);
+  auto activated = TakeActivatedSockets();
+  if (!activated.ok()) return Fail(activated.status().message());
+  auto listeners = ApiListeners(options, *paths, &*activated);
   if (!listeners.ok()) return Fail(listeners.status().message());
   if (Status s = ServeApi(&api, std::move(listeners).value(), *paths); !s.ok())
     return Fail(s.message());
+  RouteFeed routes(&loop, &supervisor);
+  auto proxy = StartBuiltinProxy(options, *paths, &loop, &routes, &*activated);
+  if (!proxy.ok()) return Fail(proxy.status().message());
+  if (*proxy) api.SetProxyMetrics(&(*proxy)->metrics());
+  for (const auto& [name, sockets] : *activated)
+    LogWarn("ignoring the sockets named \"" + name + "\" systemd passed");
   supervisor.StartAutostartApps();
   notifier.Ready();
   KeepStatusCurrent(&loop, &supervisor, &notifier);

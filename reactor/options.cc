@@ -50,6 +50,13 @@ void ApplyEnvironment(Options* options) {
   if (options->docker_host.empty()) options->docker_host = Env("BERTH_DOCKER_HOST");
   if (options->docker_host.empty()) options->docker_host = Env("DOCKER_HOST");
   if (options->docker_host.empty()) options->docker_host = "unix:///var/run/docker.sock";
+  if (options->proxy_listen.empty()) options->proxy_listen = SplitList(Env("BERTH_PROXY_LISTEN"));
+  if (options->proxy_tls_listen.empty())
+    options->proxy_tls_listen = SplitList(Env("BERTH_PROXY_TLS_LISTEN"));
+  if (options->trusted_proxies.empty())
+    options->trusted_proxies = SplitList(Env("BERTH_TRUSTED_PROXIES"));
+  if (options->tls_dir.empty()) options->tls_dir = Env("BERTH_TLS_DIR");
+  if (options->acme_webroot.empty()) options->acme_webroot = Env("BERTH_ACME_WEBROOT");
 }
 
 // A whole number from 1 to `max`, or 0.
@@ -81,6 +88,8 @@ const char* const kUsage =
     "[--log-level debug|info|warn|error] [--log-target auto|journal|stderr]\n"
     "       [--app-host ADDR] [--log-forward yes|no] [--max-connections N]\n"
     "       [--header-timeout SECONDS] [--docker-host unix:///PATH]\n"
+    "       [--proxy-listen ADDR]... [--proxy-tls-listen ADDR]... [--trusted-proxy NET]...\n"
+    "       [--tls-dir DIR] [--acme-webroot DIR]\n"
     "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
     "  unix:<runtime dir>/api.sock). Under socket activation berthd serves the sockets named\n"
     "  \"api\" and binds nothing itself. Each flag also reads BERTH_STATE_DIR, BERTH_CONFIG_DIR,\n"
@@ -95,7 +104,15 @@ const char* const kUsage =
     "  the time a request's headers have to arrive (default 10 s); its body gets as long again\n"
     "  plus a second per 16 KiB. Also BERTH_MAX_CONNECTIONS and BERTH_HEADER_TIMEOUT.\n"
     "  --docker-host is the Docker Engine's socket for container apps (default BERTH_DOCKER_HOST,\n"
-    "  else DOCKER_HOST, else unix:///var/run/docker.sock; only unix:// is supported).\n";
+    "  else DOCKER_HOST, else unix:///var/run/docker.sock; only unix:// is supported).\n"
+    "  --proxy-listen and --proxy-tls-listen are where the built-in proxy serves the apps'\n"
+    "  routes over HTTP and HTTPS (default: nowhere; under socket activation, the sockets named\n"
+    "  \"proxy\" and \"proxy-tls\"). --trusted-proxy (an address or CIDR network, repeatable) is\n"
+    "  a proxy in front of berth whose X-Forwarded-* and Forwarded headers are kept. --tls-dir\n"
+    "  holds <host>.pem and <host>.key per host (\"*.example.com.pem\" for a wildcard), reloaded\n"
+    "  on change. --acme-webroot is served at /.well-known/acme-challenge/ (default\n"
+    "  <state>/acme), for certbot --webroot. Also BERTH_PROXY_LISTEN, BERTH_PROXY_TLS_LISTEN,\n"
+    "  BERTH_TRUSTED_PROXIES, BERTH_TLS_DIR and BERTH_ACME_WEBROOT.\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   std::string max_connections, header_timeout;
@@ -109,7 +126,9 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
                  arg == "--log-level" || arg == "--log-target" || arg == "--app-host" ||
                  arg == "--log-forward" || arg == "--max-connections" ||
-                 arg == "--header-timeout" || arg == "--docker-host";
+                 arg == "--header-timeout" || arg == "--docker-host" ||
+                 arg == "--proxy-listen" || arg == "--proxy-tls-listen" ||
+                 arg == "--trusted-proxy" || arg == "--tls-dir" || arg == "--acme-webroot";
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -125,6 +144,11 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--max-connections") max_connections = value;
     if (arg == "--header-timeout") header_timeout = value;
     if (arg == "--docker-host") options->docker_host = value;
+    if (arg == "--proxy-listen") options->proxy_listen.push_back(value);
+    if (arg == "--proxy-tls-listen") options->proxy_tls_listen.push_back(value);
+    if (arg == "--trusted-proxy") options->trusted_proxies.push_back(value);
+    if (arg == "--tls-dir") options->tls_dir = value;
+    if (arg == "--acme-webroot") options->acme_webroot = value;
   }
   ApplyEnvironment(options);
   return ApplyLimits(max_connections, header_timeout, options, error);

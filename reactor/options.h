@@ -19,6 +19,14 @@ struct Options {
   std::string docker_host;  // the Docker Engine's socket, unix:///path
   size_t max_connections = 0;  // open API connections at most; 0: half the open-files limit
   int header_timeout = 10;     // seconds for a request's head to arrive
+  // The built-in proxy: where it listens for plain HTTP and for TLS (none: off, unless systemd
+  // passes sockets named "proxy" or "proxy-tls"), whose forwarding headers it trusts, and where
+  // the certificates (<host>.pem, <host>.key) and ACME challenge files are.
+  std::vector<std::string> proxy_listen;
+  std::vector<std::string> proxy_tls_listen;
+  std::vector<std::string> trusted_proxies;
+  std::string tls_dir;
+  std::string acme_webroot;  // empty: <state>/acme
 };
 
 // Fills `options` from flags, then the environment; false (with a message) on a bad flag.

@@ -1,0 +1,114 @@
+// The built-in proxy's listeners, connections and request resolution (see http_proxy.h).
+#include "proxy/http_proxy.h"
+
+#include <arpa/inet.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "proxy/proxy_connection.h"
+#include "reactor/log.h"
+
+namespace berth {
+namespace {
+
+std::string AddressText(const sockaddr* address) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (address->sa_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof(text));
+  else if (address->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text,
+              sizeof(text));
+  std::string ip = text;
+  if (ip.rfind("::ffff:", 0) == 0 && ip.find('.') != std::string::npos) ip = ip.substr(7);
+  return ip.empty() ? "unknown" : ip;
+}
+
+}  // namespace
+
+HttpProxy::HttpProxy(EventLoop* loop, RouteFeed* feed, ProxyOptions options)
+    : loop_(loop),
+      feed_(feed),
+      options_(std::move(options)),
+      pool_(loop, options_.max_idle_upstreams, options_.idle_timeout_seconds) {}
+
+HttpProxy::~HttpProxy() {
+  listeners_.clear();
+  connections_.clear();
+}
+
+Status HttpProxy::Serve(int listen_fd, SSL_CTX* tls) {
+  auto listener = std::make_unique<Listener>();
+  listener->tls = tls;
+  listener->proxy = this;
+  listener->listener.reset(evconnlistener_new(loop_->base(), &OnAccept, listener.get(),
+                                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+                                              listen_fd));
+  if (!listener->listener) return Status::IOError("cannot accept on the proxy's socket");
+  listeners_.push_back(std::move(listener));
+  return Status::Ok();
+}
+
+void HttpProxy::OnAccept(evconnlistener*, evutil_socket_t fd, sockaddr* address, int, void* self) {
+  auto* listener = static_cast<Listener*>(self);
+  listener->proxy->Accept(fd, address, listener->tls);
+}
+
+void HttpProxy::Accept(int fd, const sockaddr* address, SSL_CTX* tls) {
+  evutil_make_socket_nonblocking(fd);
+  if (address->sa_family == AF_INET || address->sa_family == AF_INET6) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  bufferevent* bev = nullptr;
+  if (tls) {
+    SSL* ssl = SSL_new(tls);
+    if (ssl)
+      bev = bufferevent_openssl_socket_new(loop_->base(), fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                           BEV_OPT_CLOSE_ON_FREE);
+  } else {
+    bev = bufferevent_socket_new(loop_->base(), fd, BEV_OPT_CLOSE_ON_FREE);
+  }
+  if (!bev) {
+    LogWarn("proxy: cannot take a new connection");
+    evutil_closesocket(fd);
+    return;
+  }
+  ClientInfo client;
+  client.ip = address->sa_family == AF_UNIX ? "127.0.0.1" : AddressText(address);
+  client.trusted = InNetworks(options_.trusted_proxies, client.ip);
+  client.tls = tls != nullptr;
+  auto connection = std::make_unique<ProxyConnection>(this, bev, std::move(client));
+  ProxyConnection* raw = connection.get();
+  connections_[raw] = std::move(connection);
+  raw->Start();
+}
+
+void HttpProxy::Close(ProxyConnection* connection) {
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return;
+  // We are inside the connection's own callback: free it on the next loop turn.
+  loop_->Defer([dropped = std::shared_ptr<ProxyConnection>(std::move(it->second))] {});
+  connections_.erase(it);
+}
+
+ProxyTarget HttpProxy::Resolve(std::string_view host, std::string_view target) {
+  ProxyTarget result;
+  const RouteEntry* entry = feed_->table().Match(host, target);
+  if (!entry) {
+    result.status = 404;
+    return result;
+  }
+  result.entry = *entry;
+  App* app = feed_->supervisor()->Find(entry->app);
+  std::vector<std::string> endpoints;
+  if (app && app->healthy()) endpoints = app->Endpoints(entry->route);
+  if (endpoints.empty()) {
+    result.status = 503;
+    return result;
+  }
+  result.endpoint = endpoints[next_endpoint_++ % endpoints.size()];
+  return result;
+}
+
+}  // namespace berth

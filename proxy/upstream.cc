@@ -1,0 +1,102 @@
+// Upstream connections and their pool (see upstream.h).
+#include "proxy/upstream.h"
+
+#include <event2/util.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <algorithm>
+
+namespace berth {
+
+Result<std::unique_ptr<UpstreamConnection>> UpstreamConnection::Connect(
+    event_base* base, const std::string& endpoint) {
+  sockaddr_storage address{};
+  int length = sizeof(address);
+  if (evutil_parse_sockaddr_port(endpoint.c_str(), reinterpret_cast<sockaddr*>(&address),
+                                 &length) != 0)
+    return Status::Invalid("not an address: " + endpoint);
+  bufferevent* bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+  if (!bev) return Status::IOError("cannot make a connection to " + endpoint);
+  std::unique_ptr<UpstreamConnection> upstream(new UpstreamConnection(bev, endpoint));
+  if (bufferevent_socket_connect(bev, reinterpret_cast<sockaddr*>(&address), length) != 0)
+    return Status::Unavailable("cannot connect to " + endpoint);
+  int one = 1;
+  setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return upstream;
+}
+
+UpstreamConnection::UpstreamConnection(bufferevent* bev, std::string endpoint)
+    : bev_(bev), endpoint_(std::move(endpoint)) {
+  bufferevent_setcb(bev, &OnRead, &OnWrite, &OnEvent, this);
+  bufferevent_setwatermark(bev, EV_WRITE, kLowWatermark, 0);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+UpstreamConnection::~UpstreamConnection() = default;
+
+void UpstreamConnection::OnRead(bufferevent*, void* self) {
+  auto* upstream = static_cast<UpstreamConnection*>(self);
+  if (upstream->handler_) upstream->handler_->OnUpstreamRead(upstream);
+}
+
+void UpstreamConnection::OnWrite(bufferevent*, void* self) {
+  auto* upstream = static_cast<UpstreamConnection*>(self);
+  if (upstream->handler_) upstream->handler_->OnUpstreamDrained(upstream);
+}
+
+void UpstreamConnection::OnEvent(bufferevent*, short events, void* self) {
+  auto* upstream = static_cast<UpstreamConnection*>(self);
+  if (events & BEV_EVENT_CONNECTED) upstream->connected_ = true;
+  if (upstream->handler_) upstream->handler_->OnUpstreamEvent(upstream, events);
+}
+
+UpstreamPool::UpstreamPool(EventLoop* loop, size_t max_idle_per_endpoint,
+                           int idle_timeout_seconds)
+    : loop_(loop), max_idle_(max_idle_per_endpoint), idle_timeout_seconds_(idle_timeout_seconds) {}
+
+UpstreamPool::~UpstreamPool() = default;
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::Take(const std::string& endpoint) {
+  auto it = idle_.find(endpoint);
+  if (it == idle_.end() || it->second.empty()) return nullptr;
+  std::unique_ptr<UpstreamConnection> upstream = std::move(it->second.back());
+  it->second.pop_back();
+  upstream->Attach(nullptr);
+  upstream->set_reused();
+  bufferevent_set_timeouts(upstream->bev(), nullptr, nullptr);
+  return upstream;
+}
+
+void UpstreamPool::Give(std::unique_ptr<UpstreamConnection> upstream) {
+  std::vector<std::unique_ptr<UpstreamConnection>>& idle = idle_[upstream->endpoint()];
+  if (idle.size() >= max_idle_) {
+    loop_->Defer([dropped = std::shared_ptr<UpstreamConnection>(std::move(upstream))] {});
+    return;
+  }
+  upstream->Attach(this);
+  timeval timeout = {idle_timeout_seconds_, 0};
+  bufferevent_set_timeouts(upstream->bev(), &timeout, nullptr);
+  bufferevent_enable(upstream->bev(), EV_READ);
+  idle.push_back(std::move(upstream));
+}
+
+void UpstreamPool::Drop(UpstreamConnection* upstream) {
+  auto it = idle_.find(upstream->endpoint());
+  if (it == idle_.end()) return;
+  auto& idle = it->second;
+  auto found = std::find_if(idle.begin(), idle.end(),
+                            [upstream](const auto& candidate) { return candidate.get() == upstream; });
+  if (found == idle.end()) return;
+  // We are inside the connection's own callback: free it on the next loop turn.
+  loop_->Defer([dropped = std::shared_ptr<UpstreamConnection>(std::move(*found))] {});
+  idle.erase(found);
+}
+
+size_t UpstreamPool::idle() const {
+  size_t count = 0;
+  for (const auto& [endpoint, idle] : idle_) count += idle.size();
+  return count;
+}
+
+}  // namespace berth
