@@ -449,6 +449,7 @@ void ProxyConnection::DropUpstream() {
 
 void ProxyConnection::OnClientEvent(bufferevent*, short events, void* self) {
   auto* connection = static_cast<ProxyConnection*>(self);
+  if (events & BEV_EVENT_CONNECTED) return;  // the TLS handshake is over
   if ((events & BEV_EVENT_EOF) && connection->state_ == State::kTunnel && connection->upstream_) {
     // The client is done sending: pass that on and keep the other direction open.
     connection->PumpTunnel(connection->bev_.get(), connection->upstream_->bev());

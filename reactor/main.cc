@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "handlers/api.h"
+#include "proxy/certificates.h"
 #include "proxy/http_proxy.h"
 #include "proxy/route_feed.h"
 #include "reactor/atomic_file.h"
@@ -148,15 +149,20 @@ Status ServeApi(Api* api, std::vector<Listener> listeners, const BerthPaths& pat
 // The built-in proxy, when it has somewhere to listen (--proxy-listen, --proxy-tls-listen, or
 // sockets systemd named "proxy" and "proxy-tls"); null when it has not. The addresses go to
 // <run>/proxy-listeners as URLs, for tools and tests.
-Result<std::unique_ptr<HttpProxy>> StartBuiltinProxy(const Options& options,
-                                                     const BerthPaths& paths, EventLoop* loop,
-                                                     RouteFeed* routes,
-                                                     ActivatedSockets* activated) {
+struct BuiltinProxy {
+  std::unique_ptr<Certificates> certificates;  // with TLS listeners
+  std::unique_ptr<HttpProxy> proxy;            // null when it has nowhere to listen
+};
+
+Result<BuiltinProxy> StartBuiltinProxy(const Options& options, const BerthPaths& paths,
+                                       EventLoop* loop, RouteFeed* routes,
+                                       ActivatedSockets* activated) {
   auto plain = ProxyListeners(options.proxy_listen, "proxy", activated);
   if (!plain.ok()) return plain.status();
   auto tls = ProxyListeners(options.proxy_tls_listen, "proxy-tls", activated);
   if (!tls.ok()) return tls.status();
-  if (plain->empty() && tls->empty()) return std::unique_ptr<HttpProxy>();
+  BuiltinProxy built;
+  if (plain->empty() && tls->empty()) return built;
   ProxyOptions proxy_options;
   proxy_options.header_timeout_seconds = options.header_timeout;
   for (const std::string& text : options.trusted_proxies) {
@@ -168,20 +174,29 @@ Result<std::unique_ptr<HttpProxy>> StartBuiltinProxy(const Options& options,
   }
   proxy_options.acme_webroot =
       options.acme_webroot.empty() ? paths.state_dir + "/acme" : options.acme_webroot;
-  if (!tls->empty())
-    return Status::Invalid("--proxy-tls-listen needs --tls-dir, the certificates' directory");
-  auto proxy = std::make_unique<HttpProxy>(loop, routes, proxy_options);
-  std::string urls;
-  for (Listener& listener : *plain) {
-    if (Status s = proxy->Serve(listener.fd.get()); !s.ok()) return s;
-    listener.fd.release();  // the proxy owns it now
-    urls += "http://" + listener.address + "\n";
+  if (!tls->empty()) {
+    if (options.tls_dir.empty())
+      return Status::Invalid("--proxy-tls-listen needs --tls-dir, the certificates' directory");
+    char resolved[PATH_MAX];
+    if (!realpath(options.tls_dir.c_str(), resolved))
+      return Status::Invalid("--tls-dir " + options.tls_dir + ": " + strerror(errno));
+    built.certificates = std::make_unique<Certificates>(loop, resolved);
+    if (Status s = built.certificates->Start(); !s.ok()) return s;
   }
+  built.proxy = std::make_unique<HttpProxy>(loop, routes, proxy_options);
+  std::string urls;
+  for (auto [listeners, scheme] : {std::pair{&*plain, "http://"}, std::pair{&*tls, "https://"}})
+    for (Listener& listener : *listeners) {
+      SSL_CTX* ctx = listeners == &*tls ? built.certificates->front() : nullptr;
+      if (Status s = built.proxy->Serve(listener.fd.get(), ctx); !s.ok()) return s;
+      listener.fd.release();  // the proxy owns it now
+      urls += scheme + listener.address + "\n";
+    }
   Status s = WriteFileAtomically(paths.runtime_dir + "/proxy-listeners", urls, 0644,
                                  Durability::kProcessCrash);
   if (!s.ok()) LogWarn(s.message());
   LogInfo("berthd: the proxy listens on " + urls.substr(0, urls.size() - 1));
-  return proxy;
+  return built;
 }
 
 // Defines (or keeps, when unchanged) the apps named by SERVICES, SVC_<i>_* and SERVICE_A_*/B_*,
@@ -287,7 +302,7 @@ int Run(const Options& options) {
   RouteFeed routes(&loop, &supervisor);
   auto proxy = StartBuiltinProxy(options, *paths, &loop, &routes, &*activated);
   if (!proxy.ok()) return Fail(proxy.status().message());
-  if (*proxy) api.SetProxyMetrics(&(*proxy)->metrics());
+  if (proxy->proxy) api.SetProxyMetrics(&proxy->proxy->metrics());
   for (const auto& [name, sockets] : *activated)
     LogWarn("ignoring the sockets named \"" + name + "\" systemd passed");
   supervisor.StartAutostartApps();
