@@ -47,7 +47,6 @@ std::string HtmlEscape(const std::string& text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '&': out += "&amp;"; break;
-      case '\'': out += "&#39;"; break;
       default: out += c;
     }
   }

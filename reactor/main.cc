@@ -165,6 +165,7 @@ Result<BuiltinProxy> StartBuiltinProxy(const Options& options, const BerthPaths&
   if (plain->empty() && tls->empty()) return built;
   ProxyOptions proxy_options;
   proxy_options.header_timeout_seconds = options.header_timeout;
+  proxy_options.upstream_timeout_seconds = options.proxy_timeout;
   for (const std::string& text : options.trusted_proxies) {
     Network network;
     if (!ParseNetwork(text, &network))

@@ -66,9 +66,14 @@ long Count(const std::string& text, long max) {
   return end && *end == '\0' && value >= 1 && value <= max ? value : 0;
 }
 
-// --max-connections and --header-timeout, from their flags (when given) or the environment.
+// --max-connections, --header-timeout and --proxy-timeout, from their flags (when given) or
+// the environment.
 bool ApplyLimits(const std::string& max_connections, const std::string& header_timeout,
-                 Options* options, std::string* error) {
+                 const std::string& proxy_timeout, Options* options, std::string* error) {
+  std::string upstream = !proxy_timeout.empty() ? proxy_timeout : Env("BERTH_PROXY_TIMEOUT");
+  if (!upstream.empty() && !(options->proxy_timeout = static_cast<int>(Count(upstream, 86400))))
+    return *error = "--proxy-timeout (BERTH_PROXY_TIMEOUT) must be a number of seconds from "
+                    "1 to 86400, not \"" + upstream + "\"", false;
   std::string connections = !max_connections.empty() ? max_connections
                                                       : Env("BERTH_MAX_CONNECTIONS");
   std::string timeout = !header_timeout.empty() ? header_timeout : Env("BERTH_HEADER_TIMEOUT");
@@ -89,7 +94,7 @@ const char* const kUsage =
     "       [--app-host ADDR] [--log-forward yes|no] [--max-connections N]\n"
     "       [--header-timeout SECONDS] [--docker-host unix:///PATH]\n"
     "       [--proxy-listen ADDR]... [--proxy-tls-listen ADDR]... [--trusted-proxy NET]...\n"
-    "       [--tls-dir DIR] [--acme-webroot DIR]\n"
+    "       [--tls-dir DIR] [--acme-webroot DIR] [--proxy-timeout SECONDS]\n"
     "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
     "  unix:<runtime dir>/api.sock). Under socket activation berthd serves the sockets named\n"
     "  \"api\" and binds nothing itself. Each flag also reads BERTH_STATE_DIR, BERTH_CONFIG_DIR,\n"
@@ -111,11 +116,13 @@ const char* const kUsage =
     "  a proxy in front of berth whose X-Forwarded-* and Forwarded headers are kept. --tls-dir\n"
     "  holds <host>.pem and <host>.key per host (\"*.example.com.pem\" for a wildcard), reloaded\n"
     "  on change. --acme-webroot is served at /.well-known/acme-challenge/ (default\n"
-    "  <state>/acme), for certbot --webroot. Also BERTH_PROXY_LISTEN, BERTH_PROXY_TLS_LISTEN,\n"
-    "  BERTH_TRUSTED_PROXIES, BERTH_TLS_DIR and BERTH_ACME_WEBROOT.\n";
+    "  <state>/acme), for certbot --webroot. --proxy-timeout is how long an app may stay silent\n"
+    "  (connecting, answering) before the proxy answers 504 (default 60 s). A request's head has\n"
+    "  --header-timeout to arrive there too. Also BERTH_PROXY_LISTEN, BERTH_PROXY_TLS_LISTEN,\n"
+    "  BERTH_TRUSTED_PROXIES, BERTH_TLS_DIR, BERTH_ACME_WEBROOT and BERTH_PROXY_TIMEOUT.\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
-  std::string max_connections, header_timeout;
+  std::string max_connections, header_timeout, proxy_timeout;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     size_t eq = arg.find('=');
@@ -128,7 +135,8 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
                  arg == "--log-forward" || arg == "--max-connections" ||
                  arg == "--header-timeout" || arg == "--docker-host" ||
                  arg == "--proxy-listen" || arg == "--proxy-tls-listen" ||
-                 arg == "--trusted-proxy" || arg == "--tls-dir" || arg == "--acme-webroot";
+                 arg == "--trusted-proxy" || arg == "--tls-dir" || arg == "--acme-webroot" ||
+                 arg == "--proxy-timeout";
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -149,9 +157,10 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--trusted-proxy") options->trusted_proxies.push_back(value);
     if (arg == "--tls-dir") options->tls_dir = value;
     if (arg == "--acme-webroot") options->acme_webroot = value;
+    if (arg == "--proxy-timeout") proxy_timeout = value;
   }
   ApplyEnvironment(options);
-  return ApplyLimits(max_connections, header_timeout, options, error);
+  return ApplyLimits(max_connections, header_timeout, proxy_timeout, options, error);
 }
 
 }  // namespace berth

@@ -25,6 +25,7 @@ struct Options {
   std::vector<std::string> proxy_listen;
   std::vector<std::string> proxy_tls_listen;
   std::vector<std::string> trusted_proxies;
+  int proxy_timeout = 60;  // seconds an app may stay silent before the proxy answers 504
   std::string tls_dir;
   std::string acme_webroot;  // empty: <state>/acme
 };

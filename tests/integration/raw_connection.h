@@ -54,6 +54,22 @@ class RawConnection {
     }
     return true;
   }
+  // Reads until what arrived contains `needle`; false when it did not within `timeout` (or the
+  // connection closed first).
+  bool ReceiveUntil(const std::string& needle, milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (received_.find(needle) == std::string::npos) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0 || closed_) return false;
+      pollfd watch{fd_, POLLIN, 0};
+      if (poll(&watch, 1, static_cast<int>(left)) <= 0) continue;
+      char buffer[4096];
+      ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n > 0) received_.append(buffer, static_cast<size_t>(n));
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) closed_ = true;
+    }
+    return true;
+  }
   const std::string& received() const { return received_; }
 
  private:
