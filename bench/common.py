@@ -359,9 +359,10 @@ class Berthd:
     """berthd with a temp state dir, listening on 127.0.0.1:0; learns its port from
     <state>/run/listeners."""
 
-    def __init__(self, binary, workdir, log_level=None, extra_env=None, wait=True):
-        """extra_env: more environment for berthd. wait=False returns right after the spawn;
-        call wait_serving() before using the client."""
+    def __init__(self, binary, workdir, log_level=None, extra_env=None, wait=True,
+                 extra_args=()):
+        """extra_env: more environment for berthd; extra_args: more flags. wait=False returns
+        right after the spawn; call wait_serving() before using the client."""
         self.state = os.path.join(workdir, "state")
         self.config = os.path.join(workdir, "config")
         os.makedirs(os.path.join(self.config, "apps.d"), exist_ok=True)
@@ -372,6 +373,7 @@ class Berthd:
                 "--listen", "127.0.0.1:0"]
         if log_level:
             argv += ["--log-level", log_level]
+        argv += list(extra_args)
         env = clean_env({"BERTH_ADMIN_TOKEN": self.token})
         env.update(extra_env or {})
         self.daemon = Daemon(argv, self.log_path, env=env, cwd=workdir)

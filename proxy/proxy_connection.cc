@@ -55,8 +55,9 @@ ProxyConnection::ProxyConnection(HttpProxy* proxy, bufferevent* bev, ClientInfo 
     : proxy_(proxy), bev_(bev), client_(std::move(client)), timer_(proxy->loop(), [this] {
         // Out of time waiting for a head (slow or silent client): close without a word, as
         // for an idle keep-alive connection; a head begun gets 408.
-        if (state_ == State::kHead) return Answer(408, ProxyErrorResponse(408, "", false, true), true);
-        Close();
+        if (state_ == State::kHead) Answer(408, ProxyErrorResponse(408, "", false, true), true);
+        else Close();
+        FlushOutputs();
       }) {}
 
 ProxyConnection::~ProxyConnection() = default;
@@ -64,7 +65,9 @@ ProxyConnection::~ProxyConnection() = default;
 void ProxyConnection::Start() {
   bufferevent_setcb(bev_.get(), &OnClientRead, &OnClientWrite, &OnClientEvent, this);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, kLowWatermark, 0);
-  bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+  // A plain socket is written directly (Flush()); TLS leaves it to the bufferevent.
+  bufferevent_enable(bev_.get(), EV_READ);
+  if (!client_.tls) bufferevent_disable(bev_.get(), EV_WRITE);  // on by default
   SetClientReadTimeout(0);
   timer_.Start(proxy_->options().header_timeout_seconds * 1000L);
 }
@@ -81,7 +84,18 @@ bool ProxyConnection::Transition(State to) {
 }
 
 void ProxyConnection::OnClientRead(bufferevent*, void* self) {
-  static_cast<ProxyConnection*>(self)->ReadClient();
+  auto* connection = static_cast<ProxyConnection*>(self);
+  connection->ReadClient();
+  connection->FlushOutputs();
+}
+
+void ProxyConnection::FlushOutputs() {
+  if (state_ == State::kClosed) return;
+  if (upstream_) Flush(upstream_->bev(), upstream_->connected());
+  Flush(bev_.get(), !client_.tls);
+  if (state_ == State::kClosing &&
+      evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0)
+    Close();
 }
 
 void ProxyConnection::ReadClient() {
@@ -203,7 +217,7 @@ bool ProxyConnection::ConnectUpstream(const std::string& endpoint, bool fresh) {
   upstream_->Attach(this);
   timeval timeout = {proxy_->options().upstream_timeout_seconds, 0};
   bufferevent_set_timeouts(upstream_->bev(), &timeout, &timeout);
-  bufferevent_enable(upstream_->bev(), EV_READ | EV_WRITE);
+  bufferevent_enable(upstream_->bev(), EV_READ);
   return true;
 }
 
@@ -268,8 +282,11 @@ void ProxyConnection::EndRequest() {
 }
 
 void ProxyConnection::OnUpstreamRead(UpstreamConnection*) {
-  if (state_ == State::kTunnel) return PumpTunnel(upstream_->bev(), bev_.get());
-  ReadResponse();
+  if (state_ == State::kTunnel)
+    PumpTunnel(upstream_->bev(), bev_.get());
+  else
+    ReadResponse();
+  FlushOutputs();
 }
 
 void ProxyConnection::ReadResponse() {
@@ -383,14 +400,17 @@ void ProxyConnection::PumpTunnel(bufferevent* from, bufferevent* to) {
 }
 
 void ProxyConnection::OnUpstreamDrained(UpstreamConnection*) {
+  DisarmWhenEmpty(upstream_->bev(), upstream_->connected());
   if (!client_paused_ || state_ == State::kClosing) return;
   client_paused_ = false;
   bufferevent_enable(bev_.get(), EV_READ);
   ReadClient();
+  FlushOutputs();
 }
 
 void ProxyConnection::OnClientWrite(bufferevent*, void* self) {
   auto* connection = static_cast<ProxyConnection*>(self);
+  DisarmWhenEmpty(connection->bev_.get(), !connection->client_.tls);
   if (connection->state_ == State::kClosing) {
     if (evbuffer_get_length(bufferevent_get_output(connection->bev_.get())) == 0)
       connection->Close();
@@ -403,10 +423,20 @@ void ProxyConnection::OnClientWrite(bufferevent*, void* self) {
     connection->PumpTunnel(connection->upstream_->bev(), connection->bev_.get());
   else
     connection->ReadResponse();
+  connection->FlushOutputs();
 }
 
 void ProxyConnection::OnUpstreamEvent(UpstreamConnection*, short events) {
-  if (events & BEV_EVENT_CONNECTED) return;
+  HandleUpstreamEvent(events);
+  FlushOutputs();
+}
+
+void ProxyConnection::HandleUpstreamEvent(short events) {
+  if (events & BEV_EVENT_CONNECTED) {
+    // From now on FlushOutputs() writes to it directly.
+    bufferevent_disable(upstream_->bev(), EV_WRITE);
+    return;
+  }
   if (state_ == State::kTunnel) {
     PumpTunnel(upstream_->bev(), bev_.get());
     return CloseAfterFlush();
@@ -451,9 +481,9 @@ void ProxyConnection::OnClientEvent(bufferevent*, short events, void* self) {
   auto* connection = static_cast<ProxyConnection*>(self);
   if (events & BEV_EVENT_CONNECTED) return;  // the TLS handshake is over
   if ((events & BEV_EVENT_EOF) && connection->state_ == State::kTunnel && connection->upstream_) {
-    // The client is done sending: pass that on and keep the other direction open.
+    // The client is done sending: pass on what it sent before it goes.
     connection->PumpTunnel(connection->bev_.get(), connection->upstream_->bev());
-    return connection->Close();
+    Flush(connection->upstream_->bev(), connection->upstream_->connected());
   }
   connection->Close();
 }

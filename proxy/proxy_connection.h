@@ -45,6 +45,9 @@ class ProxyConnection : private UpstreamConnection::Handler {
   void OnUpstreamEvent(UpstreamConnection*, short events) override;
 
   bool Transition(State to);
+  // After each callback: writes what it queued for the client and the upstream.
+  void FlushOutputs();
+  void HandleUpstreamEvent(short events);
   void ReadClient();
   void ReadHead();
   void BeginExchange();

@@ -51,6 +51,25 @@ void UpstreamConnection::OnEvent(bufferevent*, short events, void* self) {
   if (upstream->handler_) upstream->handler_->OnUpstreamEvent(upstream, events);
 }
 
+void Flush(bufferevent* bev, bool direct) {
+  evbuffer* output = bufferevent_get_output(bev);
+  if (evbuffer_get_length(output) == 0 || (bufferevent_get_enabled(bev) & EV_WRITE)) return;
+  if (direct) {
+    // A bufferevent keeps its output's front frozen but for its own writes; so do we.
+    evbuffer_unfreeze(output, 1);
+    int written = evbuffer_write(output, bufferevent_getfd(bev));
+    evbuffer_freeze(output, 1);
+    if (written >= 0 && evbuffer_get_length(output) == 0) return;
+  }
+  // The socket took part of it, or failed: the write event writes the rest (or reports why).
+  bufferevent_enable(bev, EV_WRITE);
+}
+
+void DisarmWhenEmpty(bufferevent* bev, bool direct) {
+  if (direct && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+    bufferevent_disable(bev, EV_WRITE);
+}
+
 UpstreamPool::UpstreamPool(EventLoop* loop, size_t max_idle_per_endpoint,
                            int idle_timeout_seconds)
     : loop_(loop), max_idle_(max_idle_per_endpoint), idle_timeout_seconds_(idle_timeout_seconds) {}

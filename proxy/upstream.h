@@ -82,6 +82,14 @@ class UpstreamPool : private UpstreamConnection::Handler {
   std::map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
 };
 
+// Writing without a round trip through epoll. A plain socket's bufferevent keeps EV_WRITE
+// disabled while its output is empty; Flush() writes what the output holds at once, as far as
+// the socket takes it, and arms the write event only for the rest. With `direct` false (TLS, or
+// a connect under way) it leaves the writing to the bufferevent, write event armed.
+void Flush(bufferevent* bev, bool direct);
+// For a write callback: disarms the write event again once the output is empty.
+void DisarmWhenEmpty(bufferevent* bev, bool direct);
+
 // Client and upstream buffers above this stop reading from the other side until they drain
 // below kLowWatermark: bodies stream with bounded memory.
 inline constexpr size_t kHighWatermark = 256 * 1024;
