@@ -53,7 +53,10 @@ void UpstreamConnection::OnEvent(bufferevent*, short events, void* self) {
 
 void Flush(bufferevent* bev, bool direct) {
   evbuffer* output = bufferevent_get_output(bev);
-  if (evbuffer_get_length(output) == 0 || (bufferevent_get_enabled(bev) & EV_WRITE)) return;
+  size_t length = evbuffer_get_length(output);
+  // TLS writes a record per chunk of the buffer: a small answer (head and body) goes as one.
+  if (!direct && length <= 16384) evbuffer_pullup(output, -1);
+  if (length == 0 || (bufferevent_get_enabled(bev) & EV_WRITE)) return;
   if (direct) {
     // A bufferevent keeps its output's front frozen but for its own writes; so do we.
     evbuffer_unfreeze(output, 1);
