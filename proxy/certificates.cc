@@ -33,8 +33,6 @@ SslCtxPtr NewServerContext() {
   if (!ctx) return nullptr;
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // One read takes whatever records have arrived, not a header and then its record.
-  SSL_CTX_set_read_ahead(ctx.get(), 1);
   return ctx;
 }
 

@@ -62,10 +62,21 @@ void HttpProxy::Accept(int fd, const sockaddr* address, SSL_CTX* tls) {
   }
   bufferevent* bev = nullptr;
   if (tls) {
+    // TLS over a socket bufferevent: the socket is read in big chunks, not a record header
+    // and then its record (OpenSSL's read-ahead would hide buffered records from libevent).
     SSL* ssl = SSL_new(tls);
-    if (ssl)
-      bev = bufferevent_openssl_socket_new(loop_->base(), fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+    bufferevent* socket = ssl ? bufferevent_socket_new(loop_->base(), fd, BEV_OPT_CLOSE_ON_FREE)
+                              : nullptr;
+    if (socket)
+      bev = bufferevent_openssl_filter_new(loop_->base(), socket, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                            BEV_OPT_CLOSE_ON_FREE);
+    else if (ssl)
+      SSL_free(ssl);
+    if (socket && !bev) {
+      bufferevent_free(socket);  // closes fd
+      LogWarn("proxy: cannot take a new TLS connection");
+      return;
+    }
   } else {
     bev = bufferevent_socket_new(loop_->base(), fd, BEV_OPT_CLOSE_ON_FREE);
   }
