@@ -13,10 +13,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "handlers/api.h"
+#include "proxy/nginx_manager.h"
+#include "proxy/route_feed.h"
 #include "reactor/atomic_file.h"
 #include "reactor/child_reaper.h"
 #include "reactor/event_loop.h"
@@ -178,6 +181,32 @@ void KeepStatusCurrent(EventLoop* loop, Supervisor* supervisor, SystemdNotifier*
   notifier->Status(supervisor->Summary());
 }
 
+// nginx mode: an NginxManager that keeps nginx serving the routes `feed` follows.
+Result<std::unique_ptr<NginxManager>> StartNginxMode(EventLoop* loop, ChildReaper* reaper,
+                                                     RouteFeed* feed, const Options& options,
+                                                     const BerthPaths& paths) {
+  NginxModeOptions nginx{.dir = options.nginx_dir,
+                         .main_conf = options.nginx_conf,
+                         .nginx = options.nginx,
+                         .probe = options.nginx_probe,
+                         .tls_dir = options.tls_dir};
+  std::istringstream reload(options.nginx_reload);
+  for (std::string arg; reload >> arg;) nginx.reload.push_back(arg);
+  nginx.render.listen = options.nginx_listen;
+  nginx.render.listen_tls = options.nginx_listen_tls;
+  nginx.render.acme_webroot =
+      options.acme_webroot.empty() ? paths.state_dir + "/acme" : options.acme_webroot;
+  if (nginx.probe.empty()) {
+    std::string listen = options.nginx_listen;
+    nginx.probe = "http://127.0.0.1:" + listen.substr(listen.rfind(':') + 1);
+  }
+  if (Status s = CheckNginxModeOptions(nginx); !s.ok()) return s;
+  auto manager = std::make_unique<NginxManager>(loop, reaper, feed, std::move(nginx));
+  if (Status s = manager->Start(); !s.ok()) return s;
+  LogInfo("berthd: nginx mode: routes go to " + options.nginx_dir + "/live/");
+  return manager;
+}
+
 int Fail(const std::string& message) {
   LogError("berthd: " + message);
   return 1;
@@ -235,6 +264,13 @@ int Run(const Options& options) {
   if (Status s = ServeApi(&api, std::move(listeners).value(), *paths); !s.ok())
     return Fail(s.message());
   supervisor.StartAutostartApps();
+  RouteFeed routes(&loop, &supervisor);
+  std::unique_ptr<NginxManager> nginx;
+  if (options.proxy == "nginx") {
+    auto started = StartNginxMode(&loop, &reaper, &routes, options, *paths);
+    if (!started.ok()) return Fail(started.status().message());
+    nginx = std::move(started).value();
+  }
   notifier.Ready();
   KeepStatusCurrent(&loop, &supervisor, &notifier);
 

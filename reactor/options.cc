@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -74,6 +75,43 @@ bool ApplyLimits(const std::string& max_connections, const std::string& header_t
   return true;
 }
 
+// The proxy's flags: each a string, the flag first, else its variable, else the default.
+struct StringFlag {
+  const char* flag;
+  const char* env;
+  std::string Options::*member;
+};
+const StringFlag kStringFlags[] = {
+    {"--proxy", "BERTH_PROXY", &Options::proxy},
+    {"--tls-dir", "BERTH_TLS_DIR", &Options::tls_dir},
+    {"--acme-webroot", "BERTH_ACME_WEBROOT", &Options::acme_webroot},
+    {"--nginx-dir", "BERTH_NGINX_DIR", &Options::nginx_dir},
+    {"--nginx-conf", "BERTH_NGINX_CONF", &Options::nginx_conf},
+    {"--nginx", "BERTH_NGINX", &Options::nginx},
+    {"--nginx-reload", "BERTH_NGINX_RELOAD", &Options::nginx_reload},
+    {"--nginx-probe", "BERTH_NGINX_PROBE", &Options::nginx_probe},
+    {"--nginx-listen", "BERTH_NGINX_LISTEN", &Options::nginx_listen},
+    {"--nginx-listen-tls", "BERTH_NGINX_LISTEN_TLS", &Options::nginx_listen_tls},
+};
+
+const StringFlag* FindStringFlag(const std::string& arg) {
+  for (const StringFlag& flag : kStringFlags)
+    if (arg == flag.flag) return &flag;
+  return nullptr;
+}
+
+bool ApplyStringFlags(const std::vector<std::string>& given, Options* options,
+                      std::string* error) {
+  for (const StringFlag& flag : kStringFlags) {
+    bool set = std::find(given.begin(), given.end(), flag.flag) != given.end();
+    if (!set && !Env(flag.env).empty()) options->*flag.member = Env(flag.env);
+  }
+  if (options->proxy != "builtin" && options->proxy != "nginx" && options->proxy != "off")
+    return *error = "--proxy (BERTH_PROXY) must be builtin, nginx or off, not \"" +
+                    options->proxy + "\"", false;
+  return true;
+}
+
 }  // namespace
 
 const char* const kUsage =
@@ -95,10 +133,26 @@ const char* const kUsage =
     "  the time a request's headers have to arrive (default 10 s); its body gets as long again\n"
     "  plus a second per 16 KiB. Also BERTH_MAX_CONNECTIONS and BERTH_HEADER_TIMEOUT.\n"
     "  --docker-host is the Docker Engine's socket for container apps (default BERTH_DOCKER_HOST,\n"
-    "  else DOCKER_HOST, else unix:///var/run/docker.sock; only unix:// is supported).\n";
+    "  else DOCKER_HOST, else unix:///var/run/docker.sock; only unix:// is supported).\n"
+    "proxy: [--proxy builtin|nginx|off] [--tls-dir DIR] [--acme-webroot DIR]\n"
+    "  --tls-dir holds <host>.pem and <host>.key per host (*.example.com.pem for a wildcard);\n"
+    "  --acme-webroot is served at /.well-known/acme-challenge/ (default <state>/acme), for\n"
+    "  certbot certonly --webroot -w DIR. Also BERTH_PROXY, BERTH_TLS_DIR, BERTH_ACME_WEBROOT.\n"
+    "nginx mode (--proxy nginx): [--nginx-dir DIR] [--nginx-conf FILE] [--nginx PATH]\n"
+    "       [--nginx-reload \"COMMAND ARGS\"] [--nginx-probe URL] [--nginx-listen ADDR]\n"
+    "       [--nginx-listen-tls ADDR]\n"
+    "  berth writes one server block per host into DIR/live/ (default /etc/nginx/berth), which\n"
+    "  FILE (default /etc/nginx/nginx.conf) must include in its http block:\n"
+    "  include DIR/live/*.conf; every change is checked with `PATH -t` (default nginx), then\n"
+    "  nginx is reloaded with COMMAND (split on spaces, no shell; default \"nginx -s reload\") and\n"
+    "  probed at URL (default http://127.0.0.1:<port of --nginx-listen>); on failure the last\n"
+    "  good set is restored. Server blocks listen on ADDR (default 80, and 443 with TLS).\n"
+    "  Each also reads BERTH_NGINX_DIR, BERTH_NGINX_CONF, BERTH_NGINX, BERTH_NGINX_RELOAD,\n"
+    "  BERTH_NGINX_PROBE, BERTH_NGINX_LISTEN and BERTH_NGINX_LISTEN_TLS.\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   std::string max_connections, header_timeout;
+  std::vector<std::string> given;  // the proxy's flags on the command line
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     size_t eq = arg.find('=');
@@ -109,7 +163,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     bool known = arg == "--state-dir" || arg == "--config-dir" || arg == "--listen" ||
                  arg == "--log-level" || arg == "--log-target" || arg == "--app-host" ||
                  arg == "--log-forward" || arg == "--max-connections" ||
-                 arg == "--header-timeout" || arg == "--docker-host";
+                 arg == "--header-timeout" || arg == "--docker-host" || FindStringFlag(arg);
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -125,9 +179,14 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--max-connections") max_connections = value;
     if (arg == "--header-timeout") header_timeout = value;
     if (arg == "--docker-host") options->docker_host = value;
+    if (const StringFlag* flag = FindStringFlag(arg)) {
+      options->*flag->member = value;
+      given.push_back(arg);
+    }
   }
   ApplyEnvironment(options);
-  return ApplyLimits(max_connections, header_timeout, options, error);
+  return ApplyLimits(max_connections, header_timeout, options, error) &&
+         ApplyStringFlags(given, options, error);
 }
 
 }  // namespace berth
