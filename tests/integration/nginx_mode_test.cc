@@ -1,7 +1,10 @@
 // nginx mode end to end: berthd with --proxy nginx in front of a private nginx (its own dir and
 // port), routing to a small Python app that echoes what it received. Also what must never
 // reach nginx: a configuration nginx refuses, a file edited by hand, a reload nginx rejects.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +70,7 @@ class NginxModeTest : public ::testing::Test {
     chmod((dir_ + "/reload.sh").c_str(), 0755);
     WriteFile(dir_ + "/reject.conf", "pid " + dir_ + "/no-such.pid;\nevents {}\n");
     app_port_ = FreeTcpPort();
+    tls_port_ = FreeTcpPort();
     ASSERT_TRUE(StartBerthd());
   }
 
@@ -87,6 +91,7 @@ class NginxModeTest : public ::testing::Test {
                           "--nginx",        "/usr/sbin/nginx",
                           "--nginx-reload", dir_ + "/reload.sh",
                           "--nginx-listen", "127.0.0.1:" + std::to_string(nginx_->port()),
+                          "--nginx-listen-tls", "127.0.0.1:" + std::to_string(tls_port_),
                           "--tls-dir",      dir_ + "/tls"};
     berthd_ = std::make_unique<BerthdProcess>(options);
     return berthd_->Start();
@@ -131,6 +136,22 @@ class NginxModeTest : public ::testing::Test {
     return event->json();
   }
 
+  // A self-signed certificate for `host` in the TLS dir.
+  ::testing::AssertionResult MakeCertificate(const std::string& host) {
+    CommandResult made = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                     "-days", "1", "-subj", "/CN=" + host, "-keyout",
+                                     dir_ + "/tls/" + host + ".key", "-out",
+                                     dir_ + "/tls/" + host + ".pem"});
+    if (made.exit_code == 0) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << made.Describe();
+  }
+
+  // curl's answer (status line and headers with -i) for `url`, reaching `host` at 127.0.0.1.
+  std::string Curl(const std::string& host, int port, const std::string& url) {
+    std::string resolve = host + ":" + std::to_string(port) + ":127.0.0.1";
+    return RunCommand({"/usr/bin/curl", "-sk", "-i", "--max-time", "5", "--resolve", resolve, url}).out;
+  }
+
   // Gives the app a second route, web.test/v2.
   void AddRoute() {
     nlohmann::json routes = {{{"host", "web.test"}}, {{"host", "web.test"}, {"path", "/v2"}}};
@@ -146,6 +167,7 @@ class NginxModeTest : public ::testing::Test {
 
   std::string dir_;
   int app_port_ = 0;
+  int tls_port_ = 0;
   std::unique_ptr<PrivateNginx> nginx_;
   std::unique_ptr<BerthdProcess> berthd_;
 };
@@ -276,6 +298,56 @@ TEST_F(NginxModeTest, AReloadNginxRejectsRestoresTheLastGoodSet) {
   // The live set is the last good one again, and nginx serves it.
   EXPECT_EQ(ReadFile(dir_ + "/berth/live/web.test.conf"), good);
   EXPECT_EQ(berthd_->Get("/v1/apps/web").json()["status"]["proxy_error"], error);
+  EXPECT_TRUE(WaitForEcho("web.test", "/"));
+}
+
+TEST_F(NginxModeTest, AHostWithACertificateIsServedOverTlsAndRedirects) {
+  ASSERT_TRUE(MakeCertificate("web.test"));
+  nlohmann::json routes = {{{"host", "web.test"}, {"https_redirect", true}}};
+  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp(routes)).status, 201);
+  std::string https = "https://web.test:" + std::to_string(tls_port_) + "/secure";
+  std::string answer;
+  EXPECT_TRUE(WaitUntil([&] {
+    answer = Curl("web.test", tls_port_, https);
+    return answer.find("\"path\": \"/secure\"") != std::string::npos;
+  })) << answer;
+  EXPECT_NE(answer.find("\"x-forwarded-proto\": \"https\""), std::string::npos) << answer;
+  std::string http = "http://web.test:" + std::to_string(nginx_->port()) + "/secure?a=1";
+  answer = Curl("web.test", nginx_->port(), http);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 301", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Location: " + https + "?a=1"), std::string::npos) << answer;
+  // certbot's webroot answers on plain HTTP, not redirected.
+  fs::create_directories(berthd_->state_dir() + "/acme/.well-known/acme-challenge");
+  WriteFile(berthd_->state_dir() + "/acme/.well-known/acme-challenge/token1", "proof\n");
+  answer = Curl("web.test", nginx_->port(),
+                "http://web.test:" + std::to_string(nginx_->port()) +
+                    "/.well-known/acme-challenge/token1");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\r\n\r\nproof\n"), std::string::npos) << answer;
+}
+
+TEST_F(NginxModeTest, ANewSetNginxDoesNotServeAfterReloadIsRolledBack) {
+  auto events = berthd_->OpenSse("/v1/events");
+  ASSERT_EQ(events->WaitForStatus(), 200);
+  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
+  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  std::string good = ReadFile(dir_ + "/berth/live/web.test.conf");
+  // The TLS port is taken: `nginx -t` passes (it binds nothing), the reload is sent, and
+  // nginx's master keeps its old configuration since it cannot listen there.
+  Fd taken(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(tls_port_));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(taken.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(taken.get(), 1), 0);
+  ASSERT_TRUE(MakeCertificate("web.test"));
+  std::string error = AddRouteAndWaitForFailure(events.get());
+  ASSERT_FALSE(error.empty()) << events->RawBody();
+  EXPECT_NE(error.find("nginx did not serve the new configuration"), std::string::npos) << error;
+  EXPECT_NE(error.find("the last good configuration is live again"), std::string::npos) << error;
+  EXPECT_NE(nginx_->ErrorLog().find("Address already in use"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir_ + "/berth/live/web.test.conf"), good);
   EXPECT_TRUE(WaitForEcho("web.test", "/"));
 }
 
