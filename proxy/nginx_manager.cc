@@ -1,6 +1,7 @@
 // nginx mode's transactions: render, test, swap, reload, probe, restore (see nginx_manager.h).
 #include "proxy/nginx_manager.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ namespace {
 
 constexpr size_t kMaxNginxOutput = 4096;
 constexpr long kProbeRetryMs = 100;
+constexpr long kNginxTimeoutMs = 60000;
 
 bool IsFile(const std::string& path) {
   struct stat info {};
@@ -107,6 +109,11 @@ NginxManager::NginxManager(EventLoop* loop, ChildReaper* reaper, RouteFeed* feed
       feed_(feed),
       options_(std::move(options)),
       store_(options_.dir),
+      child_timer_(loop,
+                   [this] {
+                     child_timed_out_ = true;
+                     if (child_) child_->SignalGroup(SIGKILL);
+                   }),
       probe_timer_(loop, [this] { SendProbe(); }) {
   if (options_.reload.empty()) options_.reload = {options_.nginx, "-s", "reload"};
   while (!options_.probe.empty() && options_.probe.back() == '/') options_.probe.pop_back();
@@ -257,11 +264,13 @@ Result<std::string> NginxManager::WriteTestConfig() const {
 
 void NginxManager::RunNginx(std::vector<std::string> argv, ChildDone done) {
   child_output_.clear();
+  child_timed_out_ = false;
   SpawnOptions spawn{.argv = argv, .env = Environment(), .cwd = "/", .umask = 022};
   auto finish = [this, alive = std::weak_ptr<int>(alive_), done](const Status& status) {
     // Not from inside the child's own callback: the child goes away first.
     loop_->Defer([this, alive, done, status] {
       if (alive.expired()) return;
+      child_timer_.Stop();
       child_.reset();
       done(status);
     });
@@ -275,12 +284,15 @@ void NginxManager::RunNginx(std::vector<std::string> argv, ChildDone done) {
       [this, finish, argv](int wait_status) {
         if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return finish(Status::Ok());
         std::string output = Trimmed(child_output_);
+        std::string how = child_timed_out_ ? "did not end within " +
+                                                 std::to_string(kNginxTimeoutMs / 1000) + " s"
+                                           : DescribeWaitStatus(wait_status);
         finish(Status::Unavailable("`" + argv[0] + (argv.size() > 1 ? " " + argv[1] : "") +
-                                   "…` " + DescribeWaitStatus(wait_status) +
-                                   (output.empty() ? "" : ": " + output)));
+                                   "…` " + how + (output.empty() ? "" : ": " + output)));
       });
   if (!child.ok()) return finish(child.status());
   child_ = std::move(child).value();
+  child_timer_.Start(kNginxTimeoutMs);
 }
 
 void NginxManager::OnTested(const Status& status) {

@@ -100,6 +100,8 @@ class NginxManager {
   std::set<std::string> reported_tampered_;
   std::string child_output_;
   std::unique_ptr<ChildProcess> child_;
+  Timer child_timer_;  // a hung `nginx -t` or reload is killed: applies must not stall
+  bool child_timed_out_ = false;
   std::unique_ptr<HttpCall> probe_call_;
   Timer probe_timer_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -181,10 +181,8 @@ void KeepStatusCurrent(EventLoop* loop, Supervisor* supervisor, SystemdNotifier*
   notifier->Status(supervisor->Summary());
 }
 
-// nginx mode: an NginxManager that keeps nginx serving the routes `feed` follows.
-Result<std::unique_ptr<NginxManager>> StartNginxMode(EventLoop* loop, ChildReaper* reaper,
-                                                     RouteFeed* feed, const Options& options,
-                                                     const BerthPaths& paths) {
+// nginx mode's options from berthd's, checked (before anything starts).
+Result<NginxModeOptions> NginxModeOptionsFrom(const Options& options, const BerthPaths& paths) {
   NginxModeOptions nginx{.dir = options.nginx_dir,
                          .main_conf = options.nginx_conf,
                          .nginx = options.nginx,
@@ -201,9 +199,16 @@ Result<std::unique_ptr<NginxManager>> StartNginxMode(EventLoop* loop, ChildReape
     nginx.probe = "http://127.0.0.1:" + listen.substr(listen.rfind(':') + 1);
   }
   if (Status s = CheckNginxModeOptions(nginx); !s.ok()) return s;
-  auto manager = std::make_unique<NginxManager>(loop, reaper, feed, std::move(nginx));
+  return nginx;
+}
+
+// nginx mode: an NginxManager that keeps nginx serving the routes `feed` follows.
+Result<std::unique_ptr<NginxManager>> StartNginxMode(EventLoop* loop, ChildReaper* reaper,
+                                                     RouteFeed* feed, NginxModeOptions options) {
+  std::string dir = options.dir;
+  auto manager = std::make_unique<NginxManager>(loop, reaper, feed, std::move(options));
   if (Status s = manager->Start(); !s.ok()) return s;
-  LogInfo("berthd: nginx mode: routes go to " + options.nginx_dir + "/live/");
+  LogInfo("berthd: nginx mode: routes go to " + dir + "/live/");
   return manager;
 }
 
@@ -233,6 +238,9 @@ int Run(const Options& options) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   auto paths = PreparePaths(options);
   if (!paths.ok()) return Fail(paths.status().message());
+  Result<NginxModeOptions> nginx_options = NginxModeOptionsFrom(options, *paths);
+  if (options.proxy == "nginx" && !nginx_options.ok())
+    return Fail(nginx_options.status().message());
   auto lock = StateDirLock::Acquire(paths->state_dir);
   if (!lock.ok()) return Fail(lock.status().message());
   EndLeftoverGroups(ProcessGroupLedger::PathIn(paths->runtime_dir));
@@ -267,7 +275,7 @@ int Run(const Options& options) {
   RouteFeed routes(&loop, &supervisor);
   std::unique_ptr<NginxManager> nginx;
   if (options.proxy == "nginx") {
-    auto started = StartNginxMode(&loop, &reaper, &routes, options, *paths);
+    auto started = StartNginxMode(&loop, &reaper, &routes, std::move(nginx_options).value());
     if (!started.ok()) return Fail(started.status().message());
     nginx = std::move(started).value();
   }

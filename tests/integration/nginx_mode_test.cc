@@ -152,6 +152,19 @@ class NginxModeTest : public ::testing::Test {
     return RunCommand({"/usr/bin/curl", "-sk", "-i", "--max-time", "5", "--resolve", resolve, url}).out;
   }
 
+  // Opens /v1/events, then defines the app with the route web.test/ and waits until nginx
+  // passes requests to it; nullptr (with a failure) when that did not happen.
+  std::unique_ptr<SseClient> ServeWebWatchingEvents() {
+    auto events = berthd_->OpenSse("/v1/events");
+    EXPECT_EQ(events->WaitForStatus(), 200);
+    EXPECT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
+    if (!WaitForEcho("web.test", "/")) {
+      ADD_FAILURE() << "nginx never passed web.test/ to the app";
+      return nullptr;
+    }
+    return events;
+  }
+
   // Gives the app a second route, web.test/v2.
   void AddRoute() {
     nlohmann::json routes = {{{"host", "web.test"}}, {{"host", "web.test"}, {"path", "/v2"}}};
@@ -223,10 +236,8 @@ TEST_F(NginxModeTest, AStoppedAppAnswers503NamingIt) {
 }
 
 TEST_F(NginxModeTest, AConfigurationNginxRefusesNeverGoesLive) {
-  auto events = berthd_->OpenSse("/v1/events");
-  ASSERT_EQ(events->WaitForStatus(), 200);
-  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
-  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  auto events = ServeWebWatchingEvents();
+  ASSERT_TRUE(events);
   std::string good = LiveTarget();
   // A certificate that is not one: `nginx -t` refuses the set that would use it.
   WriteFile(dir_ + "/tls/web.test.pem", "not a certificate\n");
@@ -254,10 +265,8 @@ TEST_F(NginxModeTest, AConfigurationNginxRefusesNeverGoesLive) {
 }
 
 TEST_F(NginxModeTest, AFileEditedByHandIsReportedAndReplacedNeverReloaded) {
-  auto events = berthd_->OpenSse("/v1/events");
-  ASSERT_EQ(events->WaitForStatus(), 200);
-  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
-  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  auto events = ServeWebWatchingEvents();
+  ASSERT_TRUE(events);
   std::string live_file = dir_ + "/berth/live/web.test.conf";
   std::string written = ReadFile(live_file);
   ASSERT_TRUE(WriteFile(live_file, written + "this is not nginx {\n"));
@@ -283,10 +292,8 @@ TEST_F(NginxModeTest, AFileEditedByHandIsReportedAndReplacedNeverReloaded) {
 }
 
 TEST_F(NginxModeTest, AReloadNginxRejectsRestoresTheLastGoodSet) {
-  auto events = berthd_->OpenSse("/v1/events");
-  ASSERT_EQ(events->WaitForStatus(), 200);
-  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
-  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  auto events = ServeWebWatchingEvents();
+  ASSERT_TRUE(events);
   std::string good = ReadFile(dir_ + "/berth/live/web.test.conf");
   WriteFile(dir_ + "/reject", "");
   std::string error = AddRouteAndWaitForFailure(events.get());
@@ -327,10 +334,8 @@ TEST_F(NginxModeTest, AHostWithACertificateIsServedOverTlsAndRedirects) {
 }
 
 TEST_F(NginxModeTest, ANewSetNginxDoesNotServeAfterReloadIsRolledBack) {
-  auto events = berthd_->OpenSse("/v1/events");
-  ASSERT_EQ(events->WaitForStatus(), 200);
-  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
-  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  auto events = ServeWebWatchingEvents();
+  ASSERT_TRUE(events);
   std::string good = ReadFile(dir_ + "/berth/live/web.test.conf");
   // The TLS port is taken: `nginx -t` passes (it binds nothing), the reload is sent, and
   // nginx's master keeps its old configuration since it cannot listen there.
@@ -349,6 +354,20 @@ TEST_F(NginxModeTest, ANewSetNginxDoesNotServeAfterReloadIsRolledBack) {
   EXPECT_NE(nginx_->ErrorLog().find("Address already in use"), std::string::npos);
   EXPECT_EQ(ReadFile(dir_ + "/berth/live/web.test.conf"), good);
   EXPECT_TRUE(WaitForEcho("web.test", "/"));
+}
+
+TEST(NginxModeOptionsTest, BadValuesAreRefusedNamingTheFlag) {
+  BerthdProcess bad_mode(BerthdProcess::Options{.extra_env = {"BERTH_PROXY=apache"}});
+  EXPECT_FALSE(bad_mode.Start());
+  EXPECT_NE(bad_mode.StderrContents().find("--proxy (BERTH_PROXY) must be builtin, nginx or off"),
+            std::string::npos)
+      << bad_mode.StderrContents();
+  BerthdProcess bad_dir(BerthdProcess::Options{
+      .extra_args = {"--proxy", "nginx", "--nginx-dir", "/etc/nginx/my berth"}});
+  EXPECT_FALSE(bad_dir.Start());
+  EXPECT_NE(bad_dir.StderrContents().find("--nginx-dir must be an absolute path"),
+            std::string::npos)
+      << bad_dir.StderrContents();
 }
 
 }  // namespace
