@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -21,6 +22,8 @@ namespace {
 constexpr size_t kMaxNginxOutput = 4096;
 constexpr long kProbeRetryMs = 100;
 constexpr long kNginxTimeoutMs = 60000;
+constexpr long kFirstRetryMs = 10000;
+constexpr long kMaxRetryMs = 600000;
 
 bool IsFile(const std::string& path) {
   struct stat info {};
@@ -76,6 +79,19 @@ Status CheckListen(const std::string& listen, const char* flag) {
 
 }  // namespace
 
+std::string DefaultNginxProbe(const std::string& listen) {
+  std::string address = "*", port = "80";
+  size_t colon = listen.rfind(':');
+  if (listen.find_first_not_of("0123456789") == std::string::npos)
+    port = listen;
+  else if (colon != std::string::npos && listen.find(']', colon) == std::string::npos)
+    address = listen.substr(0, colon), port = listen.substr(colon + 1);
+  else
+    address = listen;
+  if (address == "*" || address == "0.0.0.0" || address == "[::]") address = "127.0.0.1";
+  return "http://" + address + ":" + port;
+}
+
 Status CheckNginxModeOptions(const NginxModeOptions& options) {
   if (Status s = CheckPath(options.dir, "--nginx-dir", true); !s.ok()) return s;
   if (Status s = CheckPath(options.main_conf, "--nginx-conf", true); !s.ok()) return s;
@@ -114,7 +130,9 @@ NginxManager::NginxManager(EventLoop* loop, ChildReaper* reaper, RouteFeed* feed
                      child_timed_out_ = true;
                      if (child_) child_->SignalGroup(SIGKILL);
                    }),
-      probe_timer_(loop, [this] { SendProbe(); }) {
+      probe_timer_(loop, [this] { SendProbe(); }),
+      retry_timer_(loop, [this] { Apply(); }),
+      retry_ms_(kFirstRetryMs) {
   if (options_.reload.empty()) options_.reload = {options_.nginx, "-s", "reload"};
   while (!options_.probe.empty() && options_.probe.back() == '/') options_.probe.pop_back();
 }
@@ -351,6 +369,8 @@ void NginxManager::Succeed() {
   for (const std::string& name : apps_with_error_)
     if (App* app = feed_->supervisor()->Find(name)) app->SetProxyError("");
   apps_with_error_.clear();
+  retry_timer_.Stop();
+  retry_ms_ = kFirstRetryMs;
   last_good_ = candidate_;
   LogInfo("nginx mode: nginx serves " + store_.SetPath(candidate_.number));
   feed_->supervisor()->bus().Publish(
@@ -378,7 +398,10 @@ void NginxManager::OnRestored(const Status& status) {
 }
 
 void NginxManager::Fail(const std::string& error) {
-  LogError("nginx mode: " + error);
+  LogError("nginx mode: " + error + "; trying again in " + std::to_string(retry_ms_ / 1000) +
+           " s or at the next change");
+  retry_timer_.Start(retry_ms_);
+  retry_ms_ = std::min(retry_ms_ * 2, kMaxRetryMs);
   EventBus& bus = feed_->supervisor()->bus();
   for (const std::string& name : changed_apps_) {
     App* app = feed_->supervisor()->Find(name);

@@ -32,6 +32,10 @@ struct NginxModeOptions {
   long probe_timeout_ms = 5000;                  // how long nginx has to serve a new set
 };
 
+// Where berth asks nginx listening on `listen` ("80", "203.0.113.5:80", "[::]:8080") which set
+// it serves: that address, or 127.0.0.1 for a wildcard one.
+std::string DefaultNginxProbe(const std::string& listen);
+
 // Invalid, naming the flag, when an option cannot be used (a relative path, a character nginx
 // would read as syntax).
 [[nodiscard]] Status CheckNginxModeOptions(const NginxModeOptions& options);
@@ -104,6 +108,10 @@ class NginxManager {
   bool child_timed_out_ = false;
   std::unique_ptr<HttpCall> probe_call_;
   Timer probe_timer_;
+  // After a failure the same routes are applied again later (nginx may have been down, a
+  // certificate replaced), sooner at first: retry_ms_ doubles up to kMaxRetryMs.
+  Timer retry_timer_;
+  long retry_ms_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

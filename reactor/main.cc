@@ -194,10 +194,7 @@ Result<NginxModeOptions> NginxModeOptionsFrom(const Options& options, const Bert
   nginx.render.listen_tls = options.nginx_listen_tls;
   nginx.render.acme_webroot =
       options.acme_webroot.empty() ? paths.state_dir + "/acme" : options.acme_webroot;
-  if (nginx.probe.empty()) {
-    std::string listen = options.nginx_listen;
-    nginx.probe = "http://127.0.0.1:" + listen.substr(listen.rfind(':') + 1);
-  }
+  if (nginx.probe.empty()) nginx.probe = DefaultNginxProbe(options.nginx_listen);
   if (Status s = CheckNginxModeOptions(nginx); !s.ok()) return s;
   return nginx;
 }

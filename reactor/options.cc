@@ -145,7 +145,7 @@ const char* const kUsage =
     "  FILE (default /etc/nginx/nginx.conf) must include in its http block:\n"
     "  include DIR/live/*.conf; every change is checked with `PATH -t` (default nginx), then\n"
     "  nginx is reloaded with COMMAND (split on spaces, no shell; default \"nginx -s reload\") and\n"
-    "  probed at URL (default http://127.0.0.1:<port of --nginx-listen>); on failure the last\n"
+    "  probed at URL (default http://<address of --nginx-listen>); on failure the last\n"
     "  good set is restored. Server blocks listen on ADDR (default 80, and 443 with TLS).\n"
     "  Each also reads BERTH_NGINX_DIR, BERTH_NGINX_CONF, BERTH_NGINX, BERTH_NGINX_RELOAD,\n"
     "  BERTH_NGINX_PROBE, BERTH_NGINX_LISTEN and BERTH_NGINX_LISTEN_TLS.\n";

@@ -306,6 +306,14 @@ TEST_F(NginxModeTest, AReloadNginxRejectsRestoresTheLastGoodSet) {
   EXPECT_EQ(ReadFile(dir_ + "/berth/live/web.test.conf"), good);
   EXPECT_EQ(berthd_->Get("/v1/apps/web").json()["status"]["proxy_error"], error);
   EXPECT_TRUE(WaitForEcho("web.test", "/"));
+  // Once nginx takes reloads again, berth's next try (10 s later) applies the routes.
+  fs::remove(dir_ + "/reject");
+  EXPECT_TRUE(berthd_->WaitForApp(
+      "web", [](const nlohmann::json& a) { return a["status"]["proxy_error"].is_null(); },
+      milliseconds(20000)))
+      << berthd_->LastSeen();
+  EXPECT_NE(ReadFile(dir_ + "/berth/live/web.test.conf").find("location = /v2"),
+            std::string::npos);
 }
 
 TEST_F(NginxModeTest, AHostWithACertificateIsServedOverTlsAndRedirects) {

@@ -1,0 +1,56 @@
+// Tests of nginx mode's options: the probe's default address and the checks that keep nginx
+// syntax out of paths and listen addresses. The transactions themselves are tested against a
+// real nginx in tests/integration/nginx_mode_test.cc.
+#include "proxy/nginx_manager.h"
+
+#include <gtest/gtest.h>
+
+namespace berth {
+namespace {
+
+TEST(NginxManagerTest, TheProbeAsksWhereNginxListens) {
+  EXPECT_EQ(DefaultNginxProbe("80"), "http://127.0.0.1:80");
+  EXPECT_EQ(DefaultNginxProbe("127.0.0.1:8080"), "http://127.0.0.1:8080");
+  EXPECT_EQ(DefaultNginxProbe("203.0.113.5:80"), "http://203.0.113.5:80");
+  EXPECT_EQ(DefaultNginxProbe("0.0.0.0:8080"), "http://127.0.0.1:8080");
+  EXPECT_EQ(DefaultNginxProbe("*:81"), "http://127.0.0.1:81");
+  EXPECT_EQ(DefaultNginxProbe("[::]:8080"), "http://127.0.0.1:8080");
+  EXPECT_EQ(DefaultNginxProbe("[::1]:8080"), "http://[::1]:8080");
+  EXPECT_EQ(DefaultNginxProbe("[::1]"), "http://[::1]:80");
+}
+
+NginxModeOptions Good() {
+  NginxModeOptions options;
+  options.probe = "http://127.0.0.1:80";
+  options.tls_dir = "/etc/berth/tls";
+  options.render.acme_webroot = "/var/lib/berth/acme";
+  return options;
+}
+
+TEST(NginxManagerTest, OptionsThatNginxCouldMisreadAreRefusedNamingTheFlag) {
+  EXPECT_TRUE(CheckNginxModeOptions(Good()).ok());
+  struct Case {
+    void (*spoil)(NginxModeOptions*);
+    const char* flag;
+  };
+  const Case cases[] = {
+      {[](NginxModeOptions* o) { o->dir = "berth"; }, "--nginx-dir"},
+      {[](NginxModeOptions* o) { o->dir = "/etc/nginx/a;b"; }, "--nginx-dir"},
+      {[](NginxModeOptions* o) { o->main_conf = ""; }, "--nginx-conf"},
+      {[](NginxModeOptions* o) { o->tls_dir = "/tls/$host"; }, "--tls-dir"},
+      {[](NginxModeOptions* o) { o->render.acme_webroot = "/a b"; }, "--acme-webroot"},
+      {[](NginxModeOptions* o) { o->render.listen = "80; include x"; }, "--nginx-listen"},
+      {[](NginxModeOptions* o) { o->render.listen_tls = ""; }, "--nginx-listen-tls"},
+      {[](NginxModeOptions* o) { o->probe = "127.0.0.1:80"; }, "--nginx-probe"},
+  };
+  for (const Case& c : cases) {
+    NginxModeOptions options = Good();
+    c.spoil(&options);
+    Status s = CheckNginxModeOptions(options);
+    EXPECT_FALSE(s.ok()) << c.flag;
+    EXPECT_EQ(s.message().rfind(c.flag, 0), 0u) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace berth
