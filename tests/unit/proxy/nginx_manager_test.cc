@@ -9,14 +9,17 @@ namespace berth {
 namespace {
 
 TEST(NginxManagerTest, TheProbeAsksWhereNginxListens) {
-  EXPECT_EQ(DefaultNginxProbe("80"), "http://127.0.0.1:80");
-  EXPECT_EQ(DefaultNginxProbe("127.0.0.1:8080"), "http://127.0.0.1:8080");
-  EXPECT_EQ(DefaultNginxProbe("203.0.113.5:80"), "http://203.0.113.5:80");
-  EXPECT_EQ(DefaultNginxProbe("0.0.0.0:8080"), "http://127.0.0.1:8080");
-  EXPECT_EQ(DefaultNginxProbe("*:81"), "http://127.0.0.1:81");
-  EXPECT_EQ(DefaultNginxProbe("[::]:8080"), "http://127.0.0.1:8080");
-  EXPECT_EQ(DefaultNginxProbe("[::1]:8080"), "http://[::1]:8080");
-  EXPECT_EQ(DefaultNginxProbe("[::1]"), "http://[::1]:80");
+  const std::pair<const char*, const char*> kCases[] = {
+      {"80", "http://127.0.0.1:80"},
+      {"127.0.0.1:8080", "http://127.0.0.1:8080"},
+      {"203.0.113.5:80", "http://203.0.113.5:80"},
+      {"0.0.0.0:8080", "http://127.0.0.1:8080"},
+      {"*:81", "http://127.0.0.1:81"},
+      {"[::]:8080", "http://127.0.0.1:8080"},
+      {"[::1]:8080", "http://[::1]:8080"},
+      {"[::1]", "http://[::1]:80"},
+  };
+  for (const auto& [listen, probe] : kCases) EXPECT_EQ(DefaultNginxProbe(listen), probe) << listen;
 }
 
 NginxModeOptions Good() {
