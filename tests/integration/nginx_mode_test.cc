@@ -18,10 +18,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Answers every GET with JSON: the path and the headers it received.
+// Answers every GET with JSON: the path and the headers it received; a request to upgrade
+// to a WebSocket gets 101, then every byte back (a tunnel, not WebSocket frames).
 const char kEchoApp[] = R"(import http.server, json, os
 class Echo(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.end_headers()
+            self.wfile.flush()
+            while True:
+                data = self.connection.recv(4096)
+                if not data:
+                    break
+                self.connection.sendall(data)
+            self.close_connection = True
+            return
         body = json.dumps({"path": self.path,
                            "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
         self.send_response(200)
@@ -32,6 +46,31 @@ class Echo(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Echo).serve_forever()
+)";
+
+// Opens a WebSocket upgrade through nginx (port argv[1], Host web.test), prints the status
+// line, sends a message and prints what came back.
+const char kUpgradeClient[] = R"(import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /ws HTTP/1.1\r\nHost: web.test\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          b"Sec-WebSocket-Version: 13\r\n\r\n")
+head = b""
+while b"\r\n\r\n" not in head:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    head += chunk
+print(head.split(b"\r\n")[0].decode())
+message = b"ping through nginx"
+s.sendall(message)
+got = b""
+while len(got) < len(message):
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+print(got.decode())
 )";
 
 // Stands in for `nginx -s reload`: reloads our nginx, unless <dir>/reject exists; then it runs
@@ -220,6 +259,17 @@ TEST_F(NginxModeTest, ARouteChangeIsRenderedAndReloaded) {
   // The old host is gone from nginx (once the workers of the old set have finished).
   EXPECT_TRUE(WaitUntil([&] { return ThroughNginx("web.test", "/").status == 404; }));
   EXPECT_EQ(ThroughNginx("api.test", "/apix").status, 404);  // prefixes end at a '/'
+}
+
+TEST_F(NginxModeTest, AWebSocketUpgradeIsTunnelledToTheApp) {
+  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
+  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  WriteFile(dir_ + "/upgrade.py", kUpgradeClient);
+  CommandResult tunnel = RunCommand(
+      {"/usr/bin/python3", dir_ + "/upgrade.py", std::to_string(nginx_->port())});
+  ASSERT_EQ(tunnel.exit_code, 0) << tunnel.Describe();
+  EXPECT_EQ(tunnel.out, "HTTP/1.1 101 Switching Protocols\nping through nginx\n")
+      << tunnel.Describe();
 }
 
 TEST_F(NginxModeTest, AStoppedAppAnswers503NamingIt) {
