@@ -51,9 +51,7 @@ std::string ListenPort(const std::string& listen) {
 }
 
 // A path nginx mode cannot give a route: berth's own locations take it.
-bool IsReservedPath(const std::string& path) {
-  return path == kAcmePath || path == kNginxSetPath;
-}
+bool IsReservedPath(const std::string& path) { return path == kAcmePath || path == kNginxSetPath; }
 
 std::string RenderUpstream(const NginxRoute& route) {
   std::string out = "upstream " + UpstreamName(route) + " {\n";
@@ -86,8 +84,8 @@ std::string RenderLocations(const NginxRoute& route, const NginxRenderOptions& o
   std::string body = LocationBody(route, options);
   std::string out = "  # " + route.app + ": " + RouteName(route.route) + "\n";
   if (path == "/") return out + "  location / {\n" + body + "  }\n";
-  return out + "  location = " + path + " {\n" + body + "  }\n  location " + path + "/ {\n" +
-         body + "  }\n";
+  return out + "  location = " + path + " {\n" + body + "  }\n  location " + path + "/ {\n" + body +
+         "  }\n";
 }
 
 std::string RenderServer(const NginxSite& site, const NginxRenderOptions& options) {

@@ -60,8 +60,7 @@ bool IsNginxSafeToken(const std::string& text);
 std::vector<NginxSite> CollectNginxSites(
     const RouteTable& table,
     const std::function<std::vector<std::string>(const RouteEntry&)>& endpoints,
-    const std::function<std::pair<std::string, std::string>(const std::string& host)>&
-        certificate);
+    const std::function<std::pair<std::string, std::string>(const std::string& host)>& certificate);
 
 // The whole set: kNginxHttpFile and one file per site, sorted by name.
 std::vector<NginxFile> RenderNginxSet(const std::vector<NginxSite>& sites,

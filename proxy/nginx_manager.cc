@@ -61,7 +61,8 @@ Status CheckPath(const std::string& path, const char* flag, bool required) {
   if (path.empty() || path[0] != '/' || !IsNginxSafeToken(path))
     return Status::Invalid(std::string(flag) +
                            " must be an absolute path without spaces, quotes or any of ;{}$#\\ "
-                           "(got \"" + path + "\")");
+                           "(got \"" +
+                           path + "\")");
   return Status::Ok();
 }
 
@@ -73,7 +74,8 @@ Status CheckListen(const std::string& listen, const char* flag) {
   if (!ok)
     return Status::Invalid(std::string(flag) +
                            " must be an nginx listen address such as 80, 127.0.0.1:8080 or "
-                           "[::]:443 (got \"" + listen + "\")");
+                           "[::]:443 (got \"" +
+                           listen + "\")");
   return Status::Ok();
 }
 
@@ -96,8 +98,7 @@ Status CheckNginxModeOptions(const NginxModeOptions& options) {
   if (Status s = CheckPath(options.dir, "--nginx-dir", true); !s.ok()) return s;
   if (Status s = CheckPath(options.main_conf, "--nginx-conf", true); !s.ok()) return s;
   if (Status s = CheckPath(options.tls_dir, "--tls-dir", false); !s.ok()) return s;
-  if (Status s = CheckPath(options.render.acme_webroot, "--acme-webroot", false); !s.ok())
-    return s;
+  if (Status s = CheckPath(options.render.acme_webroot, "--acme-webroot", false); !s.ok()) return s;
   if (Status s = CheckListen(options.render.listen, "--nginx-listen"); !s.ok()) return s;
   if (Status s = CheckListen(options.render.listen_tls, "--nginx-listen-tls"); !s.ok()) return s;
   if (options.nginx.empty()) return Status::Invalid("--nginx must name the nginx binary");
@@ -109,11 +110,16 @@ Status CheckNginxModeOptions(const NginxModeOptions& options) {
 
 const char* NginxManager::to_string(Phase phase) {
   switch (phase) {
-    case Phase::kIdle: return "idle";
-    case Phase::kTesting: return "testing";
-    case Phase::kReloading: return "reloading";
-    case Phase::kProbing: return "probing";
-    case Phase::kRestoring: return "restoring";
+    case Phase::kIdle:
+      return "idle";
+    case Phase::kTesting:
+      return "testing";
+    case Phase::kReloading:
+      return "reloading";
+    case Phase::kProbing:
+      return "probing";
+    case Phase::kRestoring:
+      return "restoring";
   }
   return "?";
 }
@@ -143,10 +149,9 @@ Status NginxManager::Start() {
   if (Status s = store_.Prepare(); !s.ok()) return s;
   // nginx's workers read the webroot: readable by all.
   const std::string& webroot = options_.render.acme_webroot;
-  if (!webroot.empty() && ((mkdir(webroot.c_str(), 0755) != 0 && errno != EEXIST) ||
-                           chmod(webroot.c_str(), 0755) != 0))
-    LogWarn("nginx mode: cannot create the ACME webroot " + webroot + ": " +
-            strerror(errno));
+  if (!webroot.empty() &&
+      ((mkdir(webroot.c_str(), 0755) != 0 && errno != EEXIST) || chmod(webroot.c_str(), 0755) != 0))
+    LogWarn("nginx mode: cannot create the ACME webroot " + webroot + ": " + strerror(errno));
   LiveNginxSet live = store_.ReadLive();
   last_good_.number = live.number;
   last_good_.files = std::move(live.intact);  // what of it berth wrote; edited files are out
@@ -168,15 +173,16 @@ void NginxManager::Apply() {
   }
   bool intact = CheckLive();
   candidate_ = Render(0);
-  if (intact && Sites(candidate_.files) == Sites(last_good_.files) &&
-      !last_good_.files.empty())
-    return;
+  // nginx serves these routes already (a change undone, a retry after one): nothing to do.
+  if (intact && Sites(candidate_.files) == Sites(last_good_.files) && !last_good_.files.empty())
+    return ClearErrors();
   candidate_ = Render(store_.Reserve());
   Compare();
   if (Status s = store_.Write(candidate_.number, candidate_.files); !s.ok())
     return store_.Remove(candidate_.number), Fail(s.message());
   auto test_config = WriteTestConfig();
-  if (!test_config.ok()) return store_.Remove(candidate_.number), Fail(test_config.status().message());
+  if (!test_config.ok())
+    return store_.Remove(candidate_.number), Fail(test_config.status().message());
   SetPhase(Phase::kTesting);
   RunNginx({options_.nginx, "-t", "-q", "-c", *test_config},
            [this, path = *test_config](const Status& status) {
@@ -190,14 +196,12 @@ bool NginxManager::CheckLive() {
   LiveNginxSet live = store_.ReadLive();
   for (const std::string& path : live.tampered) {
     if (!reported_tampered_.insert(path).second) continue;
-    std::string error = path + " differs from what berth wrote (edited, added or removed by "
-                               "hand); berth replaces it and never reloads it as it is";
+    std::string error = path +
+                        " differs from what berth wrote (edited, added or removed by "
+                        "hand); berth replaces it and never reloads it as it is";
     LogWarn("nginx mode: " + error);
-    feed_->supervisor()->bus().Publish(ProxyEvent{.app = "",
-                                                  .action = "tampered",
-                                                  .error = error,
-                                                  .file = path,
-                                                  .ts_ms = WallClockMs()});
+    feed_->supervisor()->bus().Publish(ProxyEvent{
+        .app = "", .action = "tampered", .error = error, .file = path, .ts_ms = WallClockMs()});
   }
   return live.tampered.empty();
 }
@@ -302,11 +306,11 @@ void NginxManager::RunNginx(std::vector<std::string> argv, ChildDone done) {
       [this, finish, argv](int wait_status) {
         if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return finish(Status::Ok());
         std::string output = Trimmed(child_output_);
-        std::string how = child_timed_out_ ? "did not end within " +
-                                                 std::to_string(kNginxTimeoutMs / 1000) + " s"
-                                           : DescribeWaitStatus(wait_status);
-        finish(Status::Unavailable("`" + argv[0] + (argv.size() > 1 ? " " + argv[1] : "") +
-                                   "…` " + how + (output.empty() ? "" : ": " + output)));
+        std::string how =
+            child_timed_out_ ? "did not end within " + std::to_string(kNginxTimeoutMs / 1000) + " s"
+                             : DescribeWaitStatus(wait_status);
+        finish(Status::Unavailable("`" + argv[0] + (argv.size() > 1 ? " " + argv[1] : "") + "…` " +
+                                   how + (output.empty() ? "" : ": " + output)));
       });
   if (!child.ok()) return finish(child.status());
   child_ = std::move(child).value();
@@ -316,8 +320,10 @@ void NginxManager::RunNginx(std::vector<std::string> argv, ChildDone done) {
 void NginxManager::OnTested(const Status& status) {
   if (!status.ok()) {
     store_.Remove(candidate_.number);
-    return Fail("nginx refused the new configuration, which is not live (nginx serves the "
-                "last good one): " + status.message());
+    return Fail(
+        "nginx refused the new configuration, which is not live (nginx serves the "
+        "last good one): " +
+        status.message());
   }
   if (Status s = store_.MakeLive(candidate_.number); !s.ok()) {
     store_.Remove(candidate_.number);
@@ -366,16 +372,20 @@ void NginxManager::OnProbed(Result<HttpResponse> response) {
 
 void NginxManager::Succeed() {
   store_.RemoveAllBut(candidate_.number);
-  for (const std::string& name : apps_with_error_)
-    if (App* app = feed_->supervisor()->Find(name)) app->SetProxyError("");
-  apps_with_error_.clear();
-  retry_timer_.Stop();
-  retry_ms_ = kFirstRetryMs;
+  ClearErrors();
   last_good_ = candidate_;
   LogInfo("nginx mode: nginx serves " + store_.SetPath(candidate_.number));
   feed_->supervisor()->bus().Publish(
       ProxyEvent{.app = "", .action = "applied", .error = "", .file = "", .ts_ms = WallClockMs()});
   Finish();
+}
+
+void NginxManager::ClearErrors() {
+  for (const std::string& name : apps_with_error_)
+    if (App* app = feed_->supervisor()->Find(name)) app->SetProxyError("");
+  apps_with_error_.clear();
+  retry_timer_.Stop();
+  retry_ms_ = kFirstRetryMs;
 }
 
 void NginxManager::Restore(const std::string& error) {
@@ -392,9 +402,9 @@ void NginxManager::Restore(const std::string& error) {
 }
 
 void NginxManager::OnRestored(const Status& status) {
-  Fail(failure_ + (status.ok() ? "; the last good configuration is live again"
-                               : "; restoring the last good configuration failed too: " +
-                                     status.message()));
+  Fail(failure_ +
+       (status.ok() ? "; the last good configuration is live again"
+                    : "; restoring the last good configuration failed too: " + status.message()));
 }
 
 void NginxManager::Fail(const std::string& error) {

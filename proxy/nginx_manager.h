@@ -22,14 +22,14 @@
 namespace berth {
 
 struct NginxModeOptions {
-  std::string dir = "/etc/nginx/berth";          // the managed directory (absolute)
+  std::string dir = "/etc/nginx/berth";             // the managed directory (absolute)
   std::string main_conf = "/etc/nginx/nginx.conf";  // includes <dir>/live/*.conf
-  std::string nginx = "nginx";                   // the binary, for `nginx -t`
-  std::vector<std::string> reload;               // empty: {nginx, "-s", "reload"}
-  std::string probe;                             // URL base; empty: http://127.0.0.1:<listen port>
-  std::string tls_dir;                           // <host>.pem and <host>.key; empty: no TLS
-  NginxRenderOptions render;                     // listen addresses and the ACME webroot
-  long probe_timeout_ms = 5000;                  // how long nginx has to serve a new set
+  std::string nginx = "nginx";                      // the binary, for `nginx -t`
+  std::vector<std::string> reload;                  // empty: {nginx, "-s", "reload"}
+  std::string probe;             // URL base; empty: http://127.0.0.1:<listen port>
+  std::string tls_dir;           // <host>.pem and <host>.key; empty: no TLS
+  NginxRenderOptions render;     // listen addresses and the ACME webroot
+  long probe_timeout_ms = 5000;  // how long nginx has to serve a new set
 };
 
 // Where berth asks nginx listening on `listen` ("80", "203.0.113.5:80", "[::]:8080") which set
@@ -80,6 +80,8 @@ class NginxManager {
   void SendProbe();
   void OnProbed(Result<HttpResponse> response);
   void Succeed();
+  // nginx serves the routes as they are: no app has an error, no retry is due.
+  void ClearErrors();
   void Restore(const std::string& error);
   void OnRestored(const Status& status);
   // Reports `error` on the changed apps (status and event) and in the log, then finishes.

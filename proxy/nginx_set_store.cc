@@ -87,8 +87,8 @@ Status NginxSetStore::Write(int number, const std::vector<NginxFile>& files) {
     return Status::IOError("cannot create " + path + ": " + strerror(errno));
   std::string manifest;
   for (const NginxFile& file : files) {
-    if (Status s = WriteFileAtomically(path + "/" + file.name, file.text, 0644,
-                                       Durability::kPowerLoss);
+    if (Status s =
+            WriteFileAtomically(path + "/" + file.name, file.text, 0644, Durability::kPowerLoss);
         !s.ok())
       return s;
     manifest += Sha256Hex(file.text) + "  " + file.name + "\n";
@@ -105,8 +105,8 @@ Status NginxSetStore::MakeLive(int number) {
   if (rename(next.c_str(), LivePath().c_str()) != 0) {
     int saved = errno;
     unlink(next.c_str());
-    return Status::IOError("cannot replace " + LivePath() + " (berth keeps a symlink there): " +
-                           strerror(saved));
+    return Status::IOError("cannot replace " + LivePath() +
+                           " (berth keeps a symlink there): " + strerror(saved));
   }
   return Status::Ok();
 }
@@ -126,8 +126,8 @@ LiveNginxSet NginxSetStore::ReadLive() const {
     if (name == kNginxManifest) continue;
     std::string text;
     auto it = expected.find(name);
-    bool same = ReadWhole(dir + "/" + name, &text) && it != expected.end() &&
-                it->second == Sha256Hex(text);
+    bool same =
+        ReadWhole(dir + "/" + name, &text) && it != expected.end() && it->second == Sha256Hex(text);
     if (same)
       live.intact.push_back({name, text});
     else

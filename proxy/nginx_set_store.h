@@ -16,8 +16,8 @@ inline constexpr char kNginxManifest[] = "berth.sha256";
 
 // The live set as found on disk.
 struct LiveNginxSet {
-  int number = 0;                   // n of sets/<n>; 0 when there is no live set
-  std::vector<NginxFile> intact;    // files whose contents are what berth wrote
+  int number = 0;                     // n of sets/<n>; 0 when there is no live set
+  std::vector<NginxFile> intact;      // files whose contents are what berth wrote
   std::vector<std::string> tampered;  // paths of files changed, added or removed by hand
 };
 

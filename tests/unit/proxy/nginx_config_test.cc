@@ -62,14 +62,16 @@ TEST(NginxConfigTest, GroupsRoutesByHostLongestPathFirst) {
 }
 
 TEST(NginxConfigTest, AnUpstreamPerRouteWithKeepalive) {
-  std::string text = Render(Sites({{"web", Route("web.example.com", "/")}},
-                                  {"127.0.0.1:8080", "127.0.0.1:8081"})[0]);
-  EXPECT_TRUE(Has(text, "upstream berth_web_0 {\n  server 127.0.0.1:8080;\n"
-                        "  server 127.0.0.1:8081;\n  keepalive 16;\n}\n"))
+  std::string text = Render(
+      Sites({{"web", Route("web.example.com", "/")}}, {"127.0.0.1:8080", "127.0.0.1:8081"})[0]);
+  EXPECT_TRUE(Has(text,
+                  "upstream berth_web_0 {\n  server 127.0.0.1:8080;\n"
+                  "  server 127.0.0.1:8081;\n  keepalive 16;\n}\n"))
       << text;
   EXPECT_TRUE(Has(text, "server_name web.example.com;"));
-  EXPECT_TRUE(Has(text, "  location / {\n    client_max_body_size 0;\n"
-                        "    proxy_pass http://berth_web_0;\n  }\n"))
+  EXPECT_TRUE(Has(text,
+                  "  location / {\n    client_max_body_size 0;\n"
+                  "    proxy_pass http://berth_web_0;\n  }\n"))
       << text;
   EXPECT_FALSE(Has(text, "return 404"));  // "/" is a route
 }
@@ -129,9 +131,9 @@ TEST(NginxConfigTest, ForwardsClientAndWebsocketHeaders) {
 
 TEST(NginxConfigTest, TlsOnlyForHostsWithACertificate) {
   NginxRenderOptions options{.listen = "127.0.0.1:8080", .listen_tls = "127.0.0.1:8443"};
-  std::vector<NginxSite> sites = Sites({{"web", Route("web.example.com", "/")},
-                                        {"api", Route("api.example.com", "/")}},
-                                       {"127.0.0.1:8080"}, "web.example.com");
+  std::vector<NginxSite> sites =
+      Sites({{"web", Route("web.example.com", "/")}, {"api", Route("api.example.com", "/")}},
+            {"127.0.0.1:8080"}, "web.example.com");
   std::string plain = Render(sites[0], options);
   std::string tls = Render(sites[1], options);
   EXPECT_FALSE(Has(plain, "ssl"));
@@ -144,15 +146,16 @@ TEST(NginxConfigTest, TlsOnlyForHostsWithACertificate) {
 TEST(NginxConfigTest, ServesTheAcmeWebrootAndTheSetLabel) {
   NginxRenderOptions options{.acme_webroot = "/var/lib/berth/acme"};
   std::string text = Render(Sites({{"web", Route("web.example.com", "/")}})[0], options);
-  EXPECT_TRUE(Has(text, "location ^~ /.well-known/acme-challenge/ {\n    root /var/lib/berth/acme;"))
+  EXPECT_TRUE(
+      Has(text, "location ^~ /.well-known/acme-challenge/ {\n    root /var/lib/berth/acme;"))
       << text;
   EXPECT_TRUE(Has(text, std::string("location = ") + kNginxSetPath));
   EXPECT_FALSE(Has(Render(Sites({{"web", Route("web.example.com", "/")}})[0]), "acme"));
 }
 
 TEST(NginxConfigTest, TheHeaderNamesTheAppsAndSaysBerthManagesIt) {
-  std::string text = Render(Sites({{"web", Route("example.com", "/")},
-                                   {"api", Route("example.com", "/api")}})[0]);
+  std::string text =
+      Render(Sites({{"web", Route("example.com", "/")}, {"api", Route("example.com", "/api")}})[0]);
   EXPECT_EQ(text.rfind("# Managed by berth: example.com for the apps api, web.\n", 0), 0u) << text;
   EXPECT_TRUE(Has(text, "Do not edit"));
 }
@@ -176,10 +179,8 @@ TEST(NginxConfigTest, NothingFromTheDataBecomesSyntax) {
 }
 
 TEST(NginxConfigTest, TheSetHasAFilePerHostSortedByName) {
-  std::vector<NginxFile> set =
-      RenderNginxSet(Sites({{"web", Route("web.example.com", "/")},
-                            {"api", Route("*.example.com", "/")}}),
-                     {});
+  std::vector<NginxFile> set = RenderNginxSet(
+      Sites({{"web", Route("web.example.com", "/")}, {"api", Route("*.example.com", "/")}}), {});
   ASSERT_EQ(set.size(), 3u);
   EXPECT_EQ(set[0].name, "_berth.conf");
   EXPECT_EQ(set[1].name, "_wildcard.example.com.conf");
