@@ -26,7 +26,7 @@ struct NginxModeOptions {
   std::string main_conf = "/etc/nginx/nginx.conf";  // includes <dir>/live/*.conf
   std::string nginx = "nginx";                      // the binary, for `nginx -t`
   std::vector<std::string> reload;                  // empty: {nginx, "-s", "reload"}
-  std::string probe;             // URL base; empty: http://127.0.0.1:<listen port>
+  std::string probe;             // URL base: DefaultNginxProbe(render.listen) unless told
   std::string tls_dir;           // <host>.pem and <host>.key; empty: no TLS
   NginxRenderOptions render;     // listen addresses and the ACME webroot
   long probe_timeout_ms = 5000;  // how long nginx has to serve a new set
