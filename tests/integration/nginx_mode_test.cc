@@ -325,8 +325,7 @@ TEST_F(NginxModeTest, AConfigurationNginxRefusesNeverGoesLive) {
   // The next change goes live.
   AddRoute();
   EXPECT_TRUE(WaitUntil([&] {
-    return ReadFile(dir_ + "/berth/live/web.test.conf").find("location = /v2") !=
-           std::string::npos;
+    return ReadFile(dir_ + "/berth/live/web.test.conf").find("location = /v2") != std::string::npos;
   }));
 }
 
@@ -404,6 +403,20 @@ TEST_F(NginxModeTest, AHostWithACertificateIsServedOverTlsAndRedirects) {
       "http://web.test:" + std::to_string(nginx_->port()) + "/.well-known/acme-challenge/token1");
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   EXPECT_NE(answer.find("\r\n\r\nproof\n"), std::string::npos) << answer;
+}
+
+TEST_F(NginxModeTest, AWildcardHostTakesTheCertificateNamedForIt) {
+  ASSERT_TRUE(MakeCertificate("*.wild.test"));  // <tls-dir>/*.wild.test.pem, literally
+  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "*.wild.test"}}})).status, 201);
+  std::string https = "https://a.wild.test:" + std::to_string(tls_port_) + "/w";
+  std::string answer;
+  EXPECT_TRUE(WaitUntil([&] {
+    answer = Curl("a.wild.test", tls_port_, https);
+    return answer.find("\"path\": \"/w\"") != std::string::npos;
+  })) << answer;
+  EXPECT_NE(
+      ReadFile(dir_ + "/berth/live/_wildcard.wild.test.conf").find("server_name *.wild.test;"),
+      std::string::npos);
 }
 
 TEST_F(NginxModeTest, ANewSetNginxDoesNotServeAfterReloadIsRolledBack) {
