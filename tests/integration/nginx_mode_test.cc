@@ -213,6 +213,18 @@ class NginxModeTest : public ::testing::Test {
     return events;
   }
 
+  // Waits until GET https://<host>/<path> through nginx's TLS port reaches the app; returns
+  // curl's last answer.
+  std::string WaitForTlsEcho(const std::string& host, const std::string& path) {
+    std::string url = "https://" + host + ":" + std::to_string(tls_port_) + path;
+    std::string answer;
+    EXPECT_TRUE(WaitUntil([&] {
+      answer = Curl(host, tls_port_, url);
+      return answer.find("\"path\": \"" + path + "\"") != std::string::npos;
+    })) << answer;
+    return answer;
+  }
+
   // Gives the app a second route, web.test/v2.
   void AddRoute() {
     nlohmann::json routes = {{{"host", "web.test"}}, {{"host", "web.test"}, {"path", "/v2"}}};
@@ -385,11 +397,7 @@ TEST_F(NginxModeTest, AHostWithACertificateIsServedOverTlsAndRedirects) {
   nlohmann::json routes = {{{"host", "web.test"}, {"https_redirect", true}}};
   ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp(routes)).status, 201);
   std::string https = "https://web.test:" + std::to_string(tls_port_) + "/secure";
-  std::string answer;
-  EXPECT_TRUE(WaitUntil([&] {
-    answer = Curl("web.test", tls_port_, https);
-    return answer.find("\"path\": \"/secure\"") != std::string::npos;
-  })) << answer;
+  std::string answer = WaitForTlsEcho("web.test", "/secure");
   EXPECT_NE(answer.find("\"x-forwarded-proto\": \"https\""), std::string::npos) << answer;
   std::string http = "http://web.test:" + std::to_string(nginx_->port()) + "/secure?a=1";
   answer = Curl("web.test", nginx_->port(), http);
@@ -408,12 +416,7 @@ TEST_F(NginxModeTest, AHostWithACertificateIsServedOverTlsAndRedirects) {
 TEST_F(NginxModeTest, AWildcardHostTakesTheCertificateNamedForIt) {
   ASSERT_TRUE(MakeCertificate("*.wild.test"));  // <tls-dir>/*.wild.test.pem, literally
   ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "*.wild.test"}}})).status, 201);
-  std::string https = "https://a.wild.test:" + std::to_string(tls_port_) + "/w";
-  std::string answer;
-  EXPECT_TRUE(WaitUntil([&] {
-    answer = Curl("a.wild.test", tls_port_, https);
-    return answer.find("\"path\": \"/w\"") != std::string::npos;
-  })) << answer;
+  WaitForTlsEcho("a.wild.test", "/w");
   EXPECT_NE(
       ReadFile(dir_ + "/berth/live/_wildcard.wild.test.conf").find("server_name *.wild.test;"),
       std::string::npos);
