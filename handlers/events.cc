@@ -1,10 +1,15 @@
-// GET /v1/events: a live SSE stream of app state changes and definition changes.
+// GET /v1/events: a live SSE stream of app state changes, definition changes, deployments and
+// what the proxy did with the routes.
 #include "handlers/api.h"
 #include "handlers/sse.h"
 #include "reactor/clock.h"
 
 namespace berth {
 namespace {
+
+nlohmann::json OrNull(const std::string& s) {
+  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
 
 nlohmann::json TransitionJson(const TransitionEvent& event) {
   return {
@@ -17,16 +22,21 @@ nlohmann::json TransitionJson(const TransitionEvent& event) {
 }
 
 nlohmann::json DeployEventJson(const DeployEvent& event) {
-  auto or_null = [](const std::string& s) {
-    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-  };
   return {{"app", event.app},
           {"id", event.id},
           {"trigger", event.trigger},
           {"phase", event.phase},
-          {"revision", or_null(event.revision)},
-          {"release", or_null(event.release)},
-          {"error", or_null(event.error)},
+          {"revision", OrNull(event.revision)},
+          {"release", OrNull(event.release)},
+          {"error", OrNull(event.error)},
+          {"ts", FormatRfc3339(event.ts_ms)}};
+}
+
+nlohmann::json ProxyEventJson(const ProxyEvent& event) {
+  return {{"app", OrNull(event.app)},
+          {"action", event.action},
+          {"error", OrNull(event.error)},
+          {"file", OrNull(event.file)},
           {"ts", FormatRfc3339(event.ts_ms)}};
 }
 
@@ -46,10 +56,11 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
   uint64_t deploys = bus->SubscribeDeploys([stream](const DeployEvent& event) {
     stream->Send(std::nullopt, "deploy", DumpJson(DeployEventJson(event)));
   });
-  stream->set_on_end([bus, transitions, config, deploys] {
-    bus->Unsubscribe(transitions);
-    bus->Unsubscribe(config);
-    bus->Unsubscribe(deploys);
+  uint64_t proxy = bus->SubscribeProxy([stream](const ProxyEvent& event) {
+    stream->Send(std::nullopt, "proxy", DumpJson(ProxyEventJson(event)));
+  });
+  stream->set_on_end([bus, transitions, config, deploys, proxy] {
+    for (uint64_t id : {transitions, config, deploys, proxy}) bus->Unsubscribe(id);
   });
 }
 

@@ -13,12 +13,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "handlers/api.h"
 #include "proxy/certificates.h"
 #include "proxy/http_proxy.h"
+#include "proxy/nginx_manager.h"
 #include "proxy/route_feed.h"
 #include "reactor/atomic_file.h"
 #include "reactor/child_reaper.h"
@@ -242,6 +244,34 @@ void KeepStatusCurrent(EventLoop* loop, Supervisor* supervisor, SystemdNotifier*
   notifier->Status(supervisor->Summary());
 }
 
+// nginx mode's options from berthd's, checked (before anything starts).
+Result<NginxModeOptions> NginxModeOptionsFrom(const Options& options, const BerthPaths& paths) {
+  NginxModeOptions nginx{.dir = options.nginx_dir,
+                         .main_conf = options.nginx_conf,
+                         .nginx = options.nginx,
+                         .probe = options.nginx_probe,
+                         .tls_dir = options.tls_dir};
+  std::istringstream reload(options.nginx_reload);
+  for (std::string arg; reload >> arg;) nginx.reload.push_back(arg);
+  nginx.render.listen = options.nginx_listen;
+  nginx.render.listen_tls = options.nginx_listen_tls;
+  nginx.render.acme_webroot =
+      options.acme_webroot.empty() ? paths.state_dir + "/acme" : options.acme_webroot;
+  if (nginx.probe.empty()) nginx.probe = DefaultNginxProbe(options.nginx_listen);
+  if (Status s = CheckNginxModeOptions(nginx); !s.ok()) return s;
+  return nginx;
+}
+
+// nginx mode: an NginxManager that keeps nginx serving the routes `feed` follows.
+Result<std::unique_ptr<NginxManager>> StartNginxMode(EventLoop* loop, ChildReaper* reaper,
+                                                     RouteFeed* feed, NginxModeOptions options) {
+  std::string dir = options.dir;
+  auto manager = std::make_unique<NginxManager>(loop, reaper, feed, std::move(options));
+  if (Status s = manager->Start(); !s.ok()) return s;
+  LogInfo("berthd: nginx mode: routes go to " + dir + "/live/");
+  return manager;
+}
+
 int Fail(const std::string& message) {
   LogError("berthd: " + message);
   return 1;
@@ -268,6 +298,9 @@ int Run(const Options& options) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   auto paths = PreparePaths(options);
   if (!paths.ok()) return Fail(paths.status().message());
+  Result<NginxModeOptions> nginx_options = NginxModeOptionsFrom(options, *paths);
+  if (options.proxy == "nginx" && !nginx_options.ok())
+    return Fail(nginx_options.status().message());
   auto lock = StateDirLock::Acquire(paths->state_dir);
   if (!lock.ok()) return Fail(lock.status().message());
   EndLeftoverGroups(ProcessGroupLedger::PathIn(paths->runtime_dir));
@@ -301,12 +334,23 @@ int Run(const Options& options) {
   if (Status s = ServeApi(&api, std::move(listeners).value(), *paths); !s.ok())
     return Fail(s.message());
   RouteFeed routes(&loop, &supervisor);
-  auto proxy = StartBuiltinProxy(options, *paths, &loop, &routes, &*activated);
+  Result<BuiltinProxy> proxy = BuiltinProxy();
+  if (options.proxy == "builtin")
+    proxy = StartBuiltinProxy(options, *paths, &loop, &routes, &*activated);
+  else if (!options.proxy_listen.empty() || !options.proxy_tls_listen.empty())
+    return Fail("--proxy-listen and --proxy-tls-listen are for the built-in proxy, not with --proxy " +
+                options.proxy);
   if (!proxy.ok()) return Fail(proxy.status().message());
   if (proxy->proxy) api.SetProxyMetrics(&proxy->proxy->metrics());
   for (const auto& [name, sockets] : *activated)
     LogWarn("ignoring the sockets named \"" + name + "\" systemd passed");
   supervisor.StartAutostartApps();
+  std::unique_ptr<NginxManager> nginx;
+  if (options.proxy == "nginx") {
+    auto started = StartNginxMode(&loop, &reaper, &routes, std::move(nginx_options).value());
+    if (!started.ok()) return Fail(started.status().message());
+    nginx = std::move(started).value();
+  }
   notifier.Ready();
   KeepStatusCurrent(&loop, &supervisor, &notifier);
 

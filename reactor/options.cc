@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -55,8 +56,6 @@ void ApplyEnvironment(Options* options) {
     options->proxy_tls_listen = SplitList(Env("BERTH_PROXY_TLS_LISTEN"));
   if (options->trusted_proxies.empty())
     options->trusted_proxies = SplitList(Env("BERTH_TRUSTED_PROXIES"));
-  if (options->tls_dir.empty()) options->tls_dir = Env("BERTH_TLS_DIR");
-  if (options->acme_webroot.empty()) options->acme_webroot = Env("BERTH_ACME_WEBROOT");
 }
 
 // A whole number from 1 to `max`, or 0.
@@ -83,6 +82,43 @@ bool ApplyLimits(const std::string& max_connections, const std::string& header_t
   if (!timeout.empty() && !(options->header_timeout = static_cast<int>(Count(timeout, 3600))))
     return *error = "--header-timeout (BERTH_HEADER_TIMEOUT) must be a number of seconds from "
                     "1 to 3600, not \"" + timeout + "\"", false;
+  return true;
+}
+
+// The proxy's flags: each a string, the flag first, else its variable, else the default.
+struct StringFlag {
+  const char* flag;
+  const char* env;
+  std::string Options::*member;
+};
+const StringFlag kStringFlags[] = {
+    {"--proxy", "BERTH_PROXY", &Options::proxy},
+    {"--tls-dir", "BERTH_TLS_DIR", &Options::tls_dir},
+    {"--acme-webroot", "BERTH_ACME_WEBROOT", &Options::acme_webroot},
+    {"--nginx-dir", "BERTH_NGINX_DIR", &Options::nginx_dir},
+    {"--nginx-conf", "BERTH_NGINX_CONF", &Options::nginx_conf},
+    {"--nginx", "BERTH_NGINX", &Options::nginx},
+    {"--nginx-reload", "BERTH_NGINX_RELOAD", &Options::nginx_reload},
+    {"--nginx-probe", "BERTH_NGINX_PROBE", &Options::nginx_probe},
+    {"--nginx-listen", "BERTH_NGINX_LISTEN", &Options::nginx_listen},
+    {"--nginx-listen-tls", "BERTH_NGINX_LISTEN_TLS", &Options::nginx_listen_tls},
+};
+
+const StringFlag* FindStringFlag(const std::string& arg) {
+  for (const StringFlag& flag : kStringFlags)
+    if (arg == flag.flag) return &flag;
+  return nullptr;
+}
+
+bool ApplyStringFlags(const std::vector<std::string>& given, Options* options,
+                      std::string* error) {
+  for (const StringFlag& flag : kStringFlags) {
+    bool set = std::find(given.begin(), given.end(), flag.flag) != given.end();
+    if (!set && !Env(flag.env).empty()) options->*flag.member = Env(flag.env);
+  }
+  if (options->proxy != "builtin" && options->proxy != "nginx" && options->proxy != "off")
+    return *error = "--proxy (BERTH_PROXY) must be builtin, nginx or off, not \"" +
+                    options->proxy + "\"", false;
   return true;
 }
 
@@ -113,16 +149,31 @@ const char* const kUsage =
     "  --proxy-listen and --proxy-tls-listen are where the built-in proxy serves the apps'\n"
     "  routes over HTTP and HTTPS (default: nowhere; under socket activation, the sockets named\n"
     "  \"proxy\" and \"proxy-tls\"). --trusted-proxy (an address or CIDR network, repeatable) is\n"
-    "  a proxy in front of berth whose X-Forwarded-* and Forwarded headers are kept. --tls-dir\n"
-    "  holds <host>.pem and <host>.key per host (\"*.example.com.pem\" for a wildcard), reloaded\n"
-    "  on change. --acme-webroot is served at /.well-known/acme-challenge/ (default\n"
-    "  <state>/acme), for certbot --webroot. --proxy-timeout is how long an app may stay silent\n"
-    "  (connecting, answering) before the proxy answers 504 (default 60 s). A request's head has\n"
-    "  --header-timeout to arrive there too. Also BERTH_PROXY_LISTEN, BERTH_PROXY_TLS_LISTEN,\n"
-    "  BERTH_TRUSTED_PROXIES, BERTH_TLS_DIR, BERTH_ACME_WEBROOT and BERTH_PROXY_TIMEOUT.\n";
+    "  a proxy in front of berth whose X-Forwarded-* and Forwarded headers are kept.\n"
+    "  --proxy-timeout is how long an app may stay silent (connecting, answering) before the\n"
+    "  proxy answers 504 (default 60 s). A request's head has --header-timeout to arrive there\n"
+    "  too. Also BERTH_PROXY_LISTEN, BERTH_PROXY_TLS_LISTEN, BERTH_TRUSTED_PROXIES and\n"
+    "  BERTH_PROXY_TIMEOUT.\n"
+    "proxy: [--proxy builtin|nginx|off] [--tls-dir DIR] [--acme-webroot DIR]\n"
+    "  --tls-dir holds <host>.pem and <host>.key per host (*.example.com.pem for a wildcard),\n"
+    "  reloaded on change by the built-in proxy; --acme-webroot is served at\n"
+    "  /.well-known/acme-challenge/ (default <state>/acme), for certbot certonly --webroot -w\n"
+    "  DIR. Also BERTH_PROXY, BERTH_TLS_DIR, BERTH_ACME_WEBROOT.\n"
+    "nginx mode (--proxy nginx): [--nginx-dir DIR] [--nginx-conf FILE] [--nginx PATH]\n"
+    "       [--nginx-reload \"COMMAND ARGS\"] [--nginx-probe URL] [--nginx-listen ADDR]\n"
+    "       [--nginx-listen-tls ADDR]\n"
+    "  berth writes one server block per host into DIR/live/ (default /etc/nginx/berth), which\n"
+    "  FILE (default /etc/nginx/nginx.conf) must include in its http block:\n"
+    "  include DIR/live/*.conf; every change is checked with `PATH -t` (default nginx), then\n"
+    "  nginx is reloaded with COMMAND (split on spaces, no shell; default \"nginx -s reload\") and\n"
+    "  probed at URL (default http://<address of --nginx-listen>); on failure the last\n"
+    "  good set is restored. Server blocks listen on ADDR (default 80, and 443 with TLS).\n"
+    "  Each also reads BERTH_NGINX_DIR, BERTH_NGINX_CONF, BERTH_NGINX, BERTH_NGINX_RELOAD,\n"
+    "  BERTH_NGINX_PROBE, BERTH_NGINX_LISTEN and BERTH_NGINX_LISTEN_TLS.\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   std::string max_connections, header_timeout, proxy_timeout;
+  std::vector<std::string> given;  // the proxy's flags on the command line
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     size_t eq = arg.find('=');
@@ -135,8 +186,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
                  arg == "--log-forward" || arg == "--max-connections" ||
                  arg == "--header-timeout" || arg == "--docker-host" ||
                  arg == "--proxy-listen" || arg == "--proxy-tls-listen" ||
-                 arg == "--trusted-proxy" || arg == "--tls-dir" || arg == "--acme-webroot" ||
-                 arg == "--proxy-timeout";
+                 arg == "--trusted-proxy" || arg == "--proxy-timeout" || FindStringFlag(arg);
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -155,12 +205,15 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--proxy-listen") options->proxy_listen.push_back(value);
     if (arg == "--proxy-tls-listen") options->proxy_tls_listen.push_back(value);
     if (arg == "--trusted-proxy") options->trusted_proxies.push_back(value);
-    if (arg == "--tls-dir") options->tls_dir = value;
-    if (arg == "--acme-webroot") options->acme_webroot = value;
     if (arg == "--proxy-timeout") proxy_timeout = value;
+    if (const StringFlag* flag = FindStringFlag(arg)) {
+      options->*flag->member = value;
+      given.push_back(arg);
+    }
   }
   ApplyEnvironment(options);
-  return ApplyLimits(max_connections, header_timeout, proxy_timeout, options, error);
+  return ApplyLimits(max_connections, header_timeout, proxy_timeout, options, error) &&
+         ApplyStringFlags(given, options, error);
 }
 
 }  // namespace berth

@@ -514,6 +514,7 @@ nlohmann::json App::StatusJson() const {
                            {"exit_code", OrNull(exit_code_)},
                            {"last_error", nullptr},
                            {"start_limited_until", nullptr}};
+  if (!proxy_error_.empty()) status["last_error"] = proxy_error_;  // unless more is wrong
   if (start_limited_until_ms_) {
     status["last_error"] = StartLimitMessage();
     status["start_limited_until"] = FormatRfc3339(start_limited_until_ms_);
@@ -529,6 +530,7 @@ nlohmann::json App::StatusJson() const {
     return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
   };
   if (spec_.container()) status["image_id"] = or_null(image_id_);
+  if (!spec_.routes.empty()) status["proxy_error"] = or_null(proxy_error_);
   if (nlohmann::json detail = runtime_->Detail(); detail.is_object()) status.update(detail);
   if (Deploys(spec_)) {
     if (spec_.source) status["command"] = or_null(launch_command_);
@@ -550,7 +552,7 @@ nlohmann::json App::ToJson() const {
 
 App::Fingerprint App::CurrentFingerprint() const {
   return {spec_version_, state_,        since_ms_,       info_,    restarts_,  exit_code_,
-          last_error_,   config_error_, runtime_problem_, launch_command_, release_, image_id_, deploying(),
+          last_error_,   config_error_, proxy_error_, runtime_problem_, launch_command_, release_, image_id_, deploying(),
           start_limited_until_ms_, poller_ ? poller_->version() : 0,
           runtime_->detail_version()};
 }

@@ -105,6 +105,11 @@ class App {
   // Why the app's definition file was refused ("" once a good one arrived); shown as
   // status.last_error while set.
   void SetConfigError(std::string error) { config_error_ = std::move(error); }
+  // Why the proxy cannot serve the app's routes as they are now ("" once it does): nginx
+  // refused the configuration, with its message. Shown as status.proxy_error (apps with
+  // routes) and as status.last_error when nothing else is.
+  void SetProxyError(std::string error) { proxy_error_ = std::move(error); }
+  const std::string& proxy_error() const { return proxy_error_; }
 
   // Polls by result (apps with deploy.strategy "polling"), webhook deliveries by result.
   const PollCounts& poll_counts() const { return poll_counts_; }
@@ -156,6 +161,7 @@ class App {
     std::optional<int> exit_code;
     std::string last_error;
     std::string config_error;
+    std::string proxy_error;
     std::string runtime_problem;
     std::string launch_command;
     std::string release;
@@ -181,6 +187,7 @@ class App {
   std::optional<int> exit_code_;
   std::string last_error_;
   std::string config_error_;
+  std::string proxy_error_;
   std::string runtime_problem_;  // reported by the runtime (Docker down), "" when none
   std::unique_ptr<Deployer> deployer_;  // for the kinds that deploy (after runtime_: uses it)
   std::unique_ptr<Poller> poller_;      // deploy.strategy "polling" (after deployer_: uses it)

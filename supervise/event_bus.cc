@@ -37,6 +37,11 @@ uint64_t EventBus::SubscribeDeploys(DeployFn fn) {
   return next_id_++;
 }
 
+uint64_t EventBus::SubscribeProxy(ProxyFn fn) {
+  proxy_subscribers_[next_id_] = std::move(fn);
+  return next_id_++;
+}
+
 uint64_t EventBus::SubscribeLogs(const std::string& app, LogFn fn) {
   log_subscribers_[next_id_] = {app, std::move(fn)};
   return next_id_++;
@@ -47,10 +52,15 @@ void EventBus::Unsubscribe(uint64_t id) {
   config_subscribers_.erase(id);
   log_subscribers_.erase(id);
   deploy_subscribers_.erase(id);
+  proxy_subscribers_.erase(id);
 }
 
 void EventBus::Publish(const DeployEvent& event) {
   ForEachLive(deploy_subscribers_, [&](const DeployFn& fn) { fn(event); });
+}
+
+void EventBus::Publish(const ProxyEvent& event) {
+  ForEachLive(proxy_subscribers_, [&](const ProxyFn& fn) { fn(event); });
 }
 
 void EventBus::Publish(const TransitionEvent& event) {

@@ -1,4 +1,4 @@
-// EventBus: fans app state changes, log lines and config changes out to subscribers (the SSE
+// EventBus: fans app state changes, log lines, config changes and proxy outcomes out to subscribers (the SSE
 // streams). Publishing costs nothing when nobody listens.
 #pragma once
 
@@ -45,23 +45,37 @@ struct DeployEvent {
   int64_t ts_ms;
 };
 
+// What the proxy did with the routes (nginx mode): "applied" a new configuration, "failed" to
+// (nginx refused it; the last good one serves: `error` has nginx's message), or found a
+// "tampered" file in its managed directory (`file`). `app` is empty for events of no one app.
+struct ProxyEvent {
+  std::string app;
+  std::string action;
+  std::string error;
+  std::string file;
+  int64_t ts_ms;
+};
+
 class EventBus {
  public:
   using TransitionFn = std::function<void(const TransitionEvent&)>;
   using ConfigFn = std::function<void(const ConfigEvent&)>;
   using LogFn = std::function<void(const LogEntry&)>;
   using DeployFn = std::function<void(const DeployEvent&)>;
+  using ProxyFn = std::function<void(const ProxyEvent&)>;
 
   uint64_t SubscribeTransitions(TransitionFn fn);
   uint64_t SubscribeConfig(ConfigFn fn);
   uint64_t SubscribeLogs(const std::string& app, LogFn fn);
   uint64_t SubscribeDeploys(DeployFn fn);
+  uint64_t SubscribeProxy(ProxyFn fn);
   // Safe to call from within a subscriber.
   void Unsubscribe(uint64_t id);
 
   void Publish(const TransitionEvent& event);
   void Publish(const ConfigEvent& event);
   void Publish(const DeployEvent& event);
+  void Publish(const ProxyEvent& event);
   bool HasLogSubscribers() const { return !log_subscribers_.empty(); }
   void PublishLog(const std::string& app, const LogEntry& entry) {
     if (!log_subscribers_.empty()) DispatchLog(app, entry);
@@ -74,6 +88,7 @@ class EventBus {
   std::map<uint64_t, TransitionFn> transition_subscribers_;
   std::map<uint64_t, ConfigFn> config_subscribers_;
   std::map<uint64_t, DeployFn> deploy_subscribers_;
+  std::map<uint64_t, ProxyFn> proxy_subscribers_;
   std::map<uint64_t, std::pair<std::string, LogFn>> log_subscribers_;
 };
 

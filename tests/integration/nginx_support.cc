@@ -30,9 +30,11 @@ const char kOpenssl[] = "/usr/bin/openssl";
 const char kGit[] = "/usr/bin/git";
 const int kPortAttempts = 5;
 
-// One process, no daemon: the test owns it and stops it with SIGTERM. Every path is in @DIR@.
+// No daemon: the test owns the master and stops it with SIGTERM. Every path is in @DIR@.
+// `user root` lets workers of a master started as root read the test's private dirs (nginx
+// ignores it, with a warning, when not started as root).
 const char kNginxConfig[] = R"(daemon off;
-master_process off;
+user root;
 pid @DIR@/nginx.pid;
 error_log @DIR@/error.log info;
 events { worker_connections 64; }
@@ -44,10 +46,17 @@ http {
   uwsgi_temp_path @DIR@/tmp/uwsgi;
   scgi_temp_path @DIR@/tmp/scgi;
   default_type application/octet-stream;
+@HTTP@
   server {
-    listen 127.0.0.1:@PORT@;
+    listen 127.0.0.1:@PORT@ default_server;
     location = /ready { return 200 "@NONCE@"; }
-    location /files/ { root @DIR@/www; }
+@SERVER@
+  }
+}
+)";
+
+// The git server's locations.
+const char kGitLocations[] = R"(    location /files/ { root @DIR@/www; }
     location ~ ^/git(/.*)$ {
       auth_basic "berth test";
       auth_basic_user_file @DIR@/htpasswd;
@@ -67,8 +76,6 @@ http {
       fastcgi_param GATEWAY_INTERFACE CGI/1.1;
       fastcgi_param HTTP_GIT_PROTOCOL $http_git_protocol;
     }
-  }
-}
 )";
 
 void ReplaceAll(std::string* text, const std::string& from, const std::string& to) {
@@ -128,12 +135,67 @@ bool ChildProcess::Stop(milliseconds patience) {
   return false;
 }
 
+// --- PrivateNginx ----------------------------------------------------------------------
+
+::testing::AssertionResult PrivateNginx::Start(const std::string& http,
+                                               const std::string& server) {
+  if (access(kNginx, X_OK) != 0)
+    return ::testing::AssertionFailure()
+           << kNginx << " is missing (Debian package nginx-light; `make test` installs it)";
+  fs::create_directories(dir_ + "/tmp");
+  for (int attempt = 1;; ++attempt) {
+    bool port_taken = false;
+    ::testing::AssertionResult started = StartOnce(http, server, &port_taken);
+    if (started || !port_taken || attempt == kPortAttempts) return started;
+  }
+}
+
+::testing::AssertionResult PrivateNginx::StartOnce(const std::string& http,
+                                                   const std::string& server, bool* port_taken) {
+  port_ = FreeTcpPort();
+  if (port_ == 0) return ::testing::AssertionFailure() << "no free TCP port on 127.0.0.1";
+  std::string nonce = RandomHex(16);
+  std::string config = kNginxConfig;
+  ReplaceAll(&config, "@HTTP@", http);
+  ReplaceAll(&config, "@SERVER@", server);
+  ReplaceAll(&config, "@DIR@", dir_);
+  ReplaceAll(&config, "@PORT@", std::to_string(port_));
+  ReplaceAll(&config, "@NONCE@", nonce);
+  WriteFile(config_path(), config);
+  WriteFile(dir_ + "/error.log", "");
+  std::vector<std::string> argv = Command();
+  // -e: nginx's own startup errors go to our file, not to the compiled-in log path.
+  argv.insert(argv.end(), {"-e", dir_ + "/error.log"});
+  if (!nginx_.Start(argv, {}, dir_ + "/nginx.log"))
+    return ::testing::AssertionFailure() << "cannot start " << kNginx;
+  std::string ready_url = "http://127.0.0.1:" + std::to_string(port_) + "/ready";
+  std::string body;
+  // The nonce tells our nginx from whatever else might answer on that port.
+  bool answered = WaitUntil([&] {
+    body.clear();
+    return !nginx_.Running() ||
+           (GitHttpServer::Get(ready_url, "", "", &body) == 200 && body == nonce);
+  });
+  if (answered && nginx_.Running()) return ::testing::AssertionSuccess();
+  std::string errors = ErrorLog() + ReadFile(dir_ + "/nginx.log");
+  *port_taken = errors.find("Address already in use") != std::string::npos;
+  nginx_.Stop();
+  return ::testing::AssertionFailure() << "nginx did not answer on port " << port_ << ":\n"
+                                       << Tail(errors, 6000);
+}
+
+std::vector<std::string> PrivateNginx::Command() const {
+  return {kNginx, "-p", dir_ + "/", "-c", config_path()};
+}
+
 // --- GitHttpServer ---------------------------------------------------------------------
 
-GitHttpServer::GitHttpServer() {
+GitHttpServer::GitHttpServer() : nginx_([] {
   char tmpl[] = "/tmp/berth-nginx-XXXXXX";
   const char* made = mkdtemp(tmpl);
-  dir_ = made != nullptr ? made : "/tmp/berth-nginx-failed";
+  return std::string(made != nullptr ? made : "/tmp/berth-nginx-failed");
+}()) {
+  dir_ = nginx_.dir();
   for (const char* sub : {"/www/files", "/repos", "/work", "/tmp"})
     fs::create_directories(dir_ + sub);
 }
@@ -181,11 +243,11 @@ std::string GitHttpServer::MissingPrograms() {
   if (!WriteFile(dir_ + "/htpasswd", username + ":" + Trim(hash.out) + "\n"))
     return ::testing::AssertionFailure() << "cannot write " << dir_ << "/htpasswd";
   if (auto started = StartFcgiwrap(); !started) return started;
-  for (int attempt = 1;; ++attempt) {
-    bool port_taken = false;
-    ::testing::AssertionResult started = StartNginx(&port_taken);
-    if (started || !port_taken || attempt == kPortAttempts) return started;
-  }
+  std::string locations = kGitLocations;
+  ReplaceAll(&locations, "@BACKEND@", kGitHttpBackend);
+  ::testing::AssertionResult started = nginx_.Start("", locations);
+  port_ = nginx_.port();
+  return started;
 }
 
 ::testing::AssertionResult GitHttpServer::StartFcgiwrap() {
@@ -200,42 +262,6 @@ std::string GitHttpServer::MissingPrograms() {
   if (ready && fcgiwrap_.Running()) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "fcgiwrap did not create " << socket_path << ":\n"
                                        << ReadFile(dir_ + "/fcgiwrap.log");
-}
-
-::testing::AssertionResult GitHttpServer::StartNginx(bool* port_taken) {
-  port_ = FreeTcpPort();
-  if (port_ == 0) return ::testing::AssertionFailure() << "no free TCP port on 127.0.0.1";
-  std::string nonce = RandomHex(16);
-  WriteFile(dir_ + "/nginx.conf", NginxConfig(nonce));
-  WriteFile(dir_ + "/error.log", "");
-  // -e: nginx's own startup errors go to our file, not to the compiled-in log path.
-  if (!nginx_.Start(
-          {kNginx, "-p", dir_ + "/", "-c", dir_ + "/nginx.conf", "-e", dir_ + "/error.log"}, {},
-          dir_ + "/nginx.log")) {
-    return ::testing::AssertionFailure() << "cannot start " << kNginx;
-  }
-  std::string ready_url = "http://127.0.0.1:" + std::to_string(port_) + "/ready";
-  std::string body;
-  // The nonce tells our nginx from whatever else might answer on that port.
-  bool answered = WaitUntil([&] {
-    body.clear();
-    return !nginx_.Running() || (Get(ready_url, "", "", &body) == 200 && body == nonce);
-  });
-  if (answered && nginx_.Running()) return ::testing::AssertionSuccess();
-  std::string errors = ErrorLog() + ReadFile(dir_ + "/nginx.log");
-  *port_taken = errors.find("Address already in use") != std::string::npos;
-  nginx_.Stop();
-  return ::testing::AssertionFailure() << "nginx did not answer on port " << port_ << ":\n"
-                                       << Tail(errors, 6000);
-}
-
-std::string GitHttpServer::NginxConfig(const std::string& nonce) const {
-  std::string config = kNginxConfig;
-  ReplaceAll(&config, "@DIR@", dir_);
-  ReplaceAll(&config, "@PORT@", std::to_string(port_));
-  ReplaceAll(&config, "@NONCE@", nonce);
-  ReplaceAll(&config, "@BACKEND@", kGitHttpBackend);
-  return config;
 }
 
 ::testing::AssertionResult GitHttpServer::CreateRepo(const std::string& name) {

@@ -36,6 +36,40 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
+// nginx run by a test from `dir` (which must exist) on 127.0.0.1 and a port picked at run
+// time, with a master process (as a real nginx reloads). Its config is the caller's text for
+// the http block (`http`) and for its one server (`server`, beside a /ready location), with
+// @DIR@ and @PORT@ replaced; its logs are <dir>/error.log and <dir>/access.log.
+class PrivateNginx {
+ public:
+  explicit PrivateNginx(std::string dir) : dir_(std::move(dir)) {}
+  ~PrivateNginx() { Stop(); }
+  PrivateNginx(const PrivateNginx&) = delete;
+  PrivateNginx& operator=(const PrivateNginx&) = delete;
+
+  // Writes <dir>/nginx.conf, starts nginx and waits until it answers; tries another port when
+  // the one picked was taken meanwhile.
+  ::testing::AssertionResult Start(const std::string& http, const std::string& server);
+  void Stop() { nginx_.Stop(); }
+  bool Running() { return nginx_.Running(); }
+
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  std::string config_path() const { return dir_ + "/nginx.conf"; }
+  // nginx's argv for this instance, without the action: append "-t" or "-s", "reload".
+  std::vector<std::string> Command() const;
+  std::string ErrorLog() const { return ReadFile(dir_ + "/error.log"); }
+  std::string AccessLog() const { return ReadFile(dir_ + "/access.log"); }
+
+ private:
+  ::testing::AssertionResult StartOnce(const std::string& http, const std::string& server,
+                                       bool* port_taken);
+
+  std::string dir_;
+  int port_ = 0;
+  ChildProcess nginx_;
+};
+
 // nginx on 127.0.0.1:<port> with, under <dir>:
 //   /git/<name>.git/...  git-http-backend for the bare repository <dir>/repos/<name>.git, behind
 //                        HTTP basic auth for one username and token (htpasswd, apr1 hash);
@@ -75,20 +109,17 @@ class GitHttpServer {
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
-  std::string AccessLog() const { return ReadFile(dir_ + "/access.log"); }
-  std::string ErrorLog() const { return ReadFile(dir_ + "/error.log"); }
+  std::string AccessLog() const { return nginx_.AccessLog(); }
+  std::string ErrorLog() const { return nginx_.ErrorLog(); }
 
  private:
   ::testing::AssertionResult StartFcgiwrap();
-  // One attempt on a free port; `port_taken` tells a lost race for the port from other errors.
-  ::testing::AssertionResult StartNginx(bool* port_taken);
-  std::string NginxConfig(const std::string& nonce) const;
   CommandResult Git(const std::vector<std::string>& args) const;
 
   std::string dir_;
   int port_ = 0;
   ChildProcess fcgiwrap_;
-  ChildProcess nginx_;
+  PrivateNginx nginx_;
 };
 
 }  // namespace berth::testing
