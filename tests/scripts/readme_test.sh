@@ -19,7 +19,7 @@ cleanup() {
     docker-compose -p berth-readme-shop -f "$root/stack/stacks/shop/docker-compose.yml" \
       down --remove-orphans >/dev/null 2>&1 || true
   fi
-  for user in svc_hello svc_web svc_readme_shop; do  # the users berthd made for this test's apps
+  for user in svc_hello svc_web svc_site svc_readme_shop; do  # the users berthd made for this test's apps
     case $(getent passwd "$user" | cut -d: -f6) in "$root"/*) userdel "$user" || true ;; esac
   done
   rm -rf "$root"
@@ -36,7 +36,7 @@ ln -s "$examples" "$clone/examples"
 cd "$clone"
 env -u BERTH_STATE_DIR -u BERTH_CONFIG_DIR -u BERTH_URL -u BERTH_TOKEN \
   "$berthd" --state-dir "$clone/.berth" --config-dir "$config" --listen 127.0.0.1:0 \
-  --listen "unix:$clone/.berth/run/api.sock" >"$root/berthd.log" 2>&1 &
+  --listen "unix:$clone/.berth/run/api.sock" --proxy-listen 127.0.0.1:0 >"$root/berthd.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do [ -s .berth/run/listeners ] && break; sleep 0.1; done
 port=$(grep -o '127.0.0.1:[0-9]*' .berth/run/listeners | head -1 || true)
@@ -49,6 +49,22 @@ script=$(block '## berthctl' | sed -E "s/ -f$//; /^berthctl events/d; s|^berthct
 [[ $script == *'berthctl ls'* ]] || fail "no berthctl block in README.md"
 env -u BERTH_STATE_DIR -u BERTH_URL -u BERTH_TOKEN bash -euo pipefail -c "$script" ||
   fail "README's berthctl lines failed"
+
+# Routing: the block's berthctl lines, then its curl through the proxy (at the address berthd
+# chose), asked until the app answers.
+proxy=$(head -1 .berth/run/proxy-listeners)
+[ -n "$proxy" ] || fail "berthd wrote no proxy-listeners"
+setup=$(block '## berthctl' | grep '^export')
+routing=$(block '## Route a domain to an app, then turn on TLS' | sed "s|http://127.0.0.1:8000|$proxy|")
+[[ $routing == *'examples/site.json'* ]] || fail "no routing block in README.md"
+env -u BERTH_STATE_DIR -u BERTH_URL -u BERTH_TOKEN bash -euo pipefail -c \
+  "$setup"$'\n'"$(grep '^berthctl' <<<"$routing")" >/dev/null || fail "README's routing lines failed"
+ask=$(grep '^curl' <<<"$routing" | sed 's/ *#.*//')
+for _ in $(seq 100); do bash -c "$ask -sf" >/dev/null 2>&1 && break; sleep 0.1; done
+[[ $(bash -c "$ask -s" 2>&1) == *'Directory listing'* ]] || fail "no answer through the proxy: $(bash -c "$ask -s" 2>&1)"
+./build/berthctl --url "http://$port" --token "$(cat .berth/admin-token)" rm site >/dev/null ||
+  fail "cannot remove the routed app"
+echo "README's routed app answers through the proxy"
 
 # A container app, when Docker answers: the block with the app renamed (so that no
 # berth-whoami of this machine is touched) on a free host port, without -f. It runs (and is
