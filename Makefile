@@ -11,7 +11,7 @@ BUILD_DEPS = cmake g++ make pkg-config curl ca-certificates passwd procps \
              libcurl4-openssl-dev libssl-dev node-llhttp libgit2-dev libarchive-dev libgtest-dev libgmock-dev
 TEST_DEPS  = $(BUILD_DEPS) systemd git python3 python3-venv nodejs nginx-light fcgiwrap openssl bzip2 xz-utils \
              strace docker.io debootstrap docker-registry apache2-utils busybox-static prometheus docker-compose
-BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light busybox-static docker.io curl
+BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light busybox-static docker.io curl openssl
 # The README's example apps serve with python3 -m http.server.
 RUN_DEPS   = $(BUILD_DEPS) python3
 

@@ -12,6 +12,7 @@ import common
 
 HOST = "bench.test"
 WRK_ARGS = ["-t1", "-c50", "-d8s", "--latency"]
+ROUNDS = 3
 
 _COMMON = """\
 daemon off;
@@ -160,7 +161,7 @@ class Setup:
         self.berthd.stop()
 
 
-def measure(berthd_binary, workdir, rounds=2):
+def measure(berthd_binary, workdir, rounds=ROUNDS):
     """Alternates berth and nginx `rounds` times per scheme; returns the medians."""
     setup = Setup(berthd_binary, workdir)
     try:
