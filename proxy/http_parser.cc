@@ -106,7 +106,14 @@ int HttpParser::OnHeadersComplete(llhttp_t* p) {
   head.upgrade = p->upgrade != 0;
   head.chunked = (p->flags & F_CHUNKED) != 0;
   head.has_length = (p->flags & F_CONTENT_LENGTH) != 0;
-  for (auto& [field, value] : head.headers) value = std::string(Trim(value));
+  for (auto& [field, value] : head.headers) {
+    // llhttp lets ": value" through as a header without a name: never pass that on.
+    if (field.empty()) {
+      self->error_ = "a header line without a name";
+      return HPE_USER;
+    }
+    value = std::string(Trim(value));
+  }
   self->pending_ = Event::kHead;
   return HPE_PAUSED;
 }
@@ -126,13 +133,20 @@ HttpParser::Event HttpParser::Parse(const char* data, size_t len, size_t* consum
     *consumed = len;
     return Event::kNeedMore;
   }
+  if (err == HPE_PAUSED_UPGRADE && pending_ == Event::kNeedMore) {
+    // Bytes after an upgrade belong to another protocol: not for this parser.
+    *consumed = 0;
+    error_ = "the connection switched to another protocol";
+    return Event::kError;
+  }
   if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
     *consumed = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data);
     llhttp_resume(&parser_);
     return pending_;
   }
   *consumed = 0;
-  error_ = head_too_large_ ? "the request head is too large" : llhttp_get_error_reason(&parser_);
+  if (head_too_large_) error_ = "the request head is too large";
+  else if (error_.empty()) error_ = llhttp_get_error_reason(&parser_);
   return Event::kError;
 }
 

@@ -38,7 +38,8 @@ class HttpParser {
     kNeedMore,    // every byte was used; feed more
     kHead,        // a head is complete: head() holds it
     kMessageEnd,  // the message (its body included) is complete
-    kError,       // malformed input (error() says how), or a head over the size limit
+    kError,       // malformed input (error() says how), a head over the size limit, or bytes
+                  // after an upgrade (another protocol's)
   };
 
   explicit HttpParser(Kind kind, size_t max_head_bytes = 64 * 1024);

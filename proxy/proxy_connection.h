@@ -20,7 +20,7 @@ namespace berth {
 
 class HttpProxy;
 
-class ProxyConnection : private UpstreamConnection::Handler {
+class ProxyConnection final : private UpstreamConnection::Handler {
  public:
   enum class State {
     kIdle,        // between requests: the idle timeout runs

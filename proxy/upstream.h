@@ -59,7 +59,7 @@ class UpstreamConnection {
   bool connected_ = false;
 };
 
-class UpstreamPool : private UpstreamConnection::Handler {
+class UpstreamPool final : private UpstreamConnection::Handler {
  public:
   UpstreamPool(EventLoop* loop, size_t max_idle_per_endpoint, int idle_timeout_seconds);
   ~UpstreamPool();

@@ -71,6 +71,10 @@ TEST(HttpParserTest, RefusesAHeadOverTheLimitAndBadInput) {
   HttpParser bad(HttpParser::Kind::kRequest);
   std::string junk = "HELLO\r\n\r\n";
   EXPECT_EQ(bad.Parse(junk.data(), junk.size(), &used), Event::kError);
+  HttpParser nameless(HttpParser::Kind::kRequest);
+  std::string smuggled = "GET / HTTP/1.1\r\nHost: a\r\n: sneaky\r\n\r\n";
+  EXPECT_EQ(nameless.Parse(smuggled.data(), smuggled.size(), &used), Event::kError);
+  EXPECT_EQ(nameless.error(), "a header line without a name");
 }
 
 TEST(HttpParserTest, SeesAnUpgrade) {
