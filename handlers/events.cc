@@ -1,4 +1,4 @@
-// GET /v1/events: a live SSE stream of app state changes and definition changes.
+// GET /v1/events: a live SSE stream of app state, definition, deployment and health changes.
 #include "handlers/api.h"
 #include "handlers/sse.h"
 #include "reactor/clock.h"
@@ -46,10 +46,13 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
   uint64_t deploys = bus->SubscribeDeploys([stream](const DeployEvent& event) {
     stream->Send(std::nullopt, "deploy", DumpJson(DeployEventJson(event)));
   });
-  stream->set_on_end([bus, transitions, config, deploys] {
-    bus->Unsubscribe(transitions);
-    bus->Unsubscribe(config);
-    bus->Unsubscribe(deploys);
+  uint64_t health = bus->SubscribeHealth([stream](const HealthEvent& event) {
+    nlohmann::json data = {
+        {"app", event.app}, {"health", event.health}, {"ts", FormatRfc3339(event.ts_ms)}};
+    stream->Send(std::nullopt, "health", DumpJson(data));
+  });
+  stream->set_on_end([bus, transitions, config, deploys, health] {
+    for (uint64_t id : {transitions, config, deploys, health}) bus->Unsubscribe(id);
   });
 }
 

@@ -6,6 +6,8 @@
 
 #include "reactor/curl_handles.h"
 #include "reactor/log.h"
+#include "supervise/container_exec.h"
+#include "supervise/docker/container_address.h"
 #include "supervise/docker/image_reference.h"
 #include "supervise/docker/pull_progress.h"
 #include "supervise/docker/registry_auth.h"
@@ -150,6 +152,7 @@ void ContainerRuntime::Prepare(const AppSpec& spec) {
 
 void ContainerRuntime::Start(const AppSpec& spec) {
   spec_ = spec;
+  address_.clear();
   exit_.reset();
   stopping_ = false;
   starting_ = true;
@@ -366,8 +369,45 @@ void ContainerRuntime::StartContainer() {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status != 204 && r->status != 304)
           return FailStart("cannot start the container: " + r->Message());
-        Started();
+        LearnAddress();
       });
+}
+
+void ContainerRuntime::LearnAddress() {
+  call_ = context_.engine->Call("GET", "/containers/" + id_ + "/json", nullptr,
+                                [this](Result<docker::EngineReply> r) {
+                                  // Without it, Endpoints() falls back on published ports.
+                                  if (r.ok() && r->status == 200) NoteAddress(r->body);
+                                  Started();
+                                });
+}
+
+void ContainerRuntime::NoteAddress(const json& inspect) {
+  address_ = inspect.is_object() && inspect.contains("NetworkSettings")
+                 ? docker::PreferredAddress(docker::ContainerAddresses(inspect["NetworkSettings"]),
+                                            spec_.container()->network)
+                 : "";
+}
+
+std::vector<std::string> ContainerRuntime::Endpoints(int port, const std::string&) const {
+  const ContainerSpec* container = spec_.container();
+  if (container && container->network == "host")
+    return {ReachableHost(context_.paths->app_host) + ":" + std::to_string(port)};
+  if (!address_.empty()) return {address_ + ":" + std::to_string(port)};
+  if (container)
+    for (const ContainerPort& published : container->ports)
+      if (published.container == port && published.protocol == "tcp")
+        return {ReachableHost(published.host_ip.empty() ? context_.paths->app_host
+                                                        : published.host_ip) +
+                ":" + std::to_string(published.host)};
+  return {};
+}
+
+Result<std::unique_ptr<RuntimeCommand>> ContainerRuntime::Exec(
+    const std::vector<std::string>& argv, CommandDone done) {
+  if (!running_ || stopping_ || id_.empty()) return Status::Conflict("the container does not run");
+  if (!context_.engine->up()) return Status::Unavailable(context_.engine->error());
+  return ContainerExec::Start(context_.engine, id_, argv, std::move(done));
 }
 
 void ContainerRuntime::Started() {
@@ -461,6 +501,7 @@ void ContainerRuntime::Recover(const AppSpec& spec, RecoverFn done) {
                 labels.value(docker::kSpecLabel, "") == wanted;
     if (!ours || !r->body["State"].value("Running", false)) return done(std::nullopt);
     id_ = r->body.value("Id", "");
+    NoteAddress(r->body);
     running_ = true;
     FollowLogs(true);
     done(RuntimeInfo{.container_id = id_});

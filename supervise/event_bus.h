@@ -1,4 +1,4 @@
-// EventBus: fans app state changes, log lines and config changes out to subscribers (the SSE
+// EventBus: fans app state changes, log lines, config, deploy and health changes out to subscribers (the SSE
 // streams). Publishing costs nothing when nobody listens.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -45,23 +46,33 @@ struct DeployEvent {
   int64_t ts_ms;
 };
 
+// An app's health check changed its verdict; `health` is what status.health shows now.
+struct HealthEvent {
+  std::string app;
+  nlohmann::json health;
+  int64_t ts_ms;
+};
+
 class EventBus {
  public:
   using TransitionFn = std::function<void(const TransitionEvent&)>;
   using ConfigFn = std::function<void(const ConfigEvent&)>;
   using LogFn = std::function<void(const LogEntry&)>;
   using DeployFn = std::function<void(const DeployEvent&)>;
+  using HealthFn = std::function<void(const HealthEvent&)>;
 
   uint64_t SubscribeTransitions(TransitionFn fn);
   uint64_t SubscribeConfig(ConfigFn fn);
   uint64_t SubscribeLogs(const std::string& app, LogFn fn);
   uint64_t SubscribeDeploys(DeployFn fn);
+  uint64_t SubscribeHealth(HealthFn fn);
   // Safe to call from within a subscriber.
   void Unsubscribe(uint64_t id);
 
   void Publish(const TransitionEvent& event);
   void Publish(const ConfigEvent& event);
   void Publish(const DeployEvent& event);
+  void Publish(const HealthEvent& event);
   bool HasLogSubscribers() const { return !log_subscribers_.empty(); }
   void PublishLog(const std::string& app, const LogEntry& entry) {
     if (!log_subscribers_.empty()) DispatchLog(app, entry);
@@ -74,6 +85,7 @@ class EventBus {
   std::map<uint64_t, TransitionFn> transition_subscribers_;
   std::map<uint64_t, ConfigFn> config_subscribers_;
   std::map<uint64_t, DeployFn> deploy_subscribers_;
+  std::map<uint64_t, HealthFn> health_subscribers_;
   std::map<uint64_t, std::pair<std::string, LogFn>> log_subscribers_;
 };
 
