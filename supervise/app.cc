@@ -139,20 +139,16 @@ bool App::Transition(AppState to) {
           Describe(info_));
   bool ended = to == AppState::kExited || to == AppState::kFailed || to == AppState::kBackoff ||
                (to == AppState::kStopped && exit_code_);
-  UpdateHealthChecker();
   context_->bus->Publish(
       TransitionEvent{spec_.name, from, to, since_ms_, info_.pid, ended ? exit_code_ : std::nullopt});
+  UpdateHealthChecker();
   return true;
 }
 
 void App::UpdateHealthChecker() {
   bool wanted = spec_.health && (state_ == AppState::kRunning || state_ == AppState::kPaused);
-  if (!wanted) {
-    if (health_) ++health_version_;
-    return health_.reset();
-  }
+  if (!wanted) return StopHealthChecker();
   if (health_) return;
-  ++health_version_;
   HealthChecker::Callbacks callbacks{
       .checked = [this](const HealthStatus&) { ++health_version_; },
       .changed = [this](const HealthStatus& status,
@@ -167,6 +163,20 @@ void App::UpdateHealthChecker() {
       },
       std::move(callbacks));
   health_->Start();
+  PublishHealth();
+}
+
+void App::StopHealthChecker() {
+  if (!health_) return;
+  health_.reset();
+  PublishHealth();
+}
+
+void App::PublishHealth() {
+  ++health_version_;
+  context_->bus->Publish(HealthEvent{
+      spec_.name, health_ ? HealthStatusJson(health_->status()) : nlohmann::json(nullptr),
+      WallClockMs()});
 }
 
 void App::OnHealthChanged(const HealthStatus& status, HealthState from) {
@@ -175,7 +185,7 @@ void App::OnHealthChanged(const HealthStatus& status, HealthState from) {
     LogWarn("app " + spec_.name + ": health " + move + ": " + status.last_error);
   else
     LogInfo("app " + spec_.name + ": health " + move);
-  context_->bus->Publish(HealthEvent{spec_.name, HealthStatusJson(status), WallClockMs()});
+  PublishHealth();
 }
 
 std::vector<std::string> App::Endpoints(const RouteSpec& route) const {
@@ -509,7 +519,7 @@ void App::Replace(AppSpec spec) {
   bool rebuild = ChangesHowReleasesAreBuilt(spec_, spec);
   if (ChangesPolling(spec_, spec)) poller_.reset();
   // A new check starts over (as "starting"); the app itself goes on.
-  if (spec_.health != spec.health) health_.reset();
+  if (spec_.health != spec.health) StopHealthChecker();
   spec_ = std::move(spec);
   ++spec_version_;
   logs_.SetLimits(spec_.log_ring);

@@ -154,7 +154,10 @@ class App {
   void OnStopped();
   // Runs the health check while the app runs (or is paused), and only then.
   void UpdateHealthChecker();
+  void StopHealthChecker();
   void OnHealthChanged(const HealthStatus& status, HealthState from);
+  // Tells the bus (and the cached JSON) what status.health shows now.
+  void PublishHealth();
 
   // Everything ToJson() shows, to tell when the cached text is stale.
   struct Fingerprint {

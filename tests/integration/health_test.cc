@@ -32,13 +32,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
 )";
 
-// An `event: health` about `app` whose health.status is `status`.
+// An `event: health` about `app` whose health.status is `status` (its health null for "").
 std::function<bool(const SseEvent&)> HealthEvent(const std::string& app,
                                                  const std::string& status) {
   return [app, status](const SseEvent& event) {
     json data = event.json();
-    return event.event == "health" && data.is_object() && data.value("app", "") == app &&
-           data["health"].is_object() && data["health"].value("status", "") == status;
+    if (event.event != "health" || !data.is_object() || data.value("app", "") != app)
+      return false;
+    if (status.empty()) return data["health"].is_null();
+    return data["health"].is_object() && data["health"].value("status", "") == status;
   };
 }
 
@@ -71,6 +73,7 @@ TEST_F(HealthTest, AnHttpCheckGoesHealthyThenUnhealthyOnA500OrNoAnswerWithoutARe
        {"start_seconds", 0.3},
        {"health", {{"http", "/up"}, {"interval", 0.2}, {"timeout", 1}, {"retries", 2}}}});
   ASSERT_EQ(201, berthd().Post("/v1/apps", app).status);
+  ASSERT_TRUE(events->WaitForEvent(HealthEvent("hc-http", "starting"))) << events->RawBody();
   auto healthy = events->WaitForEvent(HealthEvent("hc-http", "healthy"));
   ASSERT_TRUE(healthy) << events->RawBody();
   json data = healthy->json();
@@ -113,11 +116,14 @@ TEST_F(HealthTest, NoCheckRunsWhileTheAppIsStopped) {
                          {"health", {{"tcp", true}, {"interval", 0.2}}}});
   ASSERT_EQ(201, berthd().Post("/v1/apps", app).status);
   ASSERT_TRUE(berthd().WaitForApp("hc-stop", Health("healthy"))) << berthd().LastSeen();
+  auto events = berthd().OpenSse("/v1/events");
+  ASSERT_EQ(200, events->WaitForStatus());
   ASSERT_EQ(202,
             berthd().Post("/v1/apps/hc-stop/control", json{{"command", "stop"}}).status);
   auto stopped = berthd().WaitForState("hc-stop", "stopped");
   ASSERT_TRUE(stopped) << berthd().LastSeen();
   EXPECT_TRUE((*stopped)["status"]["health"].is_null());
+  EXPECT_TRUE(events->WaitForEvent(HealthEvent("hc-stop", ""))) << events->RawBody();
   EXPECT_EQ("0", HealthyMetric(berthd(), "hc-stop"));
 }
 

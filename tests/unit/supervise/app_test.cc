@@ -216,7 +216,8 @@ TEST_F(AppTest, AChangeToHowItRunsRestartsARunningApp) {
 TEST_F(AppTest, AHealthCheckGatesHealthyAndEveryChangeIsAnEvent) {
   std::vector<std::string> events;
   bus_.SubscribeHealth([&](const HealthEvent& event) {
-    events.push_back(event.app + " " + event.health["status"].get<std::string>());
+    events.push_back(event.app + " " +
+                     (event.health.is_null() ? "null" : event.health.value("status", "")));
   });
   world_.exec_outcomes["web"] = {.exit_code = 1, .output = "not yet\n"};
   auto app = Make({{"start_seconds", 0},
@@ -226,13 +227,14 @@ TEST_F(AppTest, AHealthCheckGatesHealthyAndEveryChangeIsAnEvent) {
   ASSERT_EQ(AppState::kRunning, app->state());
   EXPECT_FALSE(app->healthy());
   EXPECT_EQ("starting", app->StatusJson()["health"]["status"]);
-  ASSERT_TRUE(RunUntil(&loop_, [&] { return !events.empty(); }));
+  EXPECT_EQ(std::vector<std::string>{"web starting"}, events);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return events.size() == 2; }));
   EXPECT_EQ("web unhealthy", events.back());
   EXPECT_EQ("ready exited with code 1: not yet", app->StatusJson()["health"]["last_error"]);
   EXPECT_FALSE(app->healthy());
   world_.exec_outcomes.erase("web");
   ASSERT_TRUE(RunUntil(&loop_, [&] { return app->healthy(); }));
-  EXPECT_EQ((std::vector<std::string>{"web unhealthy", "web healthy"}), events);
+  EXPECT_EQ((std::vector<std::string>{"web starting", "web unhealthy", "web healthy"}), events);
   // The cached text follows every probe.
   EXPECT_NE(std::string::npos, app->JsonText().find(R"("status":"healthy")"));
   // Unhealthy does not restart the app.
@@ -240,6 +242,7 @@ TEST_F(AppTest, AHealthCheckGatesHealthyAndEveryChangeIsAnEvent) {
   app->Stop();
   ASSERT_TRUE(RunUntil(&loop_, [&] { return app->state() == AppState::kStopped; }));
   EXPECT_TRUE(app->StatusJson()["health"].is_null());
+  EXPECT_EQ("web null", events.back());
   int execs = world_.execs;
   RunUntil(&loop_, [] { return false; }, 300);
   EXPECT_EQ(execs, world_.execs);  // no check while stopped
