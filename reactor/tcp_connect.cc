@@ -55,9 +55,9 @@ void TcpConnect::OnEvent(evutil_socket_t fd, short, void* self) {
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
   }
   connect->fd_.reset();
-  connect->Finish(error == 0 ? Status::Ok()
-                             : Status::Unavailable("connect to " + connect->address_ + ": " +
-                                                   strerror(error)));
+  connect->Finish(
+      error == 0 ? Status::Ok()
+                 : Status::Unavailable("connect to " + connect->address_ + ": " + strerror(error)));
 }
 
 void TcpConnect::Finish(Status status) {

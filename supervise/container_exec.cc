@@ -10,7 +10,7 @@ constexpr size_t kOutputBytes = 4096;  // as StartProcessCommand keeps
 
 std::unique_ptr<RuntimeCommand> ContainerExec::Start(docker::DockerEngine* engine,
                                                      const std::string& id,
-                                                     std::vector<std::string> argv,
+                                                     const std::vector<std::string>& argv,
                                                      Runtime::CommandDone done) {
   std::unique_ptr<ContainerExec> exec(new ContainerExec(engine, id, std::move(done)));
   exec->Create(argv);
@@ -29,15 +29,15 @@ ContainerExec::~ContainerExec() = default;
 
 void ContainerExec::Create(const std::vector<std::string>& argv) {
   nlohmann::json body = {{"AttachStdout", true}, {"AttachStderr", true}, {"Cmd", argv}};
-  call_ = engine_->Call("POST", "/containers/" + container_ + "/exec", body,
-                        [this](Result<docker::EngineReply> reply) {
-                          if (!reply.ok()) return Fail(reply.status().message());
-                          if (reply->status != 201)
-                            return Fail("cannot run the command in the container: " +
-                                        reply->Message());
-                          exec_id_ = reply->body.value("Id", "");
-                          Run();
-                        });
+  call_ =
+      engine_->Call("POST", "/containers/" + container_ + "/exec", body,
+                    [this](Result<docker::EngineReply> reply) {
+                      if (!reply.ok()) return Fail(reply.status().message());
+                      if (reply->status != 201)
+                        return Fail("cannot run the command in the container: " + reply->Message());
+                      exec_id_ = reply->body.value("Id", "");
+                      Run();
+                    });
 }
 
 void ContainerExec::Run() {
@@ -48,8 +48,7 @@ void ContainerExec::Run() {
       [this](Result<long> status) {
         if (!status.ok()) return Fail(status.status().message());
         if (*status != 200)
-          return Fail("cannot start the command in the container: HTTP " +
-                      std::to_string(*status));
+          return Fail("cannot start the command in the container: HTTP " + std::to_string(*status));
         demuxer_.Finish();
         Inspect();
       },

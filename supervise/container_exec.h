@@ -18,7 +18,7 @@ class ContainerExec : public RuntimeCommand {
   // Runs `argv` in container `id`. `done` runs once, later, never after the ContainerExec is
   // destroyed; destroying it leaves the command running in the container, unwatched.
   static std::unique_ptr<RuntimeCommand> Start(docker::DockerEngine* engine, const std::string& id,
-                                               std::vector<std::string> argv,
+                                               const std::vector<std::string>& argv,
                                                Runtime::CommandDone done);
   ~ContainerExec() override;
 

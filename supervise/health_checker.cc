@@ -41,8 +41,8 @@ nlohmann::json HealthStatusJson(const HealthStatus& status) {
   using nlohmann::json;
   return {{"status", to_string(status.state)},
           {"failures", status.failures},
-          {"last_check", status.last_check_ms ? json(FormatRfc3339(status.last_check_ms))
-                                              : json(nullptr)},
+          {"last_check",
+           status.last_check_ms ? json(FormatRfc3339(status.last_check_ms)) : json(nullptr)},
           {"last_error", status.last_error.empty() ? json(nullptr) : json(status.last_error)}};
 }
 
@@ -104,8 +104,8 @@ void HealthChecker::ProbeHttp(const std::vector<std::string>& endpoints) {
         [this, id = round_->id, what](Result<HttpResponse> response) {
           if (!response.ok()) return Answer(id, response.status());
           if (!PassesHttpCheck(spec_, response->status))
-            return Answer(id, Status::Unavailable(what + " answered " +
-                                                  std::to_string(response->status)));
+            return Answer(
+                id, Status::Unavailable(what + " answered " + std::to_string(response->status)));
           Answer(id, Status::Ok());
         },
         std::move(discard)));
@@ -122,15 +122,15 @@ void HealthChecker::ProbeExec() {
   if (!exec_) return Finish("this app cannot run a command for its health check");
   round_->waiting = 1;
   std::string program = spec_.command.front();
-  auto command = exec_(spec_.command, [this, id = round_->id,
-                                       program](Result<CommandOutcome> outcome) {
-    if (!outcome.ok()) return Answer(id, outcome.status());
-    if (outcome->exit_code == 0) return Answer(id, Status::Ok());
-    std::string said = LastLine(outcome->output);
-    Answer(id, Status::Unavailable(program + " exited with code " +
-                                   std::to_string(outcome->exit_code) +
-                                   (said.empty() ? "" : ": " + said)));
-  });
+  auto command =
+      exec_(spec_.command, [this, id = round_->id, program](Result<CommandOutcome> outcome) {
+        if (!outcome.ok()) return Answer(id, outcome.status());
+        if (outcome->exit_code == 0) return Answer(id, Status::Ok());
+        std::string said = LastLine(outcome->output);
+        Answer(id, Status::Unavailable(program + " exited with code " +
+                                       std::to_string(outcome->exit_code) +
+                                       (said.empty() ? "" : ": " + said)));
+      });
   if (!command.ok()) return Finish(command.status().message());
   round_->command = std::move(command).value();
 }

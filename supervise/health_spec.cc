@@ -8,8 +8,8 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kFields[] = {"http", "tcp",   "exec",    "interval", "timeout",
-                               "retries", "port", "service", "host",   "status"};
+const char* const kFields[] = {"http",    "tcp",  "exec",    "interval", "timeout",
+                               "retries", "port", "service", "host",     "status"};
 constexpr char kShape[] =
     "health must be one of {\"http\": \"/up\"}, {\"tcp\": true} or {\"exec\": [\"cmd\", "
     "\"arg\"]}, with interval, timeout and retries";
@@ -62,8 +62,7 @@ Status ReadProbe(const json& h, HealthSpec* health) {
   if (Has(h, "exec")) return ReadExec(h, health);
   health->type = HealthProbeType::kTcp;
   if (h.at("tcp") != true)
-    return Status::Invalid("health.tcp must be true: the check connects to the port",
-                           "health.tcp");
+    return Status::Invalid("health.tcp must be true: the check connects to the port", "health.tcp");
   return Status::Ok();
 }
 
@@ -106,11 +105,10 @@ Status ReadTarget(const json& h, HealthSpec* health) {
 
 Status ReadTiming(const json& h, HealthSpec* health) {
   double retries = health->retries;
-  for (Status s : {ReadSpecNumber(h, "interval", "health.interval", 0.1, 86400, false,
-                                  &health->interval_s),
-                   ReadSpecNumber(h, "timeout", "health.timeout", 0.1, 3600, false,
-                                  &health->timeout_s),
-                   ReadSpecNumber(h, "retries", "health.retries", 1, 1000, true, &retries)})
+  for (Status s :
+       {ReadSpecNumber(h, "interval", "health.interval", 0.1, 86400, false, &health->interval_s),
+        ReadSpecNumber(h, "timeout", "health.timeout", 0.1, 3600, false, &health->timeout_s),
+        ReadSpecNumber(h, "retries", "health.retries", 1, 1000, true, &retries)})
     if (!s.ok()) return s;
   health->retries = static_cast<int>(retries);
   return Status::Ok();

@@ -37,8 +37,7 @@ std::function<bool(const SseEvent&)> HealthEvent(const std::string& app,
                                                  const std::string& status) {
   return [app, status](const SseEvent& event) {
     json data = event.json();
-    if (event.event != "health" || !data.is_object() || data.value("app", "") != app)
-      return false;
+    if (event.event != "health" || !data.is_object() || data.value("app", "") != app) return false;
     if (status.empty()) return data["health"].is_null();
     return data["health"].is_object() && data["health"].value("status", "") == status;
   };
@@ -109,17 +108,14 @@ TEST_F(HealthTest, AnHttpCheckGoesHealthyThenUnhealthyOnA500OrNoAnswerWithoutARe
 
 TEST_F(HealthTest, NoCheckRunsWhileTheAppIsStopped) {
   int port = FreeTcpPort();
-  json app = ProcessApp("hc-stop", {"python3", "-m", "http.server", std::to_string(port),
-                                    "--bind", "127.0.0.1"},
-                        {{"port", port},
-                         {"start_seconds", 0.3},
-                         {"health", {{"tcp", true}, {"interval", 0.2}}}});
+  json app = ProcessApp(
+      "hc-stop", {"python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1"},
+      {{"port", port}, {"start_seconds", 0.3}, {"health", {{"tcp", true}, {"interval", 0.2}}}});
   ASSERT_EQ(201, berthd().Post("/v1/apps", app).status);
   ASSERT_TRUE(berthd().WaitForApp("hc-stop", Health("healthy"))) << berthd().LastSeen();
   auto events = berthd().OpenSse("/v1/events");
   ASSERT_EQ(200, events->WaitForStatus());
-  ASSERT_EQ(202,
-            berthd().Post("/v1/apps/hc-stop/control", json{{"command", "stop"}}).status);
+  ASSERT_EQ(202, berthd().Post("/v1/apps/hc-stop/control", json{{"command", "stop"}}).status);
   auto stopped = berthd().WaitForState("hc-stop", "stopped");
   ASSERT_TRUE(stopped) << berthd().LastSeen();
   EXPECT_TRUE((*stopped)["status"]["health"].is_null());
@@ -143,14 +139,13 @@ TEST_F(HealthTest, ATcpCheckFailsOnAPortNothingListensOn) {
 
 TEST_F(HealthTest, AnExecCheckRunsAsTheAppInItsDirectory) {
   // Passes while there is no file "fail" in the app's directory; says who and where it ran.
-  json app = ProcessApp(
-      "hc-exec", Sh("exec sleep 1000"),
-      {{"start_seconds", 0},
-       {"health",
-        {{"exec", {"sh", "-c", "echo \"$(id -un) $PWD $MARK\"; test ! -e fail"}},
-         {"interval", 0.2},
-         {"retries", 1}}},
-       {"env", {{"MARK", "from-env"}}}});
+  json app = ProcessApp("hc-exec", Sh("exec sleep 1000"),
+                        {{"start_seconds", 0},
+                         {"health",
+                          {{"exec", {"sh", "-c", "echo \"$(id -un) $PWD $MARK\"; test ! -e fail"}},
+                           {"interval", 0.2},
+                           {"retries", 1}}},
+                         {"env", {{"MARK", "from-env"}}}});
   ASSERT_EQ(201, berthd().Post("/v1/apps", app).status);
   ASSERT_TRUE(berthd().WaitForApp("hc-exec", Health("healthy"))) << berthd().LastSeen();
   ASSERT_TRUE(WriteFile(berthd().app_dir("hc-exec") + "/fail", ""));
@@ -166,18 +161,18 @@ TEST_F(HealthTest, AnExecCheckRunsAsTheAppInItsDirectory) {
 }
 
 TEST_F(HealthTest, AChangeOfTheCheckDoesNotRestartTheApp) {
-  json app = ProcessApp("hc-change", Sh("exec sleep 1000"),
-                        {{"start_seconds", 0},
-                         {"health", {{"exec", {"true"}}, {"interval", 0.2}}}});
+  json app =
+      ProcessApp("hc-change", Sh("exec sleep 1000"),
+                 {{"start_seconds", 0}, {"health", {{"exec", {"true"}}, {"interval", 0.2}}}});
   ASSERT_EQ(201, berthd().Post("/v1/apps", app).status);
   auto healthy = berthd().WaitForApp("hc-change", Health("healthy"));
   ASSERT_TRUE(healthy) << berthd().LastSeen();
   long pid = AppPid(*healthy);
-  ASSERT_EQ(200, berthd()
-                     .Patch("/v1/apps/hc-change",
-                            json{{"health", {{"exec", {"false"}}, {"retries", 1},
-                                             {"interval", 0.2}}}})
-                     .status);
+  ASSERT_EQ(200,
+            berthd()
+                .Patch("/v1/apps/hc-change",
+                       json{{"health", {{"exec", {"false"}}, {"retries", 1}, {"interval", 0.2}}}})
+                .status);
   auto unhealthy = berthd().WaitForApp("hc-change", Health("unhealthy"));
   ASSERT_TRUE(unhealthy) << berthd().LastSeen();
   EXPECT_EQ(pid, AppPid(*unhealthy));
@@ -198,10 +193,10 @@ TEST_F(HealthTest, AMistakeInTheCheckIs422NamingItsField) {
   EXPECT_TRUE(IsApiError(post({{"http", "/up"}}), 422, "invalid", "health.port"));
   EXPECT_TRUE(IsApiError(post({{"http", "/up"}, {"tcp", true}}, {{"port", FreeTcpPort()}}), 422,
                          "invalid", "health"));
-  EXPECT_TRUE(IsApiError(post({{"exec", {"true"}}, {"interval", -1}}), 422, "invalid",
-                         "health.interval"));
-  EXPECT_TRUE(IsApiError(post({{"exec", {"true"}}, {"service", "web"}}), 422, "invalid",
-                         "health.service"));
+  EXPECT_TRUE(
+      IsApiError(post({{"exec", {"true"}}, {"interval", -1}}), 422, "invalid", "health.interval"));
+  EXPECT_TRUE(
+      IsApiError(post({{"exec", {"true"}}, {"service", "web"}}), 422, "invalid", "health.service"));
 }
 
 // A container app with no published port: the check reaches it at its address on Docker's
@@ -213,14 +208,14 @@ TEST(HealthContainerTest, AContainerIsCheckedAtItsAddressAndWithACommandInside) 
   ContainerCleanup cleanup("berth.app=" + name);
   auto berthd = std::make_unique<BerthdProcess>();
   ASSERT_TRUE(berthd->Start());
-  json app = {{"name", name},
-              {"kind", "container"},
-              {"image", kTestImage},
-              {"start_seconds", 0.5},
-              {"command",
-               {"sh", "-c",
-                "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"}},
-              {"health", {{"http", "/index.html"}, {"port", 8080}, {"interval", 0.2}}}};
+  json app = {
+      {"name", name},
+      {"kind", "container"},
+      {"image", kTestImage},
+      {"start_seconds", 0.5},
+      {"command",
+       {"sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"}},
+      {"health", {{"http", "/index.html"}, {"port", 8080}, {"interval", 0.2}}}};
   ASSERT_EQ(201, berthd->Post("/v1/apps", app).status);
   auto healthy = berthd->WaitForApp(name, Health("healthy"), milliseconds(60000));
   ASSERT_TRUE(healthy) << berthd->LastSeen();

@@ -64,7 +64,8 @@ class HealthCheckerTest : public ::testing::Test {
   }
   // Runs until `n` probes have ended.
   bool RunChecks(size_t n, long deadline_ms = 5000) {
-    return RunUntil(&loop_, [&] { return checks_.size() >= n; }, deadline_ms);
+    return RunUntil(
+        &loop_, [&] { return checks_.size() >= n; }, deadline_ms);
   }
 
   EventLoop loop_;
@@ -77,8 +78,9 @@ class HealthCheckerTest : public ::testing::Test {
 
 TEST_F(HealthCheckerTest, AnHttpAnswerOf200IsHealthy) {
   int port = server_.ListenTcp();
-  auto checker = Make({{"http", "/echo"}, {"interval", 60}},
-                      [port] { return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)}; });
+  auto checker = Make({{"http", "/echo"}, {"interval", 60}}, [port] {
+    return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)};
+  });
   EXPECT_EQ(HealthState::kStarting, checker->status().state);
   ASSERT_TRUE(RunChecks(1));
   EXPECT_EQ(HealthState::kHealthy, checker->status().state);
@@ -93,8 +95,9 @@ TEST_F(HealthCheckerTest, AnHttpAnswerOf200IsHealthy) {
 
 TEST_F(HealthCheckerTest, A404CountsAsAFailureUntilRetriesMakeItUnhealthy) {
   int port = server_.ListenTcp();
-  auto checker = Make({{"http", "/missing"}, {"interval", 0.1}, {"retries", 2}},
-                      [port] { return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)}; });
+  auto checker = Make({{"http", "/missing"}, {"interval", 0.1}, {"retries", 2}}, [port] {
+    return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)};
+  });
   ASSERT_TRUE(RunChecks(1));
   EXPECT_EQ(HealthState::kStarting, checks_[0].state);
   EXPECT_EQ(1, checks_[0].failures);
@@ -107,16 +110,18 @@ TEST_F(HealthCheckerTest, A404CountsAsAFailureUntilRetriesMakeItUnhealthy) {
 
 TEST_F(HealthCheckerTest, TheExpectedStatusesAndTheHostHeaderAreUsed) {
   int port = server_.ListenTcp();
-  auto checker = Make({{"http", "/missing"}, {"status", 404}, {"host", "api.example.com"}},
-                      [port] { return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)}; });
+  auto checker = Make({{"http", "/missing"}, {"status", 404}, {"host", "api.example.com"}}, [port] {
+    return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)};
+  });
   ASSERT_TRUE(RunChecks(1));
   EXPECT_EQ(HealthState::kHealthy, checker->status().state) << checker->status().last_error;
 }
 
 TEST_F(HealthCheckerTest, AnAnswerSlowerThanTheTimeoutFails) {
   int port = server_.ListenTcp();
-  auto checker = Make({{"http", "/hang"}, {"timeout", 0.2}, {"interval", 60}},
-                      [port] { return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)}; });
+  auto checker = Make({{"http", "/hang"}, {"timeout", 0.2}, {"interval", 60}}, [port] {
+    return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)};
+  });
   ASSERT_TRUE(RunChecks(1));
   EXPECT_EQ(1, checker->status().failures);
   EXPECT_FALSE(checker->status().last_error.empty());
@@ -149,8 +154,7 @@ TEST_F(HealthCheckerTest, TcpGoesHealthyUnhealthyAndBackAsThePortOpensAndCloses)
                       [endpoint] { return std::vector<std::string>{endpoint}; });
   ASSERT_TRUE(RunUntil(&loop_, [&] { return checker->status().state == HealthState::kHealthy; }));
   listener->Close();
-  ASSERT_TRUE(
-      RunUntil(&loop_, [&] { return checker->status().state == HealthState::kUnhealthy; }));
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return checker->status().state == HealthState::kUnhealthy; }));
   EXPECT_NE(std::string::npos, checker->status().last_error.find("Connection refused"))
       << checker->status().last_error;
   EXPECT_EQ(2, checker->status().failures);
@@ -175,8 +179,7 @@ TEST_F(HealthCheckerTest, AnExecPassesOnExitZeroAndFailsSayingWhatItWrote) {
   auto good = Make({{"exec", {"true"}}, {"interval", 60}}, {});
   ASSERT_TRUE(RunChecks(1));
   EXPECT_EQ(HealthState::kHealthy, good->status().state) << good->status().last_error;
-  auto bad = Make({{"exec", {"sh", "-c", "echo database down >&2; exit 3"}}, {"interval", 60}},
-                  {});
+  auto bad = Make({{"exec", {"sh", "-c", "echo database down >&2; exit 3"}}, {"interval", 60}}, {});
   ASSERT_TRUE(RunChecks(2));
   EXPECT_EQ("sh exited with code 3: database down", bad->status().last_error);
 }
@@ -205,11 +208,13 @@ TEST_F(HealthCheckerTest, AnExecThatCannotStartFails) {
 
 TEST_F(HealthCheckerTest, DestroyedMidProbeItCallsNothing) {
   int port = server_.ListenTcp();
-  auto checker = Make({{"http", "/hang"}, {"timeout", 0.1}},
-                      [port] { return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)}; });
+  auto checker = Make({{"http", "/hang"}, {"timeout", 0.1}}, [port] {
+    return std::vector<std::string>{"127.0.0.1:" + std::to_string(port)};
+  });
   ASSERT_TRUE(RunUntil(&loop_, [&] { return server_.accepted() > 0; }));
   checker.reset();
-  RunUntil(&loop_, [] { return false; }, 300);
+  RunUntil(
+      &loop_, [] { return false; }, 300);
   EXPECT_TRUE(checks_.empty());
 }
 
