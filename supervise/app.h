@@ -67,8 +67,8 @@ class App {
   uint64_t restarts() const { return restarts_; }
   // Running, and well as far as its runtime can tell (every compose service running and
   // healthy where it has a healthcheck), and, with a `health` check, once that passed and
-  // while it is not unhealthy. An unhealthy app is not restarted: it shows, and the proxy
-  // skips it.
+  // while it is not unhealthy. An unhealthy app is not restarted: it only shows here, in
+  // status.health and in the events.
   bool healthy() const {
     return state_ == AppState::kRunning && runtime_->Healthy() &&
            (!health_ || health_->status().state == HealthState::kHealthy);

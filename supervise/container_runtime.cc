@@ -359,6 +359,7 @@ void ContainerRuntime::Create() {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status != 201) return FailStart("cannot create the container: " + r->Message());
         id_ = r->body.value("Id", "");
+        early_end_.reset();  // what was heard before was of the old container
         StartContainer();
       });
 }
@@ -374,12 +375,18 @@ void ContainerRuntime::StartContainer() {
 }
 
 void ContainerRuntime::LearnAddress() {
-  call_ = context_.engine->Call("GET", "/containers/" + id_ + "/json", nullptr,
-                                [this](Result<docker::EngineReply> r) {
-                                  // Without it, Endpoints() falls back on published ports.
-                                  if (r.ok() && r->status == 200) NoteAddress(r->body);
-                                  Started();
-                                });
+  call_ = context_.engine->Call(
+      "GET", "/containers/" + id_ + "/json", nullptr, [this](Result<docker::EngineReply> r) {
+        // Without it, Endpoints() falls back on published ports.
+        bool inspected = r.ok() && r->status == 200;
+        if (inspected) NoteAddress(r->body);
+        Started();
+        // A container that ended meanwhile: its die event may have come before it was
+        // running_, or the answer says so.
+        if (early_end_) return Ended(*std::exchange(early_end_, std::nullopt));
+        if (inspected && !r->body["State"].value("Running", true))
+          Ended(RuntimeExit::FromExitCode(r->body["State"].value("ExitCode", -1)));
+      });
 }
 
 void ContainerRuntime::NoteAddress(const json& inspect) {
@@ -440,12 +447,15 @@ void ContainerRuntime::FollowLogs(bool from_now) {
 }
 
 void ContainerRuntime::OnEvent(const docker::ContainerEvent& event) {
-  if (id_.empty() || event.id != id_ || !running_) return;
-  if (event.action == "die") return Ended(RuntimeExit::FromExitCode(event.exit_code));
-  if (event.action == "destroy") {
-    RuntimeExit gone{.exit_code = -1, .description = "the container was removed"};
-    return Ended(gone);
-  }
+  if (id_.empty() || event.id != id_) return;
+  std::optional<RuntimeExit> end;
+  if (event.action == "die") end = RuntimeExit::FromExitCode(event.exit_code);
+  if (event.action == "destroy")
+    end = RuntimeExit{.exit_code = -1, .description = "the container was removed"};
+  if (!end) return;
+  if (running_) return Ended(*end);
+  // Started, not yet reported so (LearnAddress): kept for then.
+  if (starting_ && !early_end_) early_end_ = end;
 }
 
 void ContainerRuntime::Ended(RuntimeExit exit) {

@@ -96,6 +96,7 @@ class ContainerRuntime : public Runtime {
   bool stopping_ = false;
   bool starting_ = false;
   std::optional<RuntimeExit> exit_;  // the end, waiting for the logs to drain
+  std::optional<RuntimeExit> early_end_;  // an end heard before the start was reported
   std::unique_ptr<HttpCall> call_;       // the step under way
   std::unique_ptr<ContainerLogs> logs_;
   std::unique_ptr<HttpCall> stats_call_;
