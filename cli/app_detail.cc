@@ -139,6 +139,9 @@ std::vector<DetailLine> app_details(const json& app, TimePoint now) {
   add(&lines, "restarts", field_text(status, "restarts"));
   add(&lines, "exit code", field_text(status, "exit_code"));
   add(&lines, "last error", field_text(status, "last_error"));
+  if (const json& health = member(status, "health"); health.is_object()) {
+    add(&lines, "health", health_text(health));
+  }
   if (field_text(app, "kind") == "container") {
     add_container(app, &lines);
   } else {

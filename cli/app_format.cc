@@ -149,8 +149,25 @@ std::string format_bytes(uint64_t bytes) {
   return text;
 }
 
+std::string health_text(const json& health) {
+  if (!health.is_object()) return "not checked";
+  std::string text = field_text(health, "status");
+  const json& failures = member(health, "failures");
+  if (!failures.is_number_integer() || failures.get<int>() == 0) return text;
+  int count = failures.get<int>();
+  text += " (" + std::to_string(count) + (count == 1 ? " failure" : " failures");
+  if (const json& error = member(health, "last_error"); error.is_string()) {
+    text += ": " + error.get<std::string>();
+  }
+  return text + ")";
+}
+
 std::string event_line(const SseEvent& event) {
   json data = json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+  if (event.type == "health" && data.is_object()) {
+    return field_text(data, "ts") + " " + field_text(data, "app") + " health " +
+           health_text(member(data, "health"));
+  }
   if (event.type != "app" || !data.is_object()) return event.type + " " + event.data;
   return field_text(data, "ts") + " " + field_text(data, "app") + " " + field_text(data, "from") +
          " -> " + field_text(data, "to") + describe_pid_and_exit(data);

@@ -49,8 +49,13 @@ std::vector<std::string> app_table_headers();
 // its current state, measured at `now`.
 std::vector<std::string> app_row(const nlohmann::json& app, TimePoint now);
 
+// An app's `status.health` for people: "healthy", "starting (1 failure: <why>)", "unhealthy
+// (3 failures: <why>)"; "not checked" for null.
+std::string health_text(const nlohmann::json& health);
+
 // One line for `berthctl events`: "<ts> <app> <from> -> <to> (pid 42, exit_code 1)" for an app
-// event (the parenthesis lists only what is not null), "<type> <data>" for any other event.
+// event (the parenthesis lists only what is not null), "<ts> <app> health <health_text>" for a
+// health event, "<type> <data>" for any other event.
 std::string event_line(const SseEvent& event);
 
 }  // namespace berth::cli

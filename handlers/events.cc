@@ -1,5 +1,5 @@
-// GET /v1/events: a live SSE stream of app state changes, definition changes, deployments and
-// what the proxy did with the routes.
+// GET /v1/events: a live SSE stream of app state changes, definition changes, deployments,
+// health changes and what the proxy did with the routes.
 #include "handlers/api.h"
 #include "handlers/sse.h"
 #include "reactor/clock.h"
@@ -59,8 +59,13 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
   uint64_t proxy = bus->SubscribeProxy([stream](const ProxyEvent& event) {
     stream->Send(std::nullopt, "proxy", DumpJson(ProxyEventJson(event)));
   });
-  stream->set_on_end([bus, transitions, config, deploys, proxy] {
-    for (uint64_t id : {transitions, config, deploys, proxy}) bus->Unsubscribe(id);
+  uint64_t health = bus->SubscribeHealth([stream](const HealthEvent& event) {
+    nlohmann::json data = {
+        {"app", event.app}, {"health", event.health}, {"ts", FormatRfc3339(event.ts_ms)}};
+    stream->Send(std::nullopt, "health", DumpJson(data));
+  });
+  stream->set_on_end([bus, transitions, config, deploys, proxy, health] {
+    for (uint64_t id : {transitions, config, deploys, proxy, health}) bus->Unsubscribe(id);
   });
 }
 

@@ -141,7 +141,51 @@ bool App::Transition(AppState to) {
                (to == AppState::kStopped && exit_code_);
   context_->bus->Publish(
       TransitionEvent{spec_.name, from, to, since_ms_, info_.pid, ended ? exit_code_ : std::nullopt});
+  UpdateHealthChecker();
   return true;
+}
+
+void App::UpdateHealthChecker() {
+  bool wanted = spec_.health && (state_ == AppState::kRunning || state_ == AppState::kPaused);
+  if (!wanted) return StopHealthChecker();
+  if (health_) return;
+  HealthChecker::Callbacks callbacks{
+      .checked = [this](const HealthStatus&) { ++health_version_; },
+      .changed = [this](const HealthStatus& status,
+                        HealthState from) { OnHealthChanged(status, from); }};
+  health_ = std::make_unique<HealthChecker>(
+      context_->loop, context_->http, *spec_.health,
+      [this] {
+        return runtime_->Endpoints(HealthPort(spec_).value_or(0), spec_.health->service);
+      },
+      [this](const std::vector<std::string>& argv, Runtime::CommandDone done) {
+        return runtime_->Exec(argv, std::move(done));
+      },
+      std::move(callbacks));
+  health_->Start();
+  PublishHealth();
+}
+
+void App::StopHealthChecker() {
+  if (!health_) return;
+  health_.reset();
+  PublishHealth();
+}
+
+void App::PublishHealth() {
+  ++health_version_;
+  context_->bus->Publish(HealthEvent{
+      spec_.name, health_ ? HealthStatusJson(health_->status()) : nlohmann::json(nullptr),
+      WallClockMs()});
+}
+
+void App::OnHealthChanged(const HealthStatus& status, HealthState from) {
+  std::string move = std::string(to_string(from)) + " -> " + to_string(status.state);
+  if (status.state == HealthState::kUnhealthy)
+    LogWarn("app " + spec_.name + ": health " + move + ": " + status.last_error);
+  else
+    LogInfo("app " + spec_.name + ": health " + move);
+  PublishHealth();
 }
 
 std::vector<std::string> App::Endpoints(const RouteSpec& route) const {
@@ -474,10 +518,13 @@ void App::Replace(AppSpec spec) {
   // Without this, a change that resolves to the revision already serving reuses its release.
   bool rebuild = ChangesHowReleasesAreBuilt(spec_, spec);
   if (ChangesPolling(spec_, spec)) poller_.reset();
+  // A new check starts over (as "starting"); the app itself goes on.
+  if (spec_.health != spec.health) StopHealthChecker();
   spec_ = std::move(spec);
   ++spec_version_;
   logs_.SetLimits(spec_.log_ring);
   runtime_->Prepare(spec_);
+  UpdateHealthChecker();
   if (!Deploys(spec_)) deployer_.reset();
   EnsureDeployer();
   EnsurePoller();
@@ -539,6 +586,7 @@ nlohmann::json App::StatusJson() const {
     status["deploying"] = running ? nlohmann::json(*running) : nlohmann::json(nullptr);
   }
   if (poller_) status["poll"] = poller_->StatusJson();
+  status["health"] = health_ ? HealthStatusJson(health_->status()) : nlohmann::json(nullptr);
   return status;
 }
 
@@ -554,7 +602,7 @@ App::Fingerprint App::CurrentFingerprint() const {
   return {spec_version_, state_,        since_ms_,       info_,    restarts_,  exit_code_,
           last_error_,   config_error_, proxy_error_, runtime_problem_, launch_command_, release_, image_id_, deploying(),
           start_limited_until_ms_, poller_ ? poller_->version() : 0,
-          runtime_->detail_version()};
+          runtime_->detail_version(), health_version_};
 }
 
 const std::string& App::JsonText() const {

@@ -17,6 +17,7 @@
 #include "supervise/app_state.h"
 #include "supervise/deployer.h"
 #include "supervise/event_bus.h"
+#include "supervise/health_checker.h"
 #include "supervise/isolation.h"
 #include "supervise/log_ring.h"
 #include "supervise/poller.h"
@@ -36,6 +37,7 @@ struct AppContext {
   DeployContext* deploy;  // for apps with a source
   const RuntimeFactory* runtimes;
   Registries* registries = nullptr;  // polls of container apps ask it for their tag's digest
+  HttpClient* http = nullptr;        // http health checks; none: they fail saying so
 };
 
 // What became of a webhook delivery (berth_webhooks_total's `result`).
@@ -64,8 +66,13 @@ class App {
   const LogRing& logs() const { return logs_; }
   uint64_t restarts() const { return restarts_; }
   // Running, and well as far as its runtime can tell (every compose service running and
-  // healthy where it has a healthcheck).
-  bool healthy() const { return state_ == AppState::kRunning && runtime_->Healthy(); }
+  // healthy where it has a healthcheck), and, with a `health` check, once that passed and
+  // while it is not unhealthy. An unhealthy app is not restarted: it only shows here, in
+  // status.health and in the events.
+  bool healthy() const {
+    return state_ == AppState::kRunning && runtime_->Healthy() &&
+           (!health_ || health_->status().state == HealthState::kHealthy);
+  }
 
   // Where the proxy sends requests for `route` (one of the spec's routes): "host:port" of each
   // running instance; empty unless the app is running.
@@ -150,6 +157,12 @@ class App {
   std::string StartLimitMessage() const;
   void BeginStop();
   void OnStopped();
+  // Runs the health check while the app runs (or is paused), and only then.
+  void UpdateHealthChecker();
+  void StopHealthChecker();
+  void OnHealthChanged(const HealthStatus& status, HealthState from);
+  // Tells the bus (and the cached JSON) what status.health shows now.
+  void PublishHealth();
 
   // Everything ToJson() shows, to tell when the cached text is stale.
   struct Fingerprint {
@@ -170,6 +183,7 @@ class App {
     int64_t start_limited_until_ms;
     uint64_t poll_version;
     uint64_t runtime_detail;  // the runtime's detail_version()
+    uint64_t health_version;
     bool operator==(const Fingerprint&) const = default;
   };
   Fingerprint CurrentFingerprint() const;
@@ -208,6 +222,8 @@ class App {
   StartLimiter start_limiter_;
   int64_t start_limited_until_ms_ = 0;  // wall clock; set while the start limit holds it
   std::vector<std::function<void()>> stop_waiters_;
+  std::unique_ptr<HealthChecker> health_;  // while running or paused, with a `health` spec
+  uint64_t health_version_ = 0;            // counts health_'s probes, for the cached JSON
   Timer start_timer_;
   Timer backoff_timer_;
   LogRing logs_;

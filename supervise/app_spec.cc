@@ -18,7 +18,7 @@ const std::set<std::string> kCommonFields = {
     "name",        "kind",         "env",         "autostart",   "restart", "start_seconds",
     "stop_signal", "stop_timeout", "backoff",     "max_retries", "source",  "status",
     "defined_by",  "priority",     "start_limit", "log_forward", "log_ring", "secrets",
-    "deploy",      "routes"};
+    "deploy",      "routes",       "health"};
 
 bool IsValidEnvName(const std::string& name) {
   if (name.empty() || !(isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
@@ -350,6 +350,28 @@ Status CheckRoutes(const AppSpec& spec) {
   return Status::Ok();
 }
 
+// An http or tcp check needs a port to probe; a compose stack's names the service too; a
+// compose stack's services have healthchecks of their own for commands.
+Status CheckHealth(const AppSpec& spec) {
+  if (!spec.health) return Status::Ok();
+  const HealthSpec& health = *spec.health;
+  bool compose = spec.kind() == AppKind::kCompose;
+  if (compose && health.type == HealthProbeType::kExec)
+    return Status::Invalid(
+        "health.exec is not for compose apps: give the service a healthcheck in its compose "
+        "file, or check it with health.http or health.tcp",
+        "health.exec");
+  if (!compose && !health.service.empty())
+    return Status::Invalid("health.service is only for compose apps", "health.service");
+  if (compose && health.service.empty())
+    return Status::Invalid("health.service is required: the compose service to check",
+                           "health.service");
+  if (health.type != HealthProbeType::kExec && !HealthPort(spec))
+    return Status::Invalid("health.port is required: the app has no port of its own to check",
+                           "health.port");
+  return Status::Ok();
+}
+
 json SourceToJson(const SourceSpec& source, bool reveal_secrets) {
   json fields = {{"url", source.url}, {"subdir", source.subdir}};
   if (source.type == SourceSpec::Type::kTarball) {
@@ -403,6 +425,11 @@ std::optional<int> RoutePort(const AppSpec& spec, const RouteSpec& route) {
   return std::nullopt;
 }
 
+std::optional<int> HealthPort(const AppSpec& spec) {
+  if (!spec.health) return std::nullopt;
+  return RoutePort(spec, RouteSpec{.port = spec.health->port});
+}
+
 int StopSignalNumber(const std::string& name) {
   static const std::map<std::string, int> kSignals = {
       {"TERM", SIGTERM}, {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"HUP", SIGHUP},
@@ -433,6 +460,8 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
   if (Status s = CheckDeployStrategy(spec); !s.ok()) return s;
   if (Status s = ParseRoutes(j, &spec.routes); !s.ok()) return s;
   if (Status s = CheckRoutes(spec); !s.ok()) return s;
+  if (Status s = ParseHealthSpec(j, &spec.health); !s.ok()) return s;
+  if (Status s = CheckHealth(spec); !s.ok()) return s;
   return spec;
 }
 
@@ -457,6 +486,7 @@ json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
   if (spec.source) j["source"] = SourceToJson(*spec.source, reveal_secrets);
   j["deploy"] = DeploySpecToJson(spec.deploy, reveal_secrets);
   j["routes"] = RoutesToJson(spec.routes);
+  j["health"] = HealthSpecToJson(spec.health);
   switch (spec.kind()) {
     case AppKind::kProcess:
       ProcessPartToJson(*spec.process(), spec.source.has_value(), &j);

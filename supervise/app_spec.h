@@ -18,6 +18,7 @@
 #include "supervise/compose_spec.h"
 #include "supervise/container_spec.h"
 #include "supervise/deploy_spec.h"
+#include "supervise/health_spec.h"
 #include "supervise/process_spec.h"
 #include "supervise/route_spec.h"
 #include "supervise/start_limiter.h"
@@ -76,6 +77,7 @@ struct AppSpec {
   std::optional<SourceSpec> source;  // deploys from Git or a tarball
   DeploySpec deploy;                 // when it deploys: by hand, polling, webhook
   std::vector<RouteSpec> routes;     // the hosts and paths the proxy sends to it
+  std::optional<HealthSpec> health;  // how berth checks that it serves; none: not checked
   Part part;                         // what only this kind of app has; a process by default
 
   // The kind is that of the part: there is no other record of it.
@@ -131,6 +133,10 @@ bool ChangesHowReleasesAreBuilt(const AppSpec& a, const AppSpec& b);
 // The port of the app that `route` goes to: its own, else the app's (a process's `port`, a
 // container's first port); nullopt when neither says.
 std::optional<int> RoutePort(const AppSpec& spec, const RouteSpec& route);
+
+// The port an http or tcp health check of `spec` probes: health.port, else as RoutePort
+// chooses; nullopt when there is none (or no check).
+std::optional<int> HealthPort(const AppSpec& spec);
 
 // The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.
 int StopSignalNumber(const std::string& name);

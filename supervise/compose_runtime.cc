@@ -279,6 +279,14 @@ bool ComposeRuntime::Healthy() const {
   return Readiness(containers_, /*healthy=*/true, &why) == StackReadiness::kReady;
 }
 
+std::vector<std::string> ComposeRuntime::Endpoints(int port, const std::string& service) const {
+  std::vector<std::string> endpoints;
+  for (const ComposeContainer& c : containers_)
+    if (c.service == service && c.state == "running" && !c.address.empty())
+      endpoints.push_back(c.address + ":" + std::to_string(port));
+  return endpoints;
+}
+
 void ComposeRuntime::Stats(StatsFn done) {
   auto usage = std::make_shared<StackUsage>();
   usage->done = std::move(done);

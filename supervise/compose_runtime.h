@@ -36,6 +36,8 @@ class ComposeRuntime : public Runtime {
   uint64_t detail_version() const override { return detail_version_; }
   // Every container runs, and is healthy where it has a healthcheck.
   bool Healthy() const override;
+  // Each running container of `service`: its address on the project's network, with `port`.
+  std::vector<std::string> Endpoints(int port, const std::string& service) const override;
   bool TakesReleasesInPlace() const override { return true; }
   void TakeRelease(const AppSpec& launch_spec) override;
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "reactor/curl_handles.h"
+#include "supervise/docker/container_address.h"
 
 namespace berth {
 namespace {
@@ -49,6 +50,10 @@ ComposeContainers ParseComposeContainers(const json& list) {
                                .service = Label(labels, docker::kComposeServiceLabel),
                                .state = item.value("State", ""),
                                .status = item.value("Status", "")};
+    // Compose names the networks it makes "<project>_<network>".
+    container.address = docker::PreferredAddress(
+        docker::ContainerAddresses(item.value("NetworkSettings", json::object())),
+        Label(labels, docker::kComposeProjectLabel) + "_");
     container.health = container.state == "running" ? HealthIn(container.status) : "";
     containers.push_back(std::move(container));
   }

@@ -34,6 +34,7 @@ struct ComposeContainer {
   std::string state;   // "running", "exited", "restarting", "paused", "created", "dead"
   std::string health;  // "healthy", "unhealthy", "starting"; "" without a healthcheck
   std::string status;  // Docker's words: "Up 3 seconds (healthy)", "Exited (1) 2 seconds ago"
+  std::string address;  // on the project's network ("172.18.0.2", "[fd00::2]"); "" if none
 };
 
 using ComposeContainers = std::vector<ComposeContainer>;

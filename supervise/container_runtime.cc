@@ -6,6 +6,8 @@
 
 #include "reactor/curl_handles.h"
 #include "reactor/log.h"
+#include "supervise/container_exec.h"
+#include "supervise/docker/container_address.h"
 #include "supervise/docker/image_reference.h"
 #include "supervise/docker/pull_progress.h"
 #include "supervise/docker/registry_auth.h"
@@ -150,6 +152,7 @@ void ContainerRuntime::Prepare(const AppSpec& spec) {
 
 void ContainerRuntime::Start(const AppSpec& spec) {
   spec_ = spec;
+  address_.clear();
   exit_.reset();
   stopping_ = false;
   starting_ = true;
@@ -356,6 +359,7 @@ void ContainerRuntime::Create() {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status != 201) return FailStart("cannot create the container: " + r->Message());
         id_ = r->body.value("Id", "");
+        early_end_.reset();  // what was heard before was of the old container
         StartContainer();
       });
 }
@@ -366,8 +370,51 @@ void ContainerRuntime::StartContainer() {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status != 204 && r->status != 304)
           return FailStart("cannot start the container: " + r->Message());
-        Started();
+        LearnAddress();
       });
+}
+
+void ContainerRuntime::LearnAddress() {
+  call_ = context_.engine->Call(
+      "GET", "/containers/" + id_ + "/json", nullptr, [this](Result<docker::EngineReply> r) {
+        // Without it, Endpoints() falls back on published ports.
+        bool inspected = r.ok() && r->status == 200;
+        if (inspected) NoteAddress(r->body);
+        Started();
+        // A container that ended meanwhile: its die event may have come before it was
+        // running_, or the answer says so.
+        if (early_end_) return Ended(*std::exchange(early_end_, std::nullopt));
+        if (inspected && !r->body["State"].value("Running", true))
+          Ended(RuntimeExit::FromExitCode(r->body["State"].value("ExitCode", -1)));
+      });
+}
+
+void ContainerRuntime::NoteAddress(const json& inspect) {
+  address_ = inspect.is_object() && inspect.contains("NetworkSettings")
+                 ? docker::PreferredAddress(docker::ContainerAddresses(inspect["NetworkSettings"]),
+                                            spec_.container()->network)
+                 : "";
+}
+
+std::vector<std::string> ContainerRuntime::Endpoints(int port, const std::string&) const {
+  const ContainerSpec* container = spec_.container();
+  if (container && container->network == "host")
+    return {ReachableHost(context_.paths->app_host) + ":" + std::to_string(port)};
+  if (!address_.empty()) return {address_ + ":" + std::to_string(port)};
+  if (container)
+    for (const ContainerPort& published : container->ports)
+      if (published.container == port && published.protocol == "tcp")
+        return {ReachableHost(published.host_ip.empty() ? context_.paths->app_host
+                                                        : published.host_ip) +
+                ":" + std::to_string(published.host)};
+  return {};
+}
+
+Result<std::unique_ptr<RuntimeCommand>> ContainerRuntime::Exec(
+    const std::vector<std::string>& argv, CommandDone done) {
+  if (!running_ || stopping_ || id_.empty()) return Status::Conflict("the container does not run");
+  if (!context_.engine->up()) return Status::Unavailable(context_.engine->error());
+  return ContainerExec::Start(context_.engine, id_, argv, std::move(done));
 }
 
 void ContainerRuntime::Started() {
@@ -400,12 +447,15 @@ void ContainerRuntime::FollowLogs(bool from_now) {
 }
 
 void ContainerRuntime::OnEvent(const docker::ContainerEvent& event) {
-  if (id_.empty() || event.id != id_ || !running_) return;
-  if (event.action == "die") return Ended(RuntimeExit::FromExitCode(event.exit_code));
-  if (event.action == "destroy") {
-    RuntimeExit gone{.exit_code = -1, .description = "the container was removed"};
-    return Ended(gone);
-  }
+  if (id_.empty() || event.id != id_) return;
+  std::optional<RuntimeExit> end;
+  if (event.action == "die") end = RuntimeExit::FromExitCode(event.exit_code);
+  if (event.action == "destroy")
+    end = RuntimeExit{.exit_code = -1, .description = "the container was removed"};
+  if (!end) return;
+  if (running_) return Ended(*end);
+  // Started, not yet reported so (LearnAddress): kept for then.
+  if (starting_ && !early_end_) early_end_ = end;
 }
 
 void ContainerRuntime::Ended(RuntimeExit exit) {
@@ -461,6 +511,7 @@ void ContainerRuntime::Recover(const AppSpec& spec, RecoverFn done) {
                 labels.value(docker::kSpecLabel, "") == wanted;
     if (!ours || !r->body["State"].value("Running", false)) return done(std::nullopt);
     id_ = r->body.value("Id", "");
+    NoteAddress(r->body);
     running_ = true;
     FollowLogs(true);
     done(RuntimeInfo{.container_id = id_});

@@ -48,6 +48,13 @@ class ContainerRuntime : public Runtime {
   void FetchRevision(const AppSpec& spec, bool pull, LineFn log, RevisionFn done) override;
   void CheckRevision(const std::string& revision, std::function<void(Status)> done) override;
   void RepoDigests(const std::string& revision, DigestsFn done) override;
+  // The container's address on its network (as Docker said at its start or adoption) with
+  // `port`; without one, the port published for `port` on the host; with network "host", the
+  // host's loopback.
+  std::vector<std::string> Endpoints(int port, const std::string& service) const override;
+  // Through the Engine's exec API.
+  Result<std::unique_ptr<RuntimeCommand>> Exec(const std::vector<std::string>& argv,
+                                               CommandDone done) override;
 
  private:
   // The start, step by step; each step's answer arrives on the loop.
@@ -61,6 +68,9 @@ class ContainerRuntime : public Runtime {
   void RemoveOld();
   void Create();
   void StartContainer();
+  // Asks where the started container can be reached, then reports it started.
+  void LearnAddress();
+  void NoteAddress(const nlohmann::json& inspect);
   void Started();
   void FailStart(const std::string& error);
   void Report(const std::string& problem);
@@ -80,11 +90,13 @@ class ContainerRuntime : public Runtime {
   Events events_;
   AppSpec spec_;
   std::string id_;          // the container, once created
+  std::string address_;     // its address on its network ("172.17.0.2", "[fd00::2]"), if known
   bool image_tagged_ = false;  // `image` names the deployed image id: create with the name
   bool running_ = false;    // started (or adopted), and not yet reported finished
   bool stopping_ = false;
   bool starting_ = false;
   std::optional<RuntimeExit> exit_;  // the end, waiting for the logs to drain
+  std::optional<RuntimeExit> early_end_;  // an end heard before the start was reported
   std::unique_ptr<HttpCall> call_;       // the step under way
   std::unique_ptr<ContainerLogs> logs_;
   std::unique_ptr<HttpCall> stats_call_;

@@ -42,6 +42,11 @@ uint64_t EventBus::SubscribeProxy(ProxyFn fn) {
   return next_id_++;
 }
 
+uint64_t EventBus::SubscribeHealth(HealthFn fn) {
+  health_subscribers_[next_id_] = std::move(fn);
+  return next_id_++;
+}
+
 uint64_t EventBus::SubscribeLogs(const std::string& app, LogFn fn) {
   log_subscribers_[next_id_] = {app, std::move(fn)};
   return next_id_++;
@@ -53,6 +58,11 @@ void EventBus::Unsubscribe(uint64_t id) {
   log_subscribers_.erase(id);
   deploy_subscribers_.erase(id);
   proxy_subscribers_.erase(id);
+  health_subscribers_.erase(id);
+}
+
+void EventBus::Publish(const HealthEvent& event) {
+  ForEachLive(health_subscribers_, [&](const HealthFn& fn) { fn(event); });
 }
 
 void EventBus::Publish(const DeployEvent& event) {

@@ -1,5 +1,5 @@
-// EventBus: fans app state changes, log lines, config changes and proxy outcomes out to subscribers (the SSE
-// streams). Publishing costs nothing when nobody listens.
+// EventBus: fans app state changes, log lines, config, deploy and health changes and proxy
+// outcomes out to subscribers (the SSE streams). Publishing costs nothing when nobody listens.
 #pragma once
 
 #include <sys/types.h>
@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -56,6 +57,13 @@ struct ProxyEvent {
   int64_t ts_ms;
 };
 
+// An app's health check changed its verdict; `health` is what status.health shows now.
+struct HealthEvent {
+  std::string app;
+  nlohmann::json health;
+  int64_t ts_ms;
+};
+
 class EventBus {
  public:
   using TransitionFn = std::function<void(const TransitionEvent&)>;
@@ -63,12 +71,14 @@ class EventBus {
   using LogFn = std::function<void(const LogEntry&)>;
   using DeployFn = std::function<void(const DeployEvent&)>;
   using ProxyFn = std::function<void(const ProxyEvent&)>;
+  using HealthFn = std::function<void(const HealthEvent&)>;
 
   uint64_t SubscribeTransitions(TransitionFn fn);
   uint64_t SubscribeConfig(ConfigFn fn);
   uint64_t SubscribeLogs(const std::string& app, LogFn fn);
   uint64_t SubscribeDeploys(DeployFn fn);
   uint64_t SubscribeProxy(ProxyFn fn);
+  uint64_t SubscribeHealth(HealthFn fn);
   // Safe to call from within a subscriber.
   void Unsubscribe(uint64_t id);
 
@@ -76,6 +86,7 @@ class EventBus {
   void Publish(const ConfigEvent& event);
   void Publish(const DeployEvent& event);
   void Publish(const ProxyEvent& event);
+  void Publish(const HealthEvent& event);
   bool HasLogSubscribers() const { return !log_subscribers_.empty(); }
   void PublishLog(const std::string& app, const LogEntry& entry) {
     if (!log_subscribers_.empty()) DispatchLog(app, entry);
@@ -89,6 +100,7 @@ class EventBus {
   std::map<uint64_t, ConfigFn> config_subscribers_;
   std::map<uint64_t, DeployFn> deploy_subscribers_;
   std::map<uint64_t, ProxyFn> proxy_subscribers_;
+  std::map<uint64_t, HealthFn> health_subscribers_;
   std::map<uint64_t, std::pair<std::string, LogFn>> log_subscribers_;
 };
 

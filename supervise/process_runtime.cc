@@ -9,9 +9,9 @@
 
 #include "reactor/clock.h"
 #include "reactor/proc_stat.h"
+#include "supervise/process_command.h"
 
 namespace berth {
-
 ProcessRuntime::ProcessRuntime(ProcessContext context, Events events)
     : context_(context),
       events_(std::move(events)),
@@ -64,6 +64,7 @@ void ProcessRuntime::Launch(const AppSpec& spec, AppIdentity identity) {
   options.uid = identity.uid;
   options.gid = identity.gid;
   options.groups = identity.groups;
+  launch_options_ = options;
   auto child = ChildProcess::Spawn(
       context_.loop, context_.reaper, options,
       [this](OutputStream stream, std::string_view data, bool eof) { OnOutput(stream, data, eof); },
@@ -153,12 +154,15 @@ void ProcessRuntime::Resume(std::function<void(Status)> done) {
 }
 
 std::vector<std::string> ProcessRuntime::Endpoints(int port, const std::string&) const {
-  const std::string& host = context_.paths->app_host;
-  std::string address = host == "0.0.0.0" ? "127.0.0.1"
-                        : host == "::"     ? "[::1]"
-                        : host.find(':') != std::string::npos ? "[" + host + "]"
-                                                              : host;
-  return {address + ":" + std::to_string(port)};
+  return {ReachableHost(context_.paths->app_host) + ":" + std::to_string(port)};
+}
+
+Result<std::unique_ptr<RuntimeCommand>> ProcessRuntime::Exec(const std::vector<std::string>& argv,
+                                                             CommandDone done) {
+  if (!child_ || stopping_) return Status::Conflict("the app does not run");
+  SpawnOptions options = launch_options_;
+  options.argv = argv;
+  return StartProcessCommand(context_.loop, context_.reaper, options, std::move(done));
 }
 
 void ProcessRuntime::Stats(StatsFn done) {

@@ -49,6 +49,10 @@ class ProcessRuntime : public Runtime {
   void Resume(std::function<void(Status)> done) override;
   // The app's own port on the address it binds (HOST), loopback when that is a wildcard.
   std::vector<std::string> Endpoints(int port, const std::string& service) const override;
+  // As the app's own user, in its directory, with its environment, in a process group of its
+  // own.
+  Result<std::unique_ptr<RuntimeCommand>> Exec(const std::vector<std::string>& argv,
+                                               CommandDone done) override;
   // A child was reaped: the group being waited for may be empty now.
   void OnAnyReaped();
 
@@ -62,6 +66,7 @@ class ProcessRuntime : public Runtime {
   ProcessContext context_;
   Events events_;
   std::unique_ptr<ChildProcess> child_;
+  SpawnOptions launch_options_;  // how the running app was started: for Exec()
   LineSplitter splitters_[2];
   std::vector<std::string_view> batch_;  // lines of the read being handled
   pid_t group_ = 0;

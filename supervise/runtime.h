@@ -50,6 +50,20 @@ struct RuntimeStats {
   nlohmann::json services;
 };
 
+// A command run inside a running app by Runtime::Exec() (a health check's). Destroying it
+// abandons the command: a process's group is killed; a container's exec runs on, unwatched
+// (the Engine cannot stop one).
+class RuntimeCommand {
+ public:
+  virtual ~RuntimeCommand() = default;
+};
+
+// How a command run by Runtime::Exec() ended.
+struct CommandOutcome {
+  int exit_code = -1;  // as a shell shows it: 128+N after signal N
+  std::string output;  // the end of what it wrote (stdout and stderr), at most 4 KiB
+};
+
 class Runtime {
  public:
   struct Events {
@@ -135,6 +149,16 @@ class Runtime {
     (void)port, (void)service;
     return {};
   }
+  // Runs `argv` inside the running app as the app itself runs (a process app's user, directory
+  // and environment; a container's exec), for a health check. `done` runs once, later, never
+  // after the returned command is destroyed. Conflict for the kinds that cannot (compose) and
+  // while the app does not run; other errors when the command cannot start.
+  using CommandDone = std::function<void(Result<CommandOutcome>)>;
+  virtual Result<std::unique_ptr<RuntimeCommand>> Exec(const std::vector<std::string>& argv,
+                                                       CommandDone done) {
+    (void)argv, (void)done;
+    return Status::Conflict("this kind of app cannot run a command inside it");
+  }
   // True for the kinds whose deployment already put the new release to work without stopping
   // anything (a compose stack's `up -d`): the App then hands the runtime the release with
   // TakeRelease() instead of restarting it.
@@ -145,6 +169,10 @@ class Runtime {
 // For a Stop() that came before the start was over: reports `finished` ("stopped before it
 // started") on the next loop turn, as Stop() must, unless `alive` has expired by then.
 void FinishOnNextTurn(EventLoop* loop, std::weak_ptr<int> alive, const Runtime::Events* events);
+
+// The host part of an address that reaches what listens on `bind_host` (a HOST apps bind, a
+// published port's HostIp): loopback for a wildcard, IPv6 in brackets.
+std::string ReachableHost(const std::string& bind_host);
 
 using RuntimeFactory = std::function<std::unique_ptr<Runtime>(const AppSpec&, Runtime::Events)>;
 

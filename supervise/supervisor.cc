@@ -73,7 +73,7 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       http_(loop),
       registries_(loop, &http_, db, [this] { return Secrets(); }),
       runtimes_(runtimes ? std::move(runtimes) : DefaultRuntimes()),
-      context_{loop, &paths_, &bus_, &deploy_context_, &runtimes_, &registries_} {
+      context_{loop, &paths_, &bus_, &deploy_context_, &runtimes_, &registries_, &http_} {
   reaper_->set_after_reap([this] { group_waiters_.OnAnyReaped(); });
   bus_.SubscribeDeploys([this](const DeployEvent& event) { deployment_counters_.Observe(event); });
 }

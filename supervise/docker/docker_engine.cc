@@ -211,12 +211,14 @@ std::unique_ptr<HttpCall> DockerEngine::Recheck(std::function<void()> done) {
 std::unique_ptr<HttpCall> DockerEngine::Stream(const std::string& path, HttpStream stream,
                                                std::function<void(Result<long>)> done,
                                                const std::string& method,
-                                               std::vector<std::string> headers) {
+                                               std::vector<std::string> headers,
+                                               const nlohmann::json& body) {
   HttpRequest request{.method = method,
                       .url = Url(path),
                       .headers = std::move(headers),
                       .unix_socket = socket_};
   if (method == "POST") request.headers.push_back("Content-Type: application/json");
+  if (!body.is_null()) request.body = body.dump();
   std::string host = host_;
   return http_->Send(
       std::move(request),

@@ -83,11 +83,13 @@ class DockerEngine {
   // it); `done` runs after that, either way. REQUIRES: the call ends or is destroyed before the
   // engine.
   [[nodiscard]] std::unique_ptr<HttpCall> Recheck(std::function<void()> done);
-  // A streamed call (logs, pulls): the body goes to `on_data`; `done` gets the status.
+  // A streamed call (logs, pulls, an exec's output): the answer's body goes to `on_data`;
+  // `done` gets the status. A POST sends `body` (JSON).
   [[nodiscard]] std::unique_ptr<HttpCall> Stream(const std::string& path, HttpStream stream,
                                                  std::function<void(Result<long>)> done,
                                                  const std::string& method = "GET",
-                                                 std::vector<std::string> headers = {});
+                                                 std::vector<std::string> headers = {},
+                                                 const nlohmann::json& body = nullptr);
 
  private:
   std::string Url(const std::string& path) const;

@@ -176,6 +176,36 @@ TEST_F(ComposeTest, AFirstDeployRunsEveryServiceAndTheirLogsNameThem) {
   EXPECT_TRUE(Contains(log, "up -d --remove-orphans")) << log;
 }
 
+// The app's health check reaches the service's container at its address on the project's
+// network (nothing is published on the host).
+TEST_F(ComposeTest, AHealthCheckReachesTheServiceOnTheProjectsNetwork) {
+  std::string app = NewApp("health");
+  repo_->Commit({{"compose.yaml",
+                  "services:\n  web:\n    image: berth-test/busybox:1\n"
+                  "    stop_grace_period: 1s\n    command: [\"sh\", \"-c\", \"mkdir -p /www && "
+                  "echo ok > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n"}});
+  json health = {{"http", "/index.html"}, {"service", "web"}, {"port", 8080}, {"interval", 0.2}};
+  ASSERT_EQ(201, berthd().Put("/v1/apps/" + app, ComposeApp({{"health", health}})).status);
+  auto health_is = [](const std::string& status) {
+    return [status](const json& a) {
+      const json& health = a["status"]["health"];
+      return health.is_object() && health.value("status", "") == status;
+    };
+  };
+  auto healthy = berthd().WaitForApp(app, health_is("healthy"), kStackTimeout);
+  ASSERT_TRUE(healthy) << berthd().LastSeen();
+  health = {{"http", nullptr}, {"tcp", true}, {"port", 9}, {"retries", 1}};
+  ASSERT_EQ(200, berthd().Patch("/v1/apps/" + app, json{{"health", health}}).status);
+  auto unhealthy = berthd().WaitForApp(app, health_is("unhealthy"));
+  ASSERT_TRUE(unhealthy) << berthd().LastSeen();
+  std::string error = (*unhealthy)["status"]["health"].value("last_error", "");
+  json inspect = DockerApi("GET", "/containers/" + ContainerOf(app, "web") + "/json").json();
+  std::string address =
+      inspect["NetworkSettings"]["Networks"]["berth-" + app + "_default"].value("IPAddress", "");
+  ASSERT_FALSE(address.empty()) << inspect["NetworkSettings"];
+  EXPECT_TRUE(Contains(error, "connect to " + address + ":9: Connection refused")) << error;
+}
+
 TEST_F(ComposeTest, ARedeployRecreatesOnlyTheChangedService) {
   std::string app = NewApp("change");
   repo_->Commit({{"compose.yaml", Stack("web v1", "worker v1")}});

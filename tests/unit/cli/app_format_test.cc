@@ -82,6 +82,17 @@ TEST(AppFormatTest, DescribesAppEvents) {
   EXPECT_EQ(event_line(event), "T web stopped -> starting");
 }
 
+TEST(AppFormatTest, DescribesHealthEvents) {
+  SseEvent event{"health", R"({"app":"web","ts":"T","health":{"status":"healthy","failures":0}})",
+                 ""};
+  EXPECT_EQ(event_line(event), "T web health healthy");
+  event.data = R"({"app":"web","ts":"T","health":{"status":"unhealthy","failures":2,
+                   "last_error":"no answer within 5 s"}})";
+  EXPECT_EQ(event_line(event), "T web health unhealthy (2 failures: no answer within 5 s)");
+  event.data = R"({"app":"web","ts":"T","health":null})";
+  EXPECT_EQ(event_line(event), "T web health not checked");
+}
+
 TEST(AppFormatTest, ShowsOtherEventsAsTheyCame) {
   EXPECT_EQ(event_line(SseEvent{"deploy", R"({"app":"web"})", ""}), R"(deploy {"app":"web"})");
   EXPECT_EQ(event_line(SseEvent{"app", "not json", ""}), "app not json");

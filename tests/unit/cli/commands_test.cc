@@ -373,8 +373,27 @@ TEST_F(CommandsTest, HealthListsAppsThatAreDown) {
                                "last_error":"exited with 1 five times"}}])");
   EXPECT_EQ(run({"health"}), ExitCode::kFailure);
   EXPECT_EQ(out_.str(),
-            "unhealthy: 1 of 2 autostart apps not running\n"
+            "unhealthy: 1 of 2 autostart apps not running or failing their health check\n"
             "  db: failed (exited with 1 five times)\n");
+}
+
+TEST_F(CommandsTest, HealthListsAppsThatFailTheirHealthCheckButNotThoseStillStarting) {
+  client_.answer(200, R"([{"name":"api","status":{"state":"running","health":{"status":"unhealthy",
+                            "failures":3,"last_error":"GET http://127.0.0.1:80/up answered 500"}}},
+                          {"name":"web","status":{"state":"running","health":{"status":"starting",
+                            "failures":1,"last_error":"refused"}}}])");
+  EXPECT_EQ(run({"health"}), ExitCode::kFailure);
+  EXPECT_EQ(out_.str(),
+            "unhealthy: 1 of 2 autostart apps not running or failing their health check\n"
+            "  api: running, unhealthy (3 failures: GET http://127.0.0.1:80/up answered 500)\n");
+}
+
+TEST_F(CommandsTest, ShowSaysHowTheHealthCheckGoes) {
+  client_.answer(200, R"({"name":"web","status":{"state":"running","health":{"status":"starting",
+                           "failures":1,"last_error":"refused"}}})");
+  EXPECT_EQ(run({"show", "web"}), ExitCode::kOk);
+  EXPECT_NE(out_.str().find("health: starting (1 failure: refused)\n"), std::string::npos)
+      << out_.str();
 }
 
 TEST_F(CommandsTest, VersionAsksTheServer) {

@@ -36,7 +36,8 @@ json FullExample() {
     "log_ring": {"lines": 1000, "bytes": 1048576},
     "deploy": {"strategy": "manual", "interval": 300, "signature_header": "", "secret": "",
                "timeout": 180},
-    "routes": []
+    "routes": [],
+    "health": null
   })");
 }
 
@@ -468,7 +469,7 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithASource) {
             R"({"autostart":true,"backoff":{"initial_ms":100,"max_ms":30000},)"
             R"("command":"exec ./serve",)"
             R"("deploy":{"interval":300,"secret":"","signature_header":"","strategy":"manual","timeout":180},)"
-            R"("env":{"A":"1"},"install":"make deps",)"
+            R"("env":{"A":"1"},"health":null,"install":"make deps",)"
             R"("install_options":["--prod"],"kind":"process","log_forward":true,)"
             R"("log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,"name":"web",)"
             R"("port":8080,"priority":999,"restart":"on-failure","routes":[],"secrets":{},)"
@@ -486,7 +487,7 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithoutASource) {
             R"({"autostart":true,"backoff":{"initial_ms":100,"max_ms":30000},)"
             R"("command":["sleep","10"],)"
             R"("deploy":{"interval":300,"secret":"","signature_header":"","strategy":"manual","timeout":180},)"
-            R"("directory":"/srv/web","env":{},"kind":"process",)"
+            R"("directory":"/srv/web","env":{},"health":null,"kind":"process",)"
             R"("log_forward":true,"log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,)"
             R"("name":"web","port":null,"priority":999,"restart":"on-failure","routes":[],"secrets":{},)"
             R"("start_limit":{"burst":10,"interval_seconds":10},"start_seconds":1,)"

@@ -213,5 +213,60 @@ TEST_F(AppTest, AChangeToHowItRunsRestartsARunningApp) {
   EXPECT_EQ((std::vector<std::string>{"start web", "stop web 15 10", "start web"}), world_.calls);
 }
 
+TEST_F(AppTest, AHealthCheckGatesHealthyAndEveryChangeIsAnEvent) {
+  std::vector<std::string> events;
+  bus_.SubscribeHealth([&](const HealthEvent& event) {
+    events.push_back(event.app + " " +
+                     (event.health.is_null() ? "null" : event.health.value("status", "")));
+  });
+  world_.exec_outcomes["web"] = {.exit_code = 1, .output = "not yet\n"};
+  auto app = Make({{"start_seconds", 0},
+                   {"health", {{"exec", {"ready"}}, {"interval", 0.1}, {"retries", 2}}}});
+  EXPECT_TRUE(app->StatusJson()["health"].is_null());
+  app->Start();
+  ASSERT_EQ(AppState::kRunning, app->state());
+  EXPECT_FALSE(app->healthy());
+  EXPECT_EQ("starting", app->StatusJson()["health"]["status"]);
+  EXPECT_EQ(std::vector<std::string>{"web starting"}, events);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return events.size() == 2; }));
+  EXPECT_EQ("web unhealthy", events.back());
+  EXPECT_EQ("ready exited with code 1: not yet", app->StatusJson()["health"]["last_error"]);
+  EXPECT_FALSE(app->healthy());
+  world_.exec_outcomes.erase("web");
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return app->healthy(); }));
+  EXPECT_EQ((std::vector<std::string>{"web starting", "web unhealthy", "web healthy"}), events);
+  // The cached text follows every probe.
+  EXPECT_NE(std::string::npos, app->JsonText().find(R"("status":"healthy")"));
+  // Unhealthy does not restart the app.
+  EXPECT_EQ(std::vector<std::string>{"start web"}, world_.calls);
+  app->Stop();
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return app->state() == AppState::kStopped; }));
+  EXPECT_TRUE(app->StatusJson()["health"].is_null());
+  EXPECT_EQ("web null", events.back());
+  int execs = world_.execs;
+  RunUntil(&loop_, [] { return false; }, 300);
+  EXPECT_EQ(execs, world_.execs);  // no check while stopped
+}
+
+TEST_F(AppTest, AChangeOfTheHealthCheckStartsItOverWithoutARestart) {
+  auto app = Make({{"start_seconds", 0}, {"health", {{"exec", {"ready"}}, {"interval", 60}}}});
+  app->Start();
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return app->healthy(); }));
+  auto changed = ParseAppSpec({{"name", "web"},
+                               {"command", {"true"}},
+                               {"start_seconds", 0},
+                               {"health", {{"exec", {"other"}}, {"interval", 60}}}},
+                              "web");
+  app->Replace(changed.value());
+  EXPECT_EQ("starting", app->StatusJson()["health"]["status"]);
+  EXPECT_FALSE(app->healthy());
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return app->healthy(); }));
+  EXPECT_EQ(std::vector<std::string>{"start web"}, world_.calls);
+  auto none = ParseAppSpec({{"name", "web"}, {"command", {"true"}}, {"start_seconds", 0}}, "web");
+  app->Replace(none.value());
+  EXPECT_TRUE(app->StatusJson()["health"].is_null());
+  EXPECT_TRUE(app->healthy());
+}
+
 }  // namespace
 }  // namespace berth

@@ -34,6 +34,15 @@ TEST(ComposeStackTest, ReadsServicesStatesAndHealthAndLeavesOneOffsOut) {
   EXPECT_TRUE(ParseComposeContainers(json::object()).empty());
 }
 
+TEST(ComposeStackTest, AContainersAddressIsTheOneOnItsProjectsNetwork) {
+  json item = Container("a", "web", "running", "Up 5 seconds");
+  item["NetworkSettings"] = json::parse(R"({"Networks": {
+      "another": {"IPAddress": "10.1.0.7"}, "berth-shop_default": {"IPAddress": "172.18.0.3"}}})");
+  ComposeContainers containers = ParseComposeContainers(json{item});
+  ASSERT_EQ(1u, containers.size());
+  EXPECT_EQ("172.18.0.3", containers[0].address);
+}
+
 TEST(ComposeStackTest, ReadyOnlyWhenEveryContainerRunsAndIsHealthy) {
   std::string why;
   EXPECT_EQ(Readiness({}, true, &why), StackReadiness::kWaiting);

@@ -30,10 +30,18 @@ struct FakeWorld {
   std::set<std::string> removed_images;
   int pulls = 0;
   std::vector<std::string> started_images;  // the image_id of each container start
+  // How a command run by Exec() in an app ends (on the next loop turn); absent: it exits 0.
+  std::map<std::string, CommandOutcome> exec_outcomes;
+  int execs = 0;  // commands run
   pid_t next_pid = 1000;
 
   RuntimeFactory Factory();
   FakeRuntime* operator[](const std::string& app) { return runtimes.at(app); }
+};
+
+// A command of FakeRuntime::Exec(): its answer is dropped once it is destroyed.
+struct FakeCommand : RuntimeCommand {
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
 };
 
 class FakeRuntime : public Runtime {
@@ -104,6 +112,21 @@ class FakeRuntime : public Runtime {
   void Resume(std::function<void(Status)> done) override {
     world_->calls.push_back("resume " + app_);
     done(Status::Ok());
+  }
+
+  Result<std::unique_ptr<RuntimeCommand>> Exec(const std::vector<std::string>&,
+                                               CommandDone done) override {
+    if (!running_) return Status::Conflict("the app does not run");
+    ++world_->execs;
+    auto command = std::make_unique<FakeCommand>();
+    std::weak_ptr<int> alive = command->alive;
+    auto found = world_->exec_outcomes.find(app_);
+    CommandOutcome outcome = found == world_->exec_outcomes.end() ? CommandOutcome{.exit_code = 0}
+                                                                 : found->second;
+    world_->loop->Defer([alive, outcome, done] {
+      if (alive.lock()) done(outcome);
+    });
+    return std::unique_ptr<RuntimeCommand>(std::move(command));
   }
 
   // The app ends by itself (or after Stop()) with `code`.
