@@ -113,7 +113,7 @@ ProxyTarget HttpProxy::Resolve(std::string_view host, std::string_view target) {
   result.entry = *entry;
   App* app = feed_->supervisor()->Find(entry->app);
   std::vector<std::string> endpoints;
-  if (app && app->healthy()) endpoints = app->Endpoints(entry->route);
+  if (app) endpoints = app->Endpoints(entry->route);
   if (endpoints.empty()) {
     result.status = 503;
     return result;

@@ -21,11 +21,17 @@ RouteFeed::RouteFeed(EventLoop* loop, Supervisor* supervisor)
         App* app = supervisor_->Find(event.app);
         if (app && !app->spec().routes.empty()) Announce();
       });
+  // An app that turns healthy or unhealthy gains or loses its place behind its routes.
+  health_subscription_ = supervisor_->bus().SubscribeHealth([this](const HealthEvent& event) {
+    App* app = supervisor_->Find(event.app);
+    if (app && !app->spec().routes.empty()) Announce();
+  });
 }
 
 RouteFeed::~RouteFeed() {
   supervisor_->bus().Unsubscribe(config_subscription_);
   supervisor_->bus().Unsubscribe(transition_subscription_);
+  supervisor_->bus().Unsubscribe(health_subscription_);
 }
 
 void RouteFeed::Subscribe(std::function<void()> changed) {

@@ -190,7 +190,7 @@ void App::OnHealthChanged(const HealthStatus& status, HealthState from) {
 
 std::vector<std::string> App::Endpoints(const RouteSpec& route) const {
   std::optional<int> port = RoutePort(spec_, route);
-  if (state_ != AppState::kRunning || !port) return {};
+  if (!healthy() || !port) return {};
   return runtime_->Endpoints(*port, route.service);
 }
 

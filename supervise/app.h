@@ -75,7 +75,7 @@ class App {
   }
 
   // Where the proxy sends requests for `route` (one of the spec's routes): "host:port" of each
-  // running instance; empty unless the app is running.
+  // running instance; empty unless the app is running and healthy().
   std::vector<std::string> Endpoints(const RouteSpec& route) const;
 
   // Commands from the API. Each is legal in every state; what it does depends on the state.

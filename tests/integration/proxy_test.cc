@@ -215,6 +215,20 @@ TEST_F(ProxyTest, CutsOffSlowClientsWithoutSlowingOthers) {
   EXPECT_EQ(idle.front()->received(), "");
 }
 
+TEST_F(ProxyTest, SendsNothingToAnAppUntilItsHealthCheckPasses) {
+  ASSERT_TRUE(StartBerthd());
+  json failing = {{"health", {{"http", "/status?code=503"}, {"interval", 0.2}, {"retries", 1}}}};
+  ASSERT_TRUE(DefineBackend("web", {{{"host", "shop.test"}}}, failing, false));
+  ASSERT_TRUE(berthd_->WaitForApp("web", [](const json& app) {
+    return app["status"]["health"].is_object() && app["status"]["health"]["status"] == "unhealthy";
+  })) << berthd_->LastSeen();
+  HttpResponse refused = ViaProxy("GET", "/", "shop.test");
+  EXPECT_EQ(refused.status, 503) << refused.Describe();
+  EXPECT_NE(refused.body.find("not healthy"), std::string::npos);
+  ASSERT_EQ(berthd_->Patch("/v1/apps/web", json{{"health", {{"http", "/headers"}}}}).status, 200);
+  EXPECT_TRUE(WaitUntil([&] { return ViaProxy("GET", "/", "shop.test").status == 200; }));
+}
+
 TEST_F(ProxyTest, CountsRequestsPerRouteInMetrics) {
   ASSERT_TRUE(StartBerthd());
   ASSERT_TRUE(DefineBackend("web", {{{"host", "shop.test"}}}));
