@@ -82,6 +82,33 @@ TEST(SocketActivationTest, ServesTheSocketNamedApiAndBindsNothingItself) {
   EXPECT_EQ(0, berthd.Stop()) << ReadFile(berthd.err_path_);
 }
 
+TEST(SocketActivationTest, ServesTheProxyOnTheSocketNamedProxy) {
+  BerthdProcess dirs;  // only for its temp dirs and token
+  std::string api = dirs.root_dir() + "/api.sock", err_path = dirs.root_dir() + "/activate.stderr";
+  std::string proxy = "127.0.0.1:" + std::to_string(FreeTcpPort());
+  Fd err(open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  std::vector<std::string> env = InheritedEnvironment();
+  ApplyEnv(&env, {"BERTH_ADMIN_TOKEN=" + dirs.token()});
+  pid_t pid = SpawnChild({kActivate, "-l", api, "-l", proxy, "--fdname=api:proxy", "-E",
+                          "BERTH_ADMIN_TOKEN", BERTHD_PATH, "--state-dir", dirs.state_dir(),
+                          "--config-dir", dirs.config_dir()},
+                         env, err.get(), err.get());
+  ASSERT_GT(pid, 0);
+  struct stat st {};
+  ASSERT_TRUE(WaitUntil([&] { return stat(api.c_str(), &st) == 0; })) << ReadFile(err_path);
+  std::string body;
+  ASSERT_EQ(200, GetOverUnixSocket(api, "/v1/apps", dirs.token(), &body)) << ReadFile(err_path);
+  EXPECT_EQ("http://" + proxy + "\n", ReadFile(dirs.state_dir() + "/run/proxy-listeners"));
+  HttpResponse routed = PerformRequest("GET", "http://" + proxy + "/", "", {"Host: none.test"});
+  EXPECT_EQ(routed.status, 404) << routed.Describe() << ReadFile(err_path);
+  EXPECT_NE(routed.body.find("No app is routed"), std::string::npos);
+  kill(pid, SIGTERM);
+  int status = 0;
+  bool exited = WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; });
+  EXPECT_TRUE(exited) << ReadFile(err_path);
+  if (!exited) kill(pid, SIGKILL), waitpid(pid, nullptr, 0);
+}
+
 TEST(SocketActivationTest, SocketsWithoutTheNameApiAreRefusedClearly) {
   ActivatedBerthd berthd("proxy");
   ASSERT_TRUE(berthd.SocketReady()) << ReadFile(berthd.err_path_);
