@@ -41,8 +41,22 @@ class RawConnection {
   // Reads what berthd sends for up to `timeout`; true once berthd has closed the connection
   // (end of file or reset), false if it is still open then.
   bool ClosedWithin(milliseconds timeout) {
+    return ReadUntil([&] { return closed_; }, timeout);
+  }
+  // Reads until what arrived contains `needle`; false when it did not within `timeout` (or the
+  // connection closed first).
+  bool ReceiveUntil(const std::string& needle, milliseconds timeout) {
+    return ReadUntil([&] { return received_.find(needle) != std::string::npos; }, timeout) &&
+           received_.find(needle) != std::string::npos;
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  // Reads until `done()` or the connection closed; false when `timeout` passed first.
+  template <class Done>
+  bool ReadUntil(Done done, milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
-    while (!closed_) {
+    while (!done() && !closed_) {
       auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return false;
       pollfd watch{fd_, POLLIN, 0};
@@ -54,25 +68,7 @@ class RawConnection {
     }
     return true;
   }
-  // Reads until what arrived contains `needle`; false when it did not within `timeout` (or the
-  // connection closed first).
-  bool ReceiveUntil(const std::string& needle, milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (received_.find(needle) == std::string::npos) {
-      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0 || closed_) return false;
-      pollfd watch{fd_, POLLIN, 0};
-      if (poll(&watch, 1, static_cast<int>(left)) <= 0) continue;
-      char buffer[4096];
-      ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (n > 0) received_.append(buffer, static_cast<size_t>(n));
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) closed_ = true;
-    }
-    return true;
-  }
-  const std::string& received() const { return received_; }
 
- private:
   int fd_;
   bool connected_ = false;
   bool closed_ = false;
