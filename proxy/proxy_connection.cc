@@ -93,9 +93,15 @@ void ProxyConnection::FlushOutputs() {
   if (state_ == State::kClosed) return;
   if (upstream_) Flush(upstream_->bev(), upstream_->connected());
   Flush(bev_.get(), !client_.tls);
-  if (state_ == State::kClosing &&
-      evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0)
-    Close();
+  // TLS: what the filter encrypted waits in the socket's own bufferevent.
+  if (bufferevent* socket = bufferevent_get_underlying(bev_.get())) Flush(socket, tls_open_);
+  if (state_ == State::kClosing && ClientOutputEmpty()) Close();
+}
+
+bool ProxyConnection::ClientOutputEmpty() const {
+  bufferevent* socket = bufferevent_get_underlying(bev_.get());
+  return evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0 &&
+         (!socket || evbuffer_get_length(bufferevent_get_output(socket)) == 0);
 }
 
 void ProxyConnection::ReadClient() {
@@ -411,9 +417,10 @@ void ProxyConnection::OnUpstreamDrained(UpstreamConnection*) {
 void ProxyConnection::OnClientWrite(bufferevent*, void* self) {
   auto* connection = static_cast<ProxyConnection*>(self);
   DisarmWhenEmpty(connection->bev_.get(), !connection->client_.tls);
+  if (bufferevent* socket = bufferevent_get_underlying(connection->bev_.get()))
+    DisarmWhenEmpty(socket, connection->tls_open_);
   if (connection->state_ == State::kClosing) {
-    if (evbuffer_get_length(bufferevent_get_output(connection->bev_.get())) == 0)
-      connection->Close();
+    if (connection->ClientOutputEmpty()) connection->Close();
     return;
   }
   if (!connection->upstream_paused_ || !connection->upstream_) return;
@@ -479,7 +486,12 @@ void ProxyConnection::DropUpstream() {
 
 void ProxyConnection::OnClientEvent(bufferevent*, short events, void* self) {
   auto* connection = static_cast<ProxyConnection*>(self);
-  if (events & BEV_EVENT_CONNECTED) return;  // the TLS handshake is over
+  if (events & BEV_EVENT_CONNECTED) {
+    // The TLS handshake is over: from now on FlushOutputs() writes the socket directly.
+    connection->tls_open_ = true;
+    bufferevent_disable(bufferevent_get_underlying(connection->bev_.get()), EV_WRITE);
+    return;
+  }
   if ((events & BEV_EVENT_EOF) && connection->state_ == State::kTunnel && connection->upstream_) {
     // The client is done sending: pass on what it sent before it goes.
     connection->PumpTunnel(connection->bev_.get(), connection->upstream_->bev());
@@ -494,7 +506,7 @@ void ProxyConnection::CloseAfterFlush() {
   timer_.Stop();
   bufferevent_disable(bev_.get(), EV_READ);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
-  if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) return Close();
+  if (ClientOutputEmpty()) return Close();
   SetClientReadTimeout(0);  // a client that does not read what is left is not waited for long
 }
 

@@ -47,6 +47,8 @@ class ProxyConnection final : private UpstreamConnection::Handler {
   bool Transition(State to);
   // After each callback: writes what it queued for the client and the upstream.
   void FlushOutputs();
+  // Nothing is left to send to the client (for TLS: in the filter nor in the socket).
+  bool ClientOutputEmpty() const;
   void HandleUpstreamEvent(short events);
   void ReadClient();
   void ReadHead();
@@ -95,6 +97,7 @@ class ProxyConnection final : private UpstreamConnection::Handler {
   bool close_after_ = false;       // close the client once this response is out
   bool client_paused_ = false;     // not reading the client: the upstream's output is full
   bool upstream_paused_ = false;   // not reading the upstream: the client's output is full
+  bool tls_open_ = false;          // TLS handshake over: the socket below is written directly
   int status_ = 0;
   uint64_t body_bytes_ = 0;
   std::chrono::steady_clock::time_point started_;

@@ -6,6 +6,7 @@ POST /echo              the body's length and SHA-256 (Content-Length or chunked
 GET  /stream?n=N&gap=S  N chunked lines, S seconds apart, each flushed at once
 GET  /wait?file=F       waits until file F exists, then answers (for in-flight requests)
 GET  /sleep?s=S         answers after S seconds
+GET  /big?n=N           N bytes
 GET  /status?code=C     answers with status C
 GET  /ws                a WebSocket that echoes text frames
 anything else           200 "hello from <BERTH_APP> <PORT>"
@@ -69,6 +70,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/sleep":
             time.sleep(float(query.get("s", "1")))
             return self.reply(200, "slept")
+        if url.path == "/big":
+            return self.reply(200, b"x" * int(query.get("n", "1")), "application/octet-stream")
         if url.path == "/status":
             return self.reply(int(query.get("code", "200")), "status")
         if url.path == "/ws":

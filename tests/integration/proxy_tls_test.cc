@@ -76,6 +76,28 @@ TEST_F(ProxyTlsTest, PresentsEachHostsCertificateBySni) {
   EXPECT_NE(SubjectFor("shop.test", "-tls1_1").rfind("subject=", 0), 0u);
 }
 
+TEST_F(ProxyTlsTest, CarriesLargeBodiesBothWays) {
+  ASSERT_TRUE(MakeCertificate("shop.test"));
+  ASSERT_TRUE(Start());
+  ASSERT_TRUE(DefineBackend("web", {{{"host", "shop.test"}}}));
+  std::string port = std::to_string(tls_port_);
+  std::vector<std::string> curl = {FindProgram("curl"), "-sS", "--cacert", tls_dir_ + "/shop.test.pem",
+                                   "--resolve", "shop.test:" + port + ":127.0.0.1"};
+  std::vector<std::string> get = curl;
+  get.insert(get.end(), {"-o", "/dev/null", "-w", "%{size_download}",
+                         "https://shop.test:" + port + "/big?n=8000000"});
+  CommandResult big = RunCommand(get);
+  EXPECT_EQ(big.exit_code, 0) << big.Describe();
+  EXPECT_EQ(big.out, "8000000");
+  std::string upload = tls_dir_ + "/upload";
+  ASSERT_TRUE(WriteFile(upload, std::string(3 << 20, 'u')));
+  std::vector<std::string> post = curl;
+  post.insert(post.end(), {"--data-binary", "@" + upload, "https://shop.test:" + port + "/echo"});
+  CommandResult echoed = RunCommand(post);
+  EXPECT_EQ(echoed.exit_code, 0) << echoed.Describe();
+  EXPECT_NE(echoed.out.find("\"length\": 3145728"), std::string::npos) << echoed.out;
+}
+
 TEST_F(ProxyTlsTest, LoadsACertificateThatArrivesLater) {
   ASSERT_TRUE(MakeCertificate("shop.test"));
   ASSERT_TRUE(Start());
