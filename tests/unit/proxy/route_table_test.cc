@@ -4,6 +4,7 @@
 
 #include "proxy/route_table.h"
 #include "supervise/app_spec.h"
+#include "tests/unit/supervise/rejected_field.h"
 
 namespace berth {
 namespace {
@@ -12,14 +13,6 @@ using nlohmann::json;
 
 json Process(json routes) {
   return {{"command", {"./run"}}, {"port", 8080}, {"routes", std::move(routes)}};
-}
-
-std::string RejectedField(const json& j) {
-  Result<AppSpec> spec = ParseAppSpec(j, "web");
-  EXPECT_FALSE(spec.ok()) << "accepted: " << j.dump();
-  if (spec.ok()) return "<accepted>";
-  EXPECT_EQ(spec.status().code(), Status::Code::kInvalid);
-  return spec.status().field();
 }
 
 TEST(RouteSpecTest, DefaultsToTheRootAndTheAppsPort) {

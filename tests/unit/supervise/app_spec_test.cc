@@ -1,6 +1,7 @@
 // Tests of AppSpec: parsing and validation of app definitions (API.md "App"), the canonical
 // JSON round trip and which changes make a running app restart.
 #include "supervise/app_spec.h"
+#include "tests/unit/supervise/rejected_field.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -46,16 +47,6 @@ json Minimal() { return {{"command", {"sleep", "10"}}}; }
 json With(json base, const std::string& key, json value) {
   base[key] = std::move(value);
   return base;
-}
-
-// The field a rejected definition names; fails the test when it was accepted.
-std::string RejectedField(const json& j, const std::string& name = "web") {
-  Result<AppSpec> spec = ParseAppSpec(j, name);
-  EXPECT_FALSE(spec.ok()) << "accepted: " << j.dump();
-  if (spec.ok()) return "<accepted>";
-  EXPECT_EQ(spec.status().code(), Status::Code::kInvalid);
-  EXPECT_FALSE(spec.status().message().empty());
-  return spec.status().field();
 }
 
 AppSpec ParseOrDie(const json& j, const std::string& name = "web") {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "supervise/app_spec.h"
+#include "tests/unit/supervise/rejected_field.h"
 
 namespace berth {
 namespace {
@@ -16,14 +17,6 @@ json GitProcess() {
 json Compose() {
   return {{"kind", "compose"},
           {"source", {{"git", {{"url", "https://example.com/infra.git"}, {"ref", "main"}}}}}};
-}
-
-std::string RejectedField(const json& j) {
-  Result<AppSpec> spec = ParseAppSpec(j, "web");
-  EXPECT_FALSE(spec.ok()) << "accepted: " << j.dump();
-  if (spec.ok()) return "<accepted>";
-  EXPECT_EQ(spec.status().code(), Status::Code::kInvalid);
-  return spec.status().field();
 }
 
 TEST(DeploySpecTest, DefaultsToManualWithTheDocumentedNumbers) {
