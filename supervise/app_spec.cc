@@ -372,6 +372,17 @@ Status CheckHealth(const AppSpec& spec) {
   return Status::Ok();
 }
 
+// deploy.zero_downtime: true only where it can be kept.
+Status CheckZeroDowntime(const AppSpec& spec) {
+  if (!spec.deploy.zero_downtime.value_or(false)) return Status::Ok();
+  std::string obstacle = ZeroDowntimeObstacle(spec);
+  if (obstacle.empty() && !spec.health)
+    obstacle = "it needs a health check, to tell when the new instance is ready";
+  if (obstacle.empty()) return Status::Ok();
+  return Status::Invalid("deploy.zero_downtime cannot be true: " + obstacle,
+                         "deploy.zero_downtime");
+}
+
 json SourceToJson(const SourceSpec& source, bool reveal_secrets) {
   json fields = {{"url", source.url}, {"subdir", source.subdir}};
   if (source.type == SourceSpec::Type::kTarball) {
@@ -430,6 +441,37 @@ std::optional<int> HealthPort(const AppSpec& spec) {
   return RoutePort(spec, RouteSpec{.port = spec.health->port});
 }
 
+std::string ZeroDowntimeObstacle(const AppSpec& spec) {
+  if (const ProcessSpec* process = spec.process()) {
+    if (!spec.source) return "the app has no source to deploy";
+    if (!process->port) return "the app needs a port, given to each instance as PORT";
+    for (const RouteSpec& route : spec.routes)
+      if (route.port && route.port != process->port)
+        return "route to port " + std::to_string(*route.port) +
+               ": only the app's own port moves with each instance";
+    if (spec.health && spec.health->port && spec.health->port != process->port)
+      return "health.port " + std::to_string(*spec.health->port) +
+             ": only the app's own port moves with each instance";
+    return "";
+  }
+  if (const ContainerSpec* container = spec.container()) {
+    if (container->network == "host")
+      return "with network \"host\" two containers cannot listen on the same port";
+    for (const ContainerPort& port : container->ports)
+      if (port.host)
+        return "host port " + std::to_string(port.host) +
+               " is published: the new container cannot bind it beside the old (route to the "
+               "container port without publishing it)";
+    return "";
+  }
+  return "compose stacks are brought up in place by their deployments";
+}
+
+bool ZeroDowntime(const AppSpec& spec) {
+  if (spec.deploy.zero_downtime) return *spec.deploy.zero_downtime;
+  return !spec.routes.empty() && spec.health && ZeroDowntimeObstacle(spec).empty();
+}
+
 int StopSignalNumber(const std::string& name) {
   static const std::map<std::string, int> kSignals = {
       {"TERM", SIGTERM}, {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"HUP", SIGHUP},
@@ -462,6 +504,7 @@ Result<AppSpec> ParseAppSpec(const json& j, const std::string& name) {
   if (Status s = CheckRoutes(spec); !s.ok()) return s;
   if (Status s = ParseHealthSpec(j, &spec.health); !s.ok()) return s;
   if (Status s = CheckHealth(spec); !s.ok()) return s;
+  if (Status s = CheckZeroDowntime(spec); !s.ok()) return s;
   return spec;
 }
 

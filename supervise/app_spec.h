@@ -137,6 +137,14 @@ std::optional<int> RoutePort(const AppSpec& spec, const RouteSpec& route);
 // The port an http or tcp health check of `spec` probes: health.port, else as RoutePort
 // chooses; nullopt when there is none (or no check).
 std::optional<int> HealthPort(const AppSpec& spec);
+// Why `spec` cannot run its new release beside the old one during a deploy ("" when it can):
+// a process app is given a fresh PORT, so its routes and check must use its own port; a
+// container's second instance cannot bind the host ports the first one holds.
+std::string ZeroDowntimeObstacle(const AppSpec& spec);
+// Whether deploys of `spec` start the new release beside the old and switch traffic once it is
+// healthy: deploy.zero_downtime, or when that is null, whether the app has routes and a health
+// check and nothing stands in the way.
+bool ZeroDowntime(const AppSpec& spec);
 
 // The signal number for a stop_signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2); 0 if none.
 int StopSignalNumber(const std::string& name);

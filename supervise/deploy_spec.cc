@@ -10,7 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kFields[] = {"strategy", "interval", "signature_header", "secret", "timeout"};
+const char* const kFields[] = {"strategy", "interval",      "signature_header", "secret",
+                               "timeout",  "zero_downtime", "drain_seconds"};
 
 Status ReadStrategy(const json& d, DeploySpec* deploy) {
   std::string strategy = to_string(deploy->strategy);
@@ -73,8 +74,19 @@ Status ParseDeploySpec(const json& j, DeploySpec* deploy) {
     return s;
   if (Status s = ReadSpecNumber(d, "timeout", "deploy.timeout", 1, 86400, true, &timeout); !s.ok())
     return s;
+  double drain = deploy->drain_seconds;
+  if (Status s = ReadSpecNumber(d, "drain_seconds", "deploy.drain_seconds", 0, 3600, true, &drain);
+      !s.ok())
+    return s;
   deploy->interval_s = static_cast<int>(interval);
   deploy->timeout_s = static_cast<int>(timeout);
+  deploy->drain_seconds = static_cast<int>(drain);
+  if (d.contains("zero_downtime") && !d.at("zero_downtime").is_null()) {
+    if (!d.at("zero_downtime").is_boolean())
+      return Status::Invalid("deploy.zero_downtime must be true, false or null (automatic)",
+                             "deploy.zero_downtime");
+    deploy->zero_downtime = d.at("zero_downtime").get<bool>();
+  }
   if (Status s = ReadSignatureHeader(d, deploy); !s.ok()) return s;
   if (Status s = ReadSpecString(d, "secret", &deploy->secret); !s.ok())
     return Status::Invalid("deploy.secret must be a string", "deploy.secret");
@@ -91,7 +103,9 @@ json DeploySpecToJson(const DeploySpec& deploy, bool reveal_secrets) {
           {"interval", deploy.interval_s},
           {"signature_header", deploy.signature_header},
           {"secret", deploy.secret.empty() || reveal_secrets ? deploy.secret : "***"},
-          {"timeout", deploy.timeout_s}};
+          {"timeout", deploy.timeout_s},
+          {"zero_downtime", deploy.zero_downtime ? json(*deploy.zero_downtime) : json(nullptr)},
+          {"drain_seconds", deploy.drain_seconds}};
 }
 
 }  // namespace berth

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -22,6 +23,13 @@ struct DeploySpec {
   std::string signature_header;
   std::string secret;   // webhook: never shown, stored sealed
   int timeout_s = 180;  // a deployment's wait for its services to be running and healthy
+  // A redeploy starts the new release beside the old, switches the app's routes to it once it
+  // is healthy, and drains the old (ZeroDowntime() in app_spec.h). nullopt: on when the app
+  // has routes and a health check and can run twice at once.
+  std::optional<bool> zero_downtime;
+  // How long the old instance keeps what it still serves (tunnelled WebSockets, slow requests)
+  // after the switch, before it is stopped.
+  int drain_seconds = 30;
   bool operator==(const DeploySpec&) const = default;
 };
 

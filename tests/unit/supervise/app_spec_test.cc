@@ -36,7 +36,7 @@ json FullExample() {
     "log_forward": true,
     "log_ring": {"lines": 1000, "bytes": 1048576},
     "deploy": {"strategy": "manual", "interval": 300, "signature_header": "", "secret": "",
-               "timeout": 180},
+               "timeout": 180, "zero_downtime": null, "drain_seconds": 30},
     "routes": [],
     "health": null
   })");
@@ -459,7 +459,8 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithASource) {
   EXPECT_EQ(AppSpecToJson(spec).dump(),
             R"({"autostart":true,"backoff":{"initial_ms":100,"max_ms":30000},)"
             R"("command":"exec ./serve",)"
-            R"("deploy":{"interval":300,"secret":"","signature_header":"","strategy":"manual","timeout":180},)"
+            R"("deploy":{"drain_seconds":30,"interval":300,"secret":"","signature_header":"",)"
+            R"("strategy":"manual","timeout":180,"zero_downtime":null},)"
             R"("env":{"A":"1"},"health":null,"install":"make deps",)"
             R"("install_options":["--prod"],"kind":"process","log_forward":true,)"
             R"("log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,"name":"web",)"
@@ -477,7 +478,8 @@ TEST(AppSpecTest, CanonicalTextOfAnAppWithoutASource) {
   EXPECT_EQ(AppSpecToJson(spec).dump(),
             R"({"autostart":true,"backoff":{"initial_ms":100,"max_ms":30000},)"
             R"("command":["sleep","10"],)"
-            R"("deploy":{"interval":300,"secret":"","signature_header":"","strategy":"manual","timeout":180},)"
+            R"("deploy":{"drain_seconds":30,"interval":300,"secret":"","signature_header":"",)"
+            R"("strategy":"manual","timeout":180,"zero_downtime":null},)"
             R"("directory":"/srv/web","env":{},"health":null,"kind":"process",)"
             R"("log_forward":true,"log_ring":{"bytes":1048576,"lines":1000},"max_retries":5,)"
             R"("name":"web","port":null,"priority":999,"restart":"on-failure","routes":[],"secrets":{},)"

@@ -45,6 +45,60 @@ TEST(DeploySpecTest, WebhookNeedsASecretWhichIsMaskedAndHeadersAreCanonical) {
   EXPECT_EQ(RejectedField(j), "deploy.signature_header");
 }
 
+// The spec `j` defines; an empty one when it is refused.
+AppSpec Parsed(const json& j) {
+  Result<AppSpec> spec = ParseAppSpec(j, "web");
+  EXPECT_TRUE(spec.ok()) << spec.status().message();
+  return spec.ok() ? *spec : AppSpec();
+}
+
+TEST(DeploySpecTest, ZeroDowntimeIsOnForRoutedAppsWithACheckThatCanRunTwice) {
+  json j = GitProcess();
+  j["port"] = 8080;
+  Result<AppSpec> plain = ParseAppSpec(j, "web");
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_FALSE(ZeroDowntime(*plain));  // no routes
+  EXPECT_EQ(AppSpecToJson(*plain)["deploy"]["zero_downtime"], nullptr);
+  EXPECT_EQ(AppSpecToJson(*plain)["deploy"]["drain_seconds"], 30);
+  j["routes"] = {{{"host", "web.example.com"}}};
+  EXPECT_FALSE(ZeroDowntime(Parsed(j)));  // no health check
+  j["health"] = {{"http", "/up"}};
+  EXPECT_TRUE(ZeroDowntime(Parsed(j)));
+  j["deploy"] = {{"zero_downtime", false}, {"drain_seconds", 5}};
+  Result<AppSpec> off = ParseAppSpec(j, "web");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_FALSE(ZeroDowntime(*off));
+  EXPECT_EQ(off->deploy.drain_seconds, 5);
+  EXPECT_EQ(AppSpecToJson(*off)["deploy"]["zero_downtime"], false);
+  // A route to another port than the one each instance gets as PORT cannot move with it.
+  j["deploy"] = json::object();
+  j["routes"] = {{{"host", "web.example.com"}, {"port", 9090}}};
+  EXPECT_FALSE(ZeroDowntime(Parsed(j)));
+  EXPECT_NE(ZeroDowntimeObstacle(Parsed(j)).find("port 9090"), std::string::npos);
+  j["deploy"] = {{"zero_downtime", true}};
+  EXPECT_EQ(RejectedField(j), "deploy.zero_downtime");
+}
+
+TEST(DeploySpecTest, ZeroDowntimeTrueNeedsAContainerWithoutHostPortsAndACheck) {
+  json j = {{"kind", "container"},
+            {"image", "example/web:1"},
+            {"routes", {{{"host", "web.example.com"}, {"port", 80}}}},
+            {"deploy", {{"zero_downtime", true}}}};
+  EXPECT_EQ(RejectedField(j), "deploy.zero_downtime");  // no health check
+  j["health"] = {{"http", "/"}, {"port", 80}};
+  Result<AppSpec> spec = ParseAppSpec(j, "web");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  EXPECT_TRUE(ZeroDowntime(*spec));
+  j["ports"] = {{{"host", 8080}, {"container", 80}}};
+  EXPECT_EQ(RejectedField(j), "deploy.zero_downtime");
+  j.erase("ports");
+  j["network"] = "host";
+  EXPECT_EQ(RejectedField(j), "deploy.zero_downtime");
+  json compose = Compose();
+  compose["deploy"] = {{"zero_downtime", true}};
+  EXPECT_EQ(RejectedField(compose), "deploy.zero_downtime");
+}
+
 TEST(DeploySpecTest, BadValuesNameTheirField) {
   json j = GitProcess();
   j["deploy"] = {{"strategy", "cron"}};
@@ -57,6 +111,10 @@ TEST(DeploySpecTest, BadValuesNameTheirField) {
   EXPECT_EQ(RejectedField(j), "deploy.branch");
   j["deploy"] = "polling";
   EXPECT_EQ(RejectedField(j), "deploy");
+  j["deploy"] = {{"drain_seconds", 3601}};
+  EXPECT_EQ(RejectedField(j), "deploy.drain_seconds");
+  j["deploy"] = {{"zero_downtime", "yes"}};
+  EXPECT_EQ(RejectedField(j), "deploy.zero_downtime");
 }
 
 TEST(DeploySpecTest, PollingNeedsSomethingToPoll) {
