@@ -341,7 +341,10 @@ int Run(const Options& options) {
     return Fail("--proxy-listen and --proxy-tls-listen are for the built-in proxy, not with --proxy " +
                 options.proxy);
   if (!proxy.ok()) return Fail(proxy.status().message());
-  if (proxy->proxy) api.SetProxyMetrics(&proxy->proxy->metrics());
+  if (proxy->proxy) {
+    api.SetProxyMetrics(&proxy->proxy->metrics());
+    supervisor.SetTrafficDrain(proxy->proxy.get());
+  }
   for (const auto& [name, sockets] : *activated)
     LogWarn("ignoring the sockets named \"" + name + "\" systemd passed");
   supervisor.StartAutostartApps();
@@ -350,6 +353,7 @@ int Run(const Options& options) {
     auto started = StartNginxMode(&loop, &reaper, &routes, std::move(nginx_options).value());
     if (!started.ok()) return Fail(started.status().message());
     nginx = std::move(started).value();
+    supervisor.SetTrafficDrain(nginx.get());
   }
   notifier.Ready();
   KeepStatusCurrent(&loop, &supervisor, &notifier);
@@ -376,6 +380,7 @@ int Run(const Options& options) {
   SignalWatcher sigint(&loop, SIGINT, shutdown);
   SignalWatcher sighup(&loop, SIGHUP, reload);
   loop.Run();
+  supervisor.SetTrafficDrain(nullptr);  // the proxy goes first
   // Leaving: the watchers' teardown gives these signals back their default action, and one
   // more SIGTERM from an impatient admin must not turn a clean exit into a death by signal.
   sigset_t leaving;

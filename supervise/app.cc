@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "reactor/clock.h"
+#include "supervise/container_runtime.h"
 #include "supervise/git_remote_probe.h"
 #include "supervise/image_deployer.h"
 #include "supervise/registry_digest_probe.h"
@@ -75,19 +76,8 @@ App::App(AppContext* context, AppSpec spec, std::string source)
                      }),
       logs_(spec_.log_ring),
       log_writer_(spec_.name) {
-  Runtime::Events events;
-  events.started = [this](const RuntimeInfo& info) { OnStarted(info); };
-  events.start_failed = [this](const std::string& error) { OnStartFailed(error); };
-  events.finished = [this](const RuntimeExit& exit) { OnFinished(exit); };
-  events.problem = [this](const std::string& problem) { runtime_problem_ = problem; };
-  events.lines = [this](LogStream stream, const std::vector<std::string_view>& lines) {
-    OnLines(stream, lines);
-  };
-  events.service_lines = [this](std::string_view service, LogStream stream,
-                                const std::vector<std::string_view>& lines) {
-    OnLines(stream, lines, service);
-  };
-  runtime_ = (*context->runtimes)(spec_, std::move(events));
+  runtime_id_ = next_runtime_id_++;
+  runtime_ = MakeRuntime(spec_, runtime_id_);
   runtime_->Prepare(spec_);
   EnsureDeployer();
   EnsurePoller();
@@ -95,12 +85,48 @@ App::App(AppContext* context, AppSpec spec, std::string source)
 
 App::~App() = default;
 
+std::unique_ptr<Runtime> App::MakeRuntime(const AppSpec& spec, uint64_t id) {
+  auto handover = [this, id]() -> Handover* {
+    return handover_ && handover_->id() == id ? handover_.get() : nullptr;
+  };
+  Runtime::Events events;
+  events.started = [this, id, handover](const RuntimeInfo& info) {
+    if (id == runtime_id_) return OnStarted(info);
+    if (Handover* h = handover()) h->OnStarted(info);
+  };
+  events.start_failed = [this, id, handover](const std::string& error) {
+    if (id == runtime_id_) return OnStartFailed(error);
+    if (Handover* h = handover()) h->OnStartFailed(error);
+  };
+  events.finished = [this, id, handover](const RuntimeExit& exit) {
+    if (id == runtime_id_) return OnFinished(exit);
+    if (Handover* h = handover()) return h->OnFinished(exit);
+    OnRetiredFinished(id);
+  };
+  events.problem = [this, id](const std::string& problem) {
+    if (id == runtime_id_) runtime_problem_ = problem;
+  };
+  // Every instance's output is the app's log.
+  events.lines = [this](LogStream stream, const std::vector<std::string_view>& lines) {
+    OnLines(stream, lines);
+  };
+  events.service_lines = [this](std::string_view service, LogStream stream,
+                                const std::vector<std::string_view>& lines) {
+    OnLines(stream, lines, service);
+  };
+  return (*context_->runtimes)(spec, std::move(events));
+}
+
 void App::EnsureDeployer() {
   if (deployer_ || !context_->deploy) return;
+  auto handover = [this](const Release& release, Handover::LineFn log, HandoverDone done) {
+    HandOver(release, std::move(log), std::move(done));
+  };
   if (spec_.container())
-    deployer_ = std::make_unique<ImageDeployer>(context_->deploy, spec_.name, runtime_.get());
+    deployer_ = std::make_unique<ImageDeployer>(
+        context_->deploy, spec_.name, [this] { return runtime_.get(); }, handover);
   else if (spec_.source)
-    deployer_ = std::make_unique<SourceDeployer>(context_->deploy, spec_.name);
+    deployer_ = std::make_unique<SourceDeployer>(context_->deploy, spec_.name, handover);
 }
 
 void App::EnsurePoller() {
@@ -115,8 +141,8 @@ void App::EnsurePoller() {
   if (git)
     probe = std::make_unique<GitRemoteProbe>(context_->deploy);
   else
-    probe = std::make_unique<RegistryDigestProbe>(context_->loop, context_->registries,
-                                                  runtime_.get(), serving);
+    probe = std::make_unique<RegistryDigestProbe>(
+        context_->loop, context_->registries, [this] { return runtime_.get(); }, serving);
   Poller::Target target{.spec = [this]() -> const AppSpec& { return spec_; },
                         .serving = serving,
                         .deploying = [this] { return deploying().has_value(); },
@@ -156,7 +182,8 @@ void App::UpdateHealthChecker() {
   health_ = std::make_unique<HealthChecker>(
       context_->loop, context_->http, *spec_.health,
       [this] {
-        return runtime_->Endpoints(HealthPort(spec_).value_or(0), spec_.health->service);
+        return runtime_->Endpoints(InstancePort(HealthPort(spec_).value_or(0)),
+                                   spec_.health->service);
       },
       [this](const std::vector<std::string>& argv, Runtime::CommandDone done) {
         return runtime_->Exec(argv, std::move(done));
@@ -191,7 +218,25 @@ void App::OnHealthChanged(const HealthStatus& status, HealthState from) {
 std::vector<std::string> App::Endpoints(const RouteSpec& route) const {
   std::optional<int> port = RoutePort(spec_, route);
   if (!healthy() || !port) return {};
-  return runtime_->Endpoints(*port, route.service);
+  return runtime_->Endpoints(InstancePort(*port), route.service);
+}
+
+int App::InstancePort(int port) const {
+  const ProcessSpec* process = spec_.process();
+  if (instance_port_ && process && process->port == port) return *instance_port_;
+  return port;
+}
+
+std::vector<std::string> App::ServingEndpoints() const {
+  std::vector<std::string> endpoints;
+  for (const RouteSpec& route : spec_.routes) {
+    std::optional<int> port = RoutePort(spec_, route);
+    if (!port) continue;
+    for (std::string& endpoint : runtime_->Endpoints(InstancePort(*port), route.service))
+      if (std::find(endpoints.begin(), endpoints.end(), endpoint) == endpoints.end())
+        endpoints.push_back(std::move(endpoint));
+  }
+  return endpoints;
 }
 
 void App::Start() {
@@ -231,28 +276,42 @@ AppSpec App::LaunchSpec() {
   if (!deployer_) return spec_;
   std::optional<Release> release = deployer_->Current(spec_);
   if (!release) return spec_;
-  AppSpec launch = spec_;
-  release_ = release->id;
+  LaunchPlan plan = PlanLaunch(*release);
+  Show(plan);
+  if (ProcessSpec* process = plan.spec.process(); process && instance_port_)
+    process->port = instance_port_;
+  return std::move(plan.spec);
+}
+
+void App::Show(const LaunchPlan& plan) {
+  release_ = plan.release;
+  if (spec_.container()) image_id_ = plan.image_id;
+  if (spec_.process()) launch_command_ = plan.command;
+}
+
+App::LaunchPlan App::PlanLaunch(const Release& release) const {
+  LaunchPlan plan{.spec = spec_, .release = release.id};
+  AppSpec& launch = plan.spec;
   if (ContainerSpec* container = launch.container()) {
-    container->image_id = image_id_ = release->image;
-    return launch;
+    container->image_id = plan.image_id = release.image;
+    return plan;
   }
   if (ComposeSpec* compose = launch.compose()) {
-    compose->release_workdir = release->workdir;
-    return launch;
+    compose->release_workdir = release.workdir;
+    return plan;
   }
-  StartPlan start = PlanStart(release->workdir, *spec_.process());
+  StartPlan start = PlanStart(release.workdir, *spec_.process());
   launch.process()->command = start.argv;
   launch.process()->shell_command = start.shell;
-  launch.process()->directory = release->workdir;
-  InstallPlan install = PlanInstall(release->workdir, InstallSpec{InstallSpec::Mode::kNone});
+  launch.process()->directory = release.workdir;
+  InstallPlan install = PlanInstall(release.workdir, InstallSpec{InstallSpec::Mode::kNone});
   std::string path = launch.env.count("PATH") ? launch.env["PATH"] : kDefaultAppPath;
   for (auto it = install.path_dirs.rbegin(); it != install.path_dirs.rend(); ++it)
     path = *it + ":" + path;
   launch.env["PATH"] = path;
   if (!launch.env.count("HOME")) launch.env["HOME"] = AppRootDir(*context_->paths, spec_.name);
-  launch_command_ = start.text;
-  return launch;
+  plan.command = start.text;
+  return plan;
 }
 
 Status App::BeginDeploy(const std::string& trigger, bool force) {
@@ -280,6 +339,11 @@ void App::OnDeployed(const Status& status, bool switched) {
     return;
   }
   if (!status.ok()) last_error_ = "deploy failed: " + status.message();
+  // The new release took over from the old instance without a restart.
+  if (std::exchange(handed_over_, false)) {
+    restart_after_deploy_ = false;
+    return;
+  }
   // A compose stack's deployment brought the new release up already, without downtime.
   if (switched && runtime_->TakesReleasesInPlace()) {
     restart_after_deploy_ = false;
@@ -290,6 +354,147 @@ void App::OnDeployed(const Status& status, bool switched) {
   bool restart = switched || (status.ok() && restart_after_deploy_);
   restart_after_deploy_ = false;
   if (restart && (IsActive(state_) || state_ == AppState::kBackoff)) Restart();
+}
+
+void App::HandOver(const Release& release, Handover::LineFn log, HandoverDone done) {
+  bool zero_downtime = ZeroDowntime(spec_);
+  if (!zero_downtime || state_ != AppState::kRunning || handover_) {
+    if (!zero_downtime && !spec_.routes.empty() && state_ == AppState::kRunning) {
+      std::string obstacle = ZeroDowntimeObstacle(spec_);
+      log("==> the app restarts on the new release (zero-downtime is off" +
+          (obstacle.empty() ? std::string(")") : ": " + obstacle + ")"));
+    }
+    return done(Status::Ok(), false);
+  }
+  LaunchPlan plan = PlanLaunch(release);
+  int health_port = HealthPort(spec_).value_or(0);
+  std::string where;
+  if (ProcessSpec* process = plan.spec.process()) {
+    Result<int> port = FreshPort(context_->paths->app_host);
+    if (!port.ok()) return done(port.status(), false);
+    if (health_port == process->port) health_port = *port;  // ZeroDowntimeObstacle: always
+    process->port = *port;
+    where = "PORT=" + std::to_string(*port);
+  } else if (ContainerSpec* container = plan.spec.container()) {
+    // A name of its own until the old container is gone (then Promote() renames it).
+    container->instance_name = ContainerName(spec_.name) + "." + std::to_string(WallClockMs());
+    where = "container " + container->instance_name;
+  }
+  log("==> starting release " + release.id + " beside the serving instance (" + where + ")");
+  uint64_t id = next_runtime_id_++;
+  Handover::Instance instance{.runtime = MakeRuntime(plan.spec, id),
+                              .id = id,
+                              .spec = plan.spec,
+                              .health_port = health_port};
+  handover_plan_ = std::move(plan);
+  handover_log_ = log;
+  handover_done_ = std::move(done);
+  handover_ = std::make_unique<Handover>(
+      context_->loop, context_->http, std::move(instance), spec_.deploy.timeout_s, std::move(log),
+      Handover::Callbacks{.ready = [this] { OnHandoverReady(); },
+                          .failed = [this](const std::string& error) { OnHandoverFailed(error); }});
+  handover_->Start();
+}
+
+void App::OnHandoverReady() {
+  HandoverDone done = std::move(handover_done_);
+  uint64_t id = handover_->id();
+  if (state_ != AppState::kRunning) {  // the old instance stopped or ended meanwhile
+    handover_log_(std::string("==> the app is ") + to_string(state_) +
+                  " now: it starts on the new release instead");
+    Retire(id, handover_->TakeRuntime(), {}, {});
+    handover_.reset();
+    return done(Status::Ok(), false);
+  }
+  std::vector<std::string> old_endpoints = ServingEndpoints();
+  uint64_t old_id = runtime_id_;
+  std::unique_ptr<Runtime> old = std::move(runtime_);
+  // From here on the proxy resolves the routes to the new instance.
+  runtime_ = handover_->TakeRuntime();
+  runtime_id_ = id;
+  info_ = handover_->info();
+  Show(*handover_plan_);
+  if (const ProcessSpec* process = handover_plan_->spec.process()) instance_port_ = process->port;
+  if (health_) health_->Adopt(handover_->health());
+  ++starts_;
+  last_start_ms_ = WallClockMs();
+  running_since_mono_ = MonotonicMs();
+  LogInfo("app " + spec_.name + ": release " + release_ + " serves" + Describe(info_) +
+          "; the old instance drains");
+  handover_log_("==> the routes lead to the new instance; the old one drains (up to " +
+                std::to_string(spec_.deploy.drain_seconds) + " s), then stops");
+  handover_.reset();
+  handover_plan_.reset();
+  PublishHealth();  // the route feed hears of the new endpoints
+  handed_over_ = true;
+  Retire(old_id, std::move(old), std::move(old_endpoints), [this, id] {
+    if (runtime_id_ == id) runtime_->Promote([] {});
+  });
+  done(Status::Ok(), true);
+}
+
+void App::OnHandoverFailed(const std::string& error) {
+  HandoverDone done = std::move(handover_done_);
+  LogWarn("app " + spec_.name + ": the new release did not take over: " + error +
+          "; the old instance serves on");
+  Retire(handover_->id(), handover_->TakeRuntime(), {}, {});
+  handover_.reset();
+  handover_plan_.reset();
+  done(Status::Unavailable(error), false);
+}
+
+void App::CancelHandover(const std::string& why) {
+  if (handover_) OnHandoverFailed(why);
+}
+
+void App::Retire(uint64_t id, std::unique_ptr<Runtime> runtime, std::vector<std::string> endpoints,
+                 std::function<void()> then) {
+  retiring_.push_back(Retiring{.id = id, .runtime = std::move(runtime), .then = std::move(then)});
+  std::weak_ptr<int> alive = alive_;
+  auto stop = [this, id, alive] {
+    if (alive.lock()) StopRetiring(id);
+  };
+  if (endpoints.empty() || !context_->drain || spec_.deploy.drain_seconds <= 0) return stop();
+  context_->drain->Drain(endpoints, spec_.deploy.drain_seconds, stop);
+}
+
+App::Retiring* App::FindRetiring(uint64_t id) {
+  for (Retiring& retiring : retiring_)
+    if (retiring.id == id) return &retiring;
+  return nullptr;
+}
+
+void App::StopRetiring(uint64_t id) {
+  Retiring* retiring = FindRetiring(id);
+  if (!retiring || retiring->stopping) return;
+  retiring->stopping = true;
+  if (!retiring->runtime->Stop(StopSignalNumber(spec_.stop_signal), spec_.stop_timeout))
+    OnRetiredFinished(id);
+}
+
+void App::OnRetiredFinished(uint64_t id) {
+  // Later: this may run inside the runtime's own callback.
+  context_->loop->Defer([this, id, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.lock()) return;
+    Retiring* retiring = FindRetiring(id);
+    if (!retiring || retiring->removing) return;
+    retiring->stopping = retiring->removing = true;
+    retiring->runtime->Remove([this, id, alive] {
+      context_->loop->Defer([this, id, alive] {
+        if (alive.lock()) DropRetired(id);
+      });
+    });
+  });
+}
+
+void App::DropRetired(uint64_t id) {
+  auto it = std::find_if(retiring_.begin(), retiring_.end(),
+                         [id](const Retiring& retiring) { return retiring.id == id; });
+  if (it == retiring_.end()) return;
+  std::function<void()> then = std::move(it->then);
+  retiring_.erase(it);
+  if (then) then();
+  if (retiring_.empty() && stop_pending_) FinishStop();
 }
 
 void App::Recover(std::function<void(bool adopted)> done) {
@@ -438,6 +643,8 @@ void App::Stop(std::function<void()> on_stopped) {
 }
 
 void App::BeginStop() {
+  CancelHandover("the app was stopped");
+  for (const Retiring& retiring : retiring_) StopRetiring(retiring.id);  // no more draining
   switch (state_) {
     case AppState::kStopping:
       return;
@@ -464,6 +671,17 @@ void App::BeginStop() {
 void App::OnStopped() {
   if (state_ == AppState::kStopping) Transition(AppState::kStopped);
   info_ = {};
+  instance_port_.reset();  // the next start listens on the app's own port again
+  // An instance still stopping may hold that port, or the app's container name.
+  if (!retiring_.empty()) {
+    stop_pending_ = true;
+    return;
+  }
+  FinishStop();
+}
+
+void App::FinishStop() {
+  stop_pending_ = false;
   auto waiters = std::move(stop_waiters_);
   stop_waiters_.clear();
   for (auto& waiter : waiters) waiter();

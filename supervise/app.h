@@ -17,12 +17,14 @@
 #include "supervise/app_state.h"
 #include "supervise/deployer.h"
 #include "supervise/event_bus.h"
+#include "supervise/handover.h"
 #include "supervise/health_checker.h"
 #include "supervise/isolation.h"
 #include "supervise/log_ring.h"
 #include "supervise/poller.h"
 #include "supervise/runtime.h"
 #include "supervise/start_limiter.h"
+#include "supervise/traffic_drain.h"
 
 namespace berth {
 
@@ -38,6 +40,9 @@ struct AppContext {
   const RuntimeFactory* runtimes;
   Registries* registries = nullptr;  // polls of container apps ask it for their tag's digest
   HttpClient* http = nullptr;        // http health checks; none: they fail saying so
+  // The built-in proxy: a zero-downtime deploy drains the old instance through it. None: the
+  // old instance stops as soon as the routes lead to the new one.
+  TrafficDrain* drain = nullptr;
 };
 
 // What became of a webhook delivery (berth_webhooks_total's `result`).
@@ -131,11 +136,49 @@ class App {
   nlohmann::json StatsJson() const;
 
  private:
+  // What a launch of a release runs, and what status shows of it.
+  struct LaunchPlan {
+    AppSpec spec;
+    std::string release, image_id, command;
+  };
+  // An instance that no longer serves, being drained, stopped and removed.
+  struct Retiring {
+    uint64_t id;
+    std::unique_ptr<Runtime> runtime;
+    std::function<void()> then;  // once it is gone
+    bool stopping = false;
+    bool removing = false;
+  };
+
   bool Transition(AppState to);
   void Launch();
   // The spec a launch uses: for an app with a source, the current release's directory, its
-  // start command (given or chosen from its files) and PATH.
+  // start command (given or chosen from its files) and PATH; a process keeps the fresh PORT a
+  // zero-downtime deploy gave it.
   AppSpec LaunchSpec();
+  LaunchPlan PlanLaunch(const Release& release) const;
+  void Show(const LaunchPlan& plan);
+  // A runtime for one instance of the app; its events reach the serving instance's handlers,
+  // the handover's or the retiring ones' by `id`.
+  std::unique_ptr<Runtime> MakeRuntime(const AppSpec& spec, uint64_t id);
+  // `port` of the app as the serving instance listens on it: a process app's own port is the
+  // fresh PORT of the instance a zero-downtime deploy started.
+  int InstancePort(int port) const;
+  // Every endpoint of every route of the serving instance, healthy or not.
+  std::vector<std::string> ServingEndpoints() const;
+  // Zero-downtime deploys: the deployer's HandoverFn.
+  void HandOver(const Release& release, Handover::LineFn log, HandoverDone done);
+  void OnHandoverReady();
+  void OnHandoverFailed(const std::string& error);
+  // Ends the handover under way, if any, as failed for `why`.
+  void CancelHandover(const std::string& why);
+  // Drains `endpoints` (none: at once), stops the instance, removes what it made, runs `then`.
+  void Retire(uint64_t id, std::unique_ptr<Runtime> runtime, std::vector<std::string> endpoints,
+              std::function<void()> then);
+  Retiring* FindRetiring(uint64_t id);
+  void StopRetiring(uint64_t id);
+  void OnRetiredFinished(uint64_t id);
+  void DropRetired(uint64_t id);
   Status BeginDeploy(const std::string& trigger, bool force);
   void OnDeployed(const Status& status, bool switched);
   void EnsureDeployer();
@@ -157,6 +200,8 @@ class App {
   std::string StartLimitMessage() const;
   void BeginStop();
   void OnStopped();
+  // The stop is over once no retiring instance is left: runs the waiters, restarts if asked.
+  void FinishStop();
   // Runs the health check while the app runs (or is paused), and only then.
   void UpdateHealthChecker();
   void StopHealthChecker();
@@ -195,6 +240,9 @@ class App {
   mutable std::optional<Fingerprint> json_fingerprint_;
   std::string source_;
   std::unique_ptr<Runtime> runtime_;
+  uint64_t runtime_id_ = 0;       // runtime_'s id in the events (MakeRuntime)
+  uint64_t next_runtime_id_ = 1;
+  std::optional<int> instance_port_;  // a process's fresh PORT, from a zero-downtime deploy
   AppState state_ = AppState::kStopped;
   int64_t since_ms_;
   RuntimeInfo info_;
@@ -223,6 +271,14 @@ class App {
   int64_t start_limited_until_ms_ = 0;  // wall clock; set while the start limit holds it
   std::vector<std::function<void()>> stop_waiters_;
   std::unique_ptr<HealthChecker> health_;  // while running or paused, with a `health` spec
+  // A zero-downtime deploy's new instance, until it serves or failed.
+  std::unique_ptr<Handover> handover_;
+  std::optional<LaunchPlan> handover_plan_;
+  Handover::LineFn handover_log_;
+  HandoverDone handover_done_;
+  bool handed_over_ = false;  // the deployment ending now switched by handover: no restart
+  std::vector<Retiring> retiring_;
+  bool stop_pending_ = false;  // stopped, waiting for the retiring instances to go
   uint64_t health_version_ = 0;            // counts health_'s probes, for the cached JSON
   Timer start_timer_;
   Timer backoff_timer_;

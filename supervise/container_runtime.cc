@@ -327,8 +327,29 @@ void ContainerRuntime::RepoDigests(const std::string& revision, DigestsFn done) 
       });
 }
 
-void ContainerRuntime::RemoveOld() {
+std::string ContainerRuntime::Name() const {
+  const ContainerSpec* container = spec_.container();
+  return container && !container->instance_name.empty() ? container->instance_name
+                                                         : ContainerName(spec_.name);
+}
+
+void ContainerRuntime::Promote(std::function<void()> done) {
   std::string name = ContainerName(spec_.name);
+  if (Name() == name || id_.empty()) return done();
+  control_call_ = context_.engine->Call(
+      "POST", "/containers/" + id_ + "/rename?name=" + name, nullptr,
+      [this, name, done = std::move(done)](Result<docker::EngineReply> r) {
+        if (r.ok() && r->status == 204)
+          spec_.container()->instance_name.clear();
+        else
+          LogWarn("app " + spec_.name + ": cannot rename its container " + Name() + " to " +
+                  name + ": " + (r.ok() ? r->Message() : r.status().message()));
+        done();
+      });
+}
+
+void ContainerRuntime::RemoveOld() {
+  std::string name = Name();
   call_ = context_.engine->Call(
       "GET", "/containers/" + name + "/json", nullptr, [this, name](Result<docker::EngineReply> r) {
         if (!r.ok()) return FailStart(r.status().message());
@@ -354,7 +375,7 @@ void ContainerRuntime::Create() {
   // label keeps the id, so the container still matches only that image.
   if (image_tagged_) body["Image"] = spec_.container()->image;
   call_ = context_.engine->Call(
-      "POST", "/containers/create?name=" + ContainerName(spec_.name), body,
+      "POST", "/containers/create?name=" + Name(), body,
       [this](Result<docker::EngineReply> r) {
         if (!r.ok()) return FailStart(r.status().message());
         if (r->status != 201) return FailStart("cannot create the container: " + r->Message());
@@ -520,7 +541,7 @@ void ContainerRuntime::Recover(const AppSpec& spec, RecoverFn done) {
   context_.engine->WhenReady([this, inspect, done, alive = std::weak_ptr<int>(alive_)] {
     if (!alive.lock()) return;
     if (!context_.engine->up()) return done(std::nullopt);
-    call_ = context_.engine->Call("GET", "/containers/" + ContainerName(spec_.name) + "/json",
+    call_ = context_.engine->Call("GET", "/containers/" + Name() + "/json",
                                   nullptr, inspect);
   });
 }
@@ -563,7 +584,7 @@ void ContainerRuntime::Resume(std::function<void(Status)> done) {
 }
 
 void ContainerRuntime::Remove(std::function<void()> done) {
-  std::string name = ContainerName(spec_.name), app = spec_.name;
+  std::string name = Name(), app = spec_.name;
   if (!context_.engine->up()) {
     LogWarn("app " + app + ": Docker is not reachable: its container " + name + " is left");
     return done();

@@ -55,8 +55,12 @@ class ContainerRuntime : public Runtime {
   // Through the Engine's exec API.
   Result<std::unique_ptr<RuntimeCommand>> Exec(const std::vector<std::string>& argv,
                                                CommandDone done) override;
+  // Renames the container started under its instance_name to berth-<app>.
+  void Promote(std::function<void()> done) override;
 
  private:
+  // The Docker name of this instance: its spec's instance_name, else berth-<app>.
+  std::string Name() const;
   // The start, step by step; each step's answer arrives on the loop.
   void InspectImage();
   void Pull();

@@ -58,6 +58,9 @@ struct ContainerSpec {
   // Not part of the API: the image id ("sha256:…") the app's current deployment chose, set
   // by the App on the spec a start uses. Empty: `image` as Docker resolves it.
   std::string image_id;
+  // Not part of the API: the Docker name of a second instance started beside the serving one
+  // during a zero-downtime deploy. Empty: ContainerName(app).
+  std::string instance_name;
   bool operator==(const ContainerSpec&) const = default;
 };
 

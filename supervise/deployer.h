@@ -35,6 +35,16 @@ struct DeployContext {
   std::function<docker::DockerEngine*()> docker;
 };
 
+// How a deployment puts its release to work before it counts as done, for apps that deploy
+// without downtime (App::HandOver: the release starts beside the serving instance, and the
+// routes switch to it once it is healthy). `done` runs once, later or at once:
+// (Ok, true) the release serves now; (error) the deployment fails, the old release serves on;
+// (Ok, false) not this way: the app restarts on the release once the deployment succeeded.
+using HandoverDone = std::function<void(const Status& status, bool handed_over)>;
+using HandoverFn = std::function<void(const Release& release,
+                                      std::function<void(std::string_view line)> log,
+                                      HandoverDone done)>;
+
 // Kept releases, the serving one included.
 inline constexpr int kKeptReleases = 5;
 

@@ -64,6 +64,9 @@ class HealthChecker {
   // destroy the checker.
   void Start();
   const HealthStatus& status() const { return status_; }
+  // Takes the verdict of another checker of the same spec, whose target this one checks from
+  // now on (a zero-downtime deploy's new instance); the next probe goes on from there.
+  void Adopt(const HealthStatus& status) { status_ = status; }
   const HealthSpec& spec() const { return spec_; }
 
  private:

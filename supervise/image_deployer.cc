@@ -44,8 +44,12 @@ struct ImageDeployer::Job {
   std::string release;             // the release it serves, once known
 };
 
-ImageDeployer::ImageDeployer(DeployContext* context, std::string app, Runtime* runtime)
-    : context_(context), app_(std::move(app)), runtime_(runtime) {}
+ImageDeployer::ImageDeployer(DeployContext* context, std::string app, RuntimeAccess runtime,
+                             HandoverFn handover)
+    : context_(context),
+      app_(std::move(app)),
+      runtime_(std::move(runtime)),
+      handover_(std::move(handover)) {}
 
 ImageDeployer::~ImageDeployer() {
   if (!job_) return;
@@ -80,7 +84,7 @@ Status ImageDeployer::Deploy(const AppSpec& spec, const std::string& trigger, bo
   if (Status s = Begin(spec, trigger, force, std::nullopt, std::move(done)); !s.ok()) return s;
   bool pull = trigger != "start" && trigger != "change";
   std::weak_ptr<int> alive = alive_;
-  runtime_->FetchRevision(
+  runtime_()->FetchRevision(
       spec, pull,
       [this, alive](std::string_view line) {
         if (alive.lock()) job_->log.Line("    " + std::string(line));
@@ -98,7 +102,7 @@ Status ImageDeployer::Rollback(const AppSpec& spec, const std::string& release, 
   if (!target.ok()) return target.status();
   if (Status s = Begin(spec, "rollback", true, *target, std::move(done)); !s.ok()) return s;
   std::weak_ptr<int> alive = alive_;
-  runtime_->CheckRevision(target->image, [this, alive](Status status) {
+  runtime_()->CheckRevision(target->image, [this, alive](Status status) {
     if (alive.lock()) OnChecked(status);
   });
   return Status::Ok();
@@ -144,8 +148,7 @@ void ImageDeployer::OnFetched(Result<std::string> image) {
     return Finish(DeployOutcome::kSkipped, "");
   }
   job_->release = std::to_string(job_->id);
-  job_->log.Line("==> serving release " + job_->release);
-  Finish(DeployOutcome::kSucceeded, "");
+  HandOver();
 }
 
 void ImageDeployer::OnChecked(const Status& status) {
@@ -153,8 +156,28 @@ void ImageDeployer::OnChecked(const Status& status) {
     job_->log.Line("==> failed: " + status.message());
     return Finish(DeployOutcome::kFailed, status.message());
   }
-  job_->log.Line("==> serving release " + job_->release);
-  Finish(DeployOutcome::kSucceeded, "");
+  HandOver();
+}
+
+void ImageDeployer::HandOver() {
+  auto serve = [this] {
+    job_->log.Line("==> serving release " + job_->release);
+    Finish(DeployOutcome::kSucceeded, "");
+  };
+  if (!handover_) return serve();
+  std::weak_ptr<int> alive = alive_;
+  handover_(
+      Release{.id = job_->release, .image = job_->revision},
+      [this, alive](std::string_view line) {
+        if (alive.lock() && job_) job_->log.Line(std::string(line));
+      },
+      [this, alive, serve](const Status& status, bool) {
+        if (!alive.lock() || !job_) return;
+        if (status.ok()) return serve();
+        job_->log.Line("==> failed: " + status.message());
+        if (job_->current) job_->log.Line("==> release " + job_->current->id + " keeps serving");
+        Finish(DeployOutcome::kFailed, status.message());
+      });
 }
 
 void ImageDeployer::Finish(DeployOutcome outcome, const std::string& error) {

@@ -18,8 +18,10 @@ namespace berth {
 
 class ImageDeployer : public Deployer {
  public:
-  // REQUIRES: `context` and `runtime` (the app's, which pulls) outlive the deployer.
-  ImageDeployer(DeployContext* context, std::string app, Runtime* runtime);
+  // REQUIRES: `context` outlives the deployer. `runtime`: the app's, which pulls. `handover`:
+  // puts a deployed release to work (none: the app restarts on it).
+  ImageDeployer(DeployContext* context, std::string app, RuntimeAccess runtime,
+                HandoverFn handover = {});
   // A deployment under way is recorded as failed: the app was deleted.
   ~ImageDeployer() override;
 
@@ -40,6 +42,8 @@ class ImageDeployer : public Deployer {
                std::optional<Release> target, DoneFn done);
   void OnFetched(Result<std::string> image);
   void OnChecked(const Status& status);
+  // Hands the release found to the app (handover_), then finishes.
+  void HandOver();
   void Finish(DeployOutcome outcome, const std::string& error);
   void Publish(const std::string& phase, const std::string& error = "");
   // The release a rollback serves: `wanted`, or the newest good one before the current.
@@ -47,7 +51,8 @@ class ImageDeployer : public Deployer {
 
   DeployContext* context_;
   std::string app_;
-  Runtime* runtime_;
+  RuntimeAccess runtime_;
+  HandoverFn handover_;
   std::unique_ptr<Job> job_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

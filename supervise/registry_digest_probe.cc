@@ -5,9 +5,13 @@
 
 namespace berth {
 
-RegistryDigestProbe::RegistryDigestProbe(EventLoop* loop, Registries* registries, Runtime* runtime,
+RegistryDigestProbe::RegistryDigestProbe(EventLoop* loop, Registries* registries,
+                                         RuntimeAccess runtime,
                                          std::function<std::string()> serving)
-    : loop_(loop), registries_(registries), runtime_(runtime), serving_(std::move(serving)) {}
+    : loop_(loop),
+      registries_(registries),
+      runtime_(std::move(runtime)),
+      serving_(std::move(serving)) {}
 
 RegistryDigestProbe::~RegistryDigestProbe() = default;
 
@@ -33,7 +37,7 @@ void RegistryDigestProbe::OnDigest(const docker::ImageReference& image,
   std::string serving = serving_();
   if (serving.empty()) return std::exchange(done_, nullptr)(image.Name() + "@" + *digest);
   std::weak_ptr<int> alive = alive_;
-  runtime_->RepoDigests(serving, [this, alive, image, digest = *digest,
+  runtime_()->RepoDigests(serving, [this, alive, image, digest = *digest,
                                   serving](Result<std::vector<std::string>> repo_digests) {
     if (alive.lock()) Compare(image, digest, serving, std::move(repo_digests));
   });

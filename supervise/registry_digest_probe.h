@@ -22,8 +22,9 @@ namespace berth {
 class RegistryDigestProbe : public RevisionProbe {
  public:
   // `serving`: the image id the app's current release runs, "" before any.
-  // REQUIRES: every pointer outlives the probe.
-  RegistryDigestProbe(EventLoop* loop, Registries* registries, Runtime* runtime,
+  // `runtime`: the app's, which knows the serving image's digests. REQUIRES: every pointer
+  // outlives the probe.
+  RegistryDigestProbe(EventLoop* loop, Registries* registries, RuntimeAccess runtime,
                       std::function<std::string()> serving);
   ~RegistryDigestProbe() override;
 
@@ -39,7 +40,7 @@ class RegistryDigestProbe : public RevisionProbe {
 
   EventLoop* loop_;
   Registries* registries_;
-  Runtime* runtime_;
+  RuntimeAccess runtime_;
   std::function<std::string()> serving_;
   DoneFn done_;
   std::string warning_;

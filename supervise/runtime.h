@@ -163,6 +163,11 @@ class Runtime {
   // anything (a compose stack's `up -d`): the App then hands the runtime the release with
   // TakeRelease() instead of restarting it.
   virtual bool TakesReleasesInPlace() const { return false; }
+  // The instance was started beside the serving one, for a zero-downtime deploy (a container
+  // under a name of its own), and now serves alone: it takes the app's own names (the
+  // container becomes berth-<app>). `done` runs once, maybe synchronously, never after the
+  // runtime is destroyed.
+  virtual void Promote(std::function<void()> done) { done(); }
   virtual void TakeRelease(const AppSpec& launch_spec) { (void)launch_spec; }
 };
 
@@ -173,6 +178,10 @@ void FinishOnNextTurn(EventLoop* loop, std::weak_ptr<int> alive, const Runtime::
 // The host part of an address that reaches what listens on `bind_host` (a HOST apps bind, a
 // published port's HostIp): loopback for a wildcard, IPv6 in brackets.
 std::string ReachableHost(const std::string& bind_host);
+
+// The runtime of an app's serving instance, asked afresh at each use: a zero-downtime deploy
+// replaces it.
+using RuntimeAccess = std::function<Runtime*()>;
 
 using RuntimeFactory = std::function<std::unique_ptr<Runtime>(const AppSpec&, Runtime::Events)>;
 

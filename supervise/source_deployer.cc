@@ -171,7 +171,24 @@ class SourceDeployer::Job {
     RunStep(step.argv, workdir_, -1, &Job::NextPrepareStep);
   }
 
+  // Hands the release to the app first (owner_->handover_): a zero-downtime deploy has it
+  // serving before `current` points at it, and a failed one leaves `current` alone.
   void Activate(const std::string& release) {
+    if (!owner_->handover_) return PointAt(release);
+    std::weak_ptr<int> alive = alive_;
+    owner_->handover_(
+        ReleaseIn(root_, release, spec_),
+        [this, alive](std::string_view line) {
+          if (alive.lock()) LogLine(std::string(line));
+        },
+        [this, alive, release](const Status& status, bool) {
+          if (!alive.lock()) return;
+          if (!status.ok()) return Fail(status.message());
+          PointAt(release);
+        });
+  }
+
+  void PointAt(const std::string& release) {
     std::weak_ptr<int> alive = alive_;
     Activation activation{.root = root_,
                           .release = ReleaseIn(root_, release, spec_),
@@ -387,8 +404,8 @@ class SourceDeployer::Job {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-SourceDeployer::SourceDeployer(DeployContext* context, std::string app)
-    : context_(context), app_(std::move(app)) {}
+SourceDeployer::SourceDeployer(DeployContext* context, std::string app, HandoverFn handover)
+    : context_(context), app_(std::move(app)), handover_(std::move(handover)) {}
 
 SourceDeployer::~SourceDeployer() = default;
 

@@ -19,7 +19,9 @@ namespace berth {
 
 class SourceDeployer : public Deployer {
  public:
-  SourceDeployer(DeployContext* context, std::string app);
+  // `handover`: puts a prepared release to work before it is activated (none: the app
+  // restarts on it afterwards).
+  SourceDeployer(DeployContext* context, std::string app, HandoverFn handover = {});
   ~SourceDeployer() override;
 
   // The release `current` points at, or nullopt before the first good deploy.
@@ -45,6 +47,7 @@ class SourceDeployer : public Deployer {
 
   DeployContext* context_;
   std::string app_;
+  HandoverFn handover_;
   std::unique_ptr<Job> job_;
 };
 

@@ -36,6 +36,9 @@ class Supervisor {
   // Adopts what of each app still runs after berthd restarted, then starts the autostart apps
   // that were not adopted; from then on a new autostart app starts as soon as it is defined.
   void StartAutostartApps();
+  // The built-in proxy, which zero-downtime deploys drain old instances through; null when it
+  // goes (then old instances stop at once).
+  void SetTrafficDrain(TrafficDrain* drain) { context_.drain = drain; }
 
   App* Find(const std::string& name) const;
   // Unavailable when what runs apps of this kind cannot be reached (Docker down).
