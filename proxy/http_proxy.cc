@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
+
 #include "proxy/proxy_connection.h"
 #include "reactor/log.h"
 
@@ -101,6 +103,58 @@ void HttpProxy::Close(ProxyConnection* connection) {
   // We are inside the connection's own callback: free it on the next loop turn.
   loop_->Defer([dropped = std::shared_ptr<ProxyConnection>(std::move(it->second))] {});
   connections_.erase(it);
+}
+
+void HttpProxy::Drain(const std::vector<std::string>& endpoints, int seconds,
+                      std::function<void()> done) {
+  for (const std::string& endpoint : endpoints) pool_.DropIdle(endpoint);
+  DrainWait& wait = drains_.emplace_back();
+  wait.id = next_drain_++;
+  wait.endpoints = endpoints;
+  wait.done = std::move(done);
+  // From the timer's callback, the drain (and the timer) cannot go at once.
+  wait.deadline = std::make_unique<Timer>(loop_, [this, id = wait.id] { CheckDrainsLater(id); });
+  wait.deadline->Start(seconds * 1000L);
+  // Never synchronously: the caller is still switching the routes.
+  CheckDrainsLater();
+}
+
+void HttpProxy::Released() {
+  CheckDrainsLater();  // from inside the connection's callback
+}
+
+void HttpProxy::CheckDrainsLater(uint64_t expired) {
+  loop_->Defer([this, expired, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.lock()) CheckDrains(expired);
+  });
+}
+
+std::vector<ProxyConnection*> HttpProxy::InFlight(const std::vector<std::string>& endpoints) const {
+  std::vector<ProxyConnection*> found;
+  for (const auto& [raw, connection] : connections_) {
+    const std::string& endpoint = raw->upstream_endpoint();
+    if (!endpoint.empty() &&
+        std::find(endpoints.begin(), endpoints.end(), endpoint) != endpoints.end())
+      found.push_back(raw);
+  }
+  return found;
+}
+
+void HttpProxy::CheckDrains(uint64_t expired) {
+  for (auto it = drains_.begin(); it != drains_.end();) {
+    std::vector<ProxyConnection*> busy = InFlight(it->endpoints);
+    if (!busy.empty() && it->id != expired) {
+      ++it;
+      continue;
+    }
+    if (!busy.empty())
+      LogInfo("proxy: closing " + std::to_string(busy.size()) +
+              " connection(s) to an old instance still open after the drain");
+    for (ProxyConnection* connection : busy) connection->Abort();
+    for (const std::string& endpoint : it->endpoints) pool_.DropIdle(endpoint);
+    loop_->Defer(std::move(it->done));
+    it = drains_.erase(it);
+  }
 }
 
 ProxyTarget HttpProxy::Resolve(std::string_view host, std::string_view target) {

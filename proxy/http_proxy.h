@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,7 @@
 #include "proxy/route_feed.h"
 #include "proxy/upstream.h"
 #include "reactor/event_loop.h"
+#include "supervise/traffic_drain.h"
 
 namespace berth {
 
@@ -47,11 +49,11 @@ struct ProxyTarget {
   std::string endpoint;
 };
 
-class HttpProxy {
+class HttpProxy final : public TrafficDrain {
  public:
   // REQUIRES: `feed` outlives the proxy.
   HttpProxy(EventLoop* loop, RouteFeed* feed, ProxyOptions options);
-  ~HttpProxy();
+  ~HttpProxy() override;
   HttpProxy(const HttpProxy&) = delete;
   HttpProxy& operator=(const HttpProxy&) = delete;
 
@@ -69,6 +71,14 @@ class HttpProxy {
   // A connection is done: freed on the next loop turn.
   void Close(ProxyConnection* connection);
 
+  // A zero-downtime deploy switched an app's routes: waits for the exchanges and tunnels that
+  // still go to the old instance's `endpoints`, closing what is left after `seconds`.
+  void Drain(const std::vector<std::string>& endpoints, int seconds,
+             std::function<void()> done) override;
+  bool draining() const { return !drains_.empty(); }
+  // A connection let go of its upstream connection (while draining()).
+  void Released();
+
  private:
   struct Listener {
     EvconnlistenerPtr listener;
@@ -78,6 +88,18 @@ class HttpProxy {
   static void OnAccept(evconnlistener*, evutil_socket_t fd, sockaddr* address, int length,
                        void* self);
   void Accept(int fd, const sockaddr* address, SSL_CTX* tls);
+  struct DrainWait {
+    uint64_t id;
+    std::vector<std::string> endpoints;
+    std::function<void()> done;
+    std::unique_ptr<Timer> deadline;
+  };
+  // The connections whose exchange or tunnel goes to one of `endpoints`.
+  std::vector<ProxyConnection*> InFlight(const std::vector<std::string>& endpoints) const;
+  // Ends the drains with nothing left in flight, and drain `expired` (its time is up) closing
+  // what it still waits for.
+  void CheckDrains(uint64_t expired = 0);
+  void CheckDrainsLater(uint64_t expired = 0);
 
   EventLoop* loop_;
   RouteFeed* feed_;
@@ -87,6 +109,9 @@ class HttpProxy {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::map<ProxyConnection*, std::unique_ptr<ProxyConnection>> connections_;
   size_t next_endpoint_ = 0;  // round robin over an app's instances
+  std::list<DrainWait> drains_;
+  uint64_t next_drain_ = 1;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace berth

@@ -427,8 +427,43 @@ void NginxManager::Fail(const std::string& error) {
   Finish();
 }
 
+void NginxManager::Drain(const std::vector<std::string>& endpoints, int seconds,
+                         std::function<void()> done) {
+  DrainWait& wait = drains_.emplace_back();
+  wait.id = next_drain_++;
+  wait.endpoints = endpoints;
+  wait.done = std::move(done);
+  auto check = [this, alive = std::weak_ptr<int>(alive_)](uint64_t expired) {
+    loop_->Defer([this, alive, expired] {
+      if (!alive.expired()) CheckDrains(expired);
+    });
+  };
+  wait.deadline = std::make_unique<Timer>(loop_, [check, id = wait.id] { check(id); });
+  wait.deadline->Start(seconds * 1000L);
+  check(0);
+}
+
+bool NginxManager::Serves(const std::vector<std::string>& endpoints) const {
+  for (const NginxFile& file : last_good_.files)
+    for (const std::string& endpoint : endpoints)
+      if (file.text.find("  server " + endpoint + ";\n") != std::string::npos) return true;
+  return false;
+}
+
+void NginxManager::CheckDrains(uint64_t expired) {
+  for (auto it = drains_.begin(); it != drains_.end();) {
+    if (it->id != expired && (phase_ != Phase::kIdle || Serves(it->endpoints))) {
+      ++it;
+      continue;
+    }
+    loop_->Defer(std::move(it->done));
+    it = drains_.erase(it);
+  }
+}
+
 void NginxManager::Finish() {
   SetPhase(Phase::kIdle);
+  if (!drains_.empty()) CheckDrains();
   if (!queued_) return;
   queued_ = false;
   loop_->Defer([this, alive = std::weak_ptr<int>(alive_)] {

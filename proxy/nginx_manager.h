@@ -7,6 +7,7 @@
 // and the probe goes through berthd's HttpClient.
 #pragma once
 
+#include <list>
 #include <map>
 #include <memory>
 #include <set>
@@ -18,6 +19,7 @@
 #include "proxy/route_feed.h"
 #include "reactor/child_process.h"
 #include "reactor/http_client.h"
+#include "supervise/traffic_drain.h"
 
 namespace berth {
 
@@ -40,11 +42,11 @@ std::string DefaultNginxProbe(const std::string& listen);
 // would read as syntax).
 [[nodiscard]] Status CheckNginxModeOptions(const NginxModeOptions& options);
 
-class NginxManager {
+class NginxManager final : public TrafficDrain {
  public:
   // REQUIRES: everything passed outlives the manager.
   NginxManager(EventLoop* loop, ChildReaper* reaper, RouteFeed* feed, NginxModeOptions options);
-  ~NginxManager();
+  ~NginxManager() override;
   NginxManager(const NginxManager&) = delete;
   NginxManager& operator=(const NginxManager&) = delete;
 
@@ -54,8 +56,23 @@ class NginxManager {
   // Applies the routes as they are now. While an apply runs, one more is queued (bursts
   // coalesce into it).
   void Apply();
+  // A zero-downtime deploy switched an app's routes: done once nginx serves a set that no
+  // longer sends anything to `endpoints` (nginx's old workers finish what they have), or
+  // after `seconds`.
+  void Drain(const std::vector<std::string>& endpoints, int seconds,
+             std::function<void()> done) override;
 
  private:
+  struct DrainWait {
+    uint64_t id;
+    std::vector<std::string> endpoints;
+    std::function<void()> done;
+    std::unique_ptr<Timer> deadline;
+  };
+  // Whether the set nginx serves sends requests to one of `endpoints`.
+  bool Serves(const std::vector<std::string>& endpoints) const;
+  // Ends the drains nginx no longer serves, and drain `expired` whatever it serves.
+  void CheckDrains(uint64_t expired = 0);
   enum class Phase { kIdle, kTesting, kReloading, kProbing, kRestoring };
   static const char* to_string(Phase phase);
   // A rendered set: its files and, per host file, the host and the apps it serves.
@@ -114,6 +131,8 @@ class NginxManager {
   // certificate replaced), sooner at first: retry_ms_ doubles up to kMaxRetryMs.
   Timer retry_timer_;
   long retry_ms_;
+  std::list<DrainWait> drains_;
+  uint64_t next_drain_ = 1;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -364,7 +364,9 @@ void ProxyConnection::EndResponse() {
                   evbuffer_get_length(bufferevent_get_input(upstream_->bev())) == 0;
   if (reusable) {
     upstream_->Attach(nullptr);
-    proxy_->pool().Give(std::move(upstream_));
+    std::unique_ptr<UpstreamConnection> upstream = std::move(upstream_);
+    if (proxy_->draining()) proxy_->Released();
+    proxy_->pool().Give(std::move(upstream));
   } else {
     DropUpstream();
   }
@@ -482,6 +484,12 @@ void ProxyConnection::DropUpstream() {
   // We may be inside the upstream's own callback: free it on the next loop turn.
   proxy_->loop()->Defer([dropped = std::shared_ptr<UpstreamConnection>(std::move(upstream_))] {});
   upstream_paused_ = false;
+  if (proxy_->draining()) proxy_->Released();
+}
+
+const std::string& ProxyConnection::upstream_endpoint() const {
+  static const std::string kNone;
+  return upstream_ ? upstream_->endpoint() : kNone;
 }
 
 void ProxyConnection::OnClientEvent(bufferevent*, short events, void* self) {

@@ -35,6 +35,10 @@ class ProxyConnection final : private UpstreamConnection::Handler {
   ProxyConnection(HttpProxy* proxy, bufferevent* bev, ClientInfo client);
   ~ProxyConnection();
   void Start();
+  // The app instance this connection's exchange or tunnel goes to ("" between requests).
+  const std::string& upstream_endpoint() const;
+  // Closes at once: a drain gave up waiting for what goes to the old instance.
+  void Abort() { Close(); }
 
  private:
   static void OnClientRead(bufferevent*, void* self);

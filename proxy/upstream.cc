@@ -115,6 +115,14 @@ void UpstreamPool::Drop(UpstreamConnection* upstream) {
   idle.erase(found);
 }
 
+void UpstreamPool::DropIdle(const std::string& endpoint) {
+  auto it = idle_.find(endpoint);
+  if (it == idle_.end()) return;
+  for (auto& upstream : it->second)
+    loop_->Defer([dropped = std::shared_ptr<UpstreamConnection>(std::move(upstream))] {});
+  idle_.erase(it);
+}
+
 size_t UpstreamPool::idle() const {
   size_t count = 0;
   for (const auto& [endpoint, idle] : idle_) count += idle.size();

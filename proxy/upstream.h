@@ -68,6 +68,8 @@ class UpstreamPool final : private UpstreamConnection::Handler {
   std::unique_ptr<UpstreamConnection> Take(const std::string& endpoint);
   // Keeps `upstream` (between responses, nothing pending) for reuse.
   void Give(std::unique_ptr<UpstreamConnection> upstream);
+  // Closes the idle connections to `endpoint` (an instance that is going away).
+  void DropIdle(const std::string& endpoint);
   size_t idle() const;
 
  private:
