@@ -16,7 +16,7 @@ ROUNDS = 3
 
 _COMMON = """\
 daemon off;
-master_process off;
+master_process {master};
 worker_processes 1;
 user root;
 pid {dir}/nginx.pid;
@@ -68,13 +68,15 @@ def nginx_binary():
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def write_conf(workdir, name, body):
+def write_conf(workdir, name, body, master=False):
+    """<workdir>/<name>/nginx.conf with `body` in its http block; `master`: a master process,
+    needed for `nginx -s reload`."""
     d = os.path.join(workdir, name)
     for sub in ("tmp",):
         os.makedirs(os.path.join(d, sub), exist_ok=True)
     conf = os.path.join(d, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(_COMMON.format(dir=d, body=body))
+        f.write(_COMMON.format(dir=d, body=body, master="on" if master else "off"))
     return d, conf
 
 
@@ -104,6 +106,17 @@ def run_wrk(url):
     return {"req_per_s": float(rate.group(1)), "p99_ms": float(p99.group(1)) * scale}
 
 
+def proxy_urls(berthd):
+    """The URLs berthd's proxy serves (<state>/run/proxy-listeners), each ending in "/"; None
+    until berthd wrote them."""
+    berthd.daemon.check_alive()
+    try:
+        with open(os.path.join(berthd.state, "run", "proxy-listeners")) as f:
+            return [line.rstrip("/") + "/" for line in f.read().split()]
+    except FileNotFoundError:
+        return None
+
+
 class Setup:
     """berthd (proxy on, plain and TLS) running the backend nginx as a process app with a route,
     and nginx proxying to the same backend."""
@@ -121,7 +134,8 @@ class Setup:
             self.berthd.client.put_app("backend", {
                 "command": [nginx_binary(), "-c", backend_conf], "port": backend_port,
                 "user": "root", "routes": [{"host": HOST}]})
-            urls = common.wait_until(self._proxy_urls, 10, "berthd's proxy-listeners")
+            urls = common.wait_until(lambda: proxy_urls(self.berthd), 10,
+                                     "berthd's proxy-listeners")
             self.berth_http = next(u for u in urls if u.startswith("http://"))
             self.berth_https = next(u for u in urls if u.startswith("https://"))
             common.wait_until(self._berth_serves, 15, "berth's proxy to reach the backend")
@@ -146,14 +160,6 @@ class Setup:
             return conn.getresponse().status == 200
         except OSError:
             return False
-
-    def _proxy_urls(self):
-        self.berthd.daemon.check_alive()
-        try:
-            with open(os.path.join(self.berthd.state, "run", "proxy-listeners")) as f:
-                return [line.rstrip("/") + "/" for line in f.read().split()]
-        except FileNotFoundError:
-            return None
 
     def stop(self):
         if self.nginx:
