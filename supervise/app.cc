@@ -398,12 +398,14 @@ void App::HandOver(const Release& release, Handover::LineFn log, HandoverDone do
 
 void App::OnHandoverReady() {
   HandoverDone done = std::move(handover_done_);
+  Handover::LineFn log = std::exchange(handover_log_, nullptr);
   uint64_t id = handover_->id();
   if (state_ != AppState::kRunning) {  // the old instance stopped or ended meanwhile
-    handover_log_(std::string("==> the app is ") + to_string(state_) +
-                  " now: it starts on the new release instead");
+    log(std::string("==> the app is ") + to_string(state_) +
+        " now: it starts on the new release instead");
     Retire(id, handover_->TakeRuntime(), {}, {});
     handover_.reset();
+    handover_plan_.reset();
     return done(Status::Ok(), false);
   }
   std::vector<std::string> old_endpoints = ServingEndpoints();
@@ -421,8 +423,8 @@ void App::OnHandoverReady() {
   running_since_mono_ = MonotonicMs();
   LogInfo("app " + spec_.name + ": release " + release_ + " serves" + Describe(info_) +
           "; the old instance drains");
-  handover_log_("==> the routes lead to the new instance; the old one drains (up to " +
-                std::to_string(spec_.deploy.drain_seconds) + " s), then stops");
+  log("==> the routes lead to the new instance; the old one drains (up to " +
+      std::to_string(spec_.deploy.drain_seconds) + " s), then stops");
   handover_.reset();
   handover_plan_.reset();
   PublishHealth();  // the route feed hears of the new endpoints
@@ -435,6 +437,7 @@ void App::OnHandoverReady() {
 
 void App::OnHandoverFailed(const std::string& error) {
   HandoverDone done = std::move(handover_done_);
+  handover_log_ = nullptr;
   LogWarn("app " + spec_.name + ": the new release did not take over: " + error +
           "; the old instance serves on");
   Retire(handover_->id(), handover_->TakeRuntime(), {}, {});

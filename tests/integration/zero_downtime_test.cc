@@ -192,6 +192,30 @@ TEST_F(ZeroDowntimeTest, AReleaseThatNeverGetsHealthyFailsTheDeployWhileTheOldSe
   EXPECT_NE(std::to_string(id), app["status"].value("release", ""));
 }
 
+TEST_F(ZeroDowntimeTest, AStopDuringTheHandoverStopsBothInstancesAndFailsTheDeploy) {
+  ASSERT_TRUE(StartBerthd());
+  ASSERT_TRUE(DefineApp({{"health", {{"exec", {"test", "-e", "healthy"}}, {"interval", 0.2}}},
+                         {"deploy", {{"timeout", 120}}}}));
+  int old_pid = berthd_->Get("/v1/apps/zd").json()["status"].value("pid", 0);
+  repo_->Git({"-C", repo_->work(), "rm", "-q", "healthy"});
+  repo_->Commit({{"VERSION", "3\n"}});
+  int64_t id = Redeploy();
+  std::string log;
+  ASSERT_TRUE(WaitUntil([&] {
+    log = Log(id);
+    return log.find("waiting until it is healthy") != std::string::npos;
+  }, kDeployTimeout)) << log;
+  int port = std::stoi(log.substr(log.find("PORT=") + 5));
+  ASSERT_EQ(202, berthd_->Post("/v1/apps/zd/control", json{{"command", "stop"}}).status);
+  ASSERT_TRUE(berthd_->WaitForState("zd", "stopped")) << berthd_->LastSeen();
+  json deployment = WaitForDeployment(*berthd_, "zd", id);
+  EXPECT_EQ("failed", deployment.value("outcome", ""));
+  EXPECT_NE(deployment.value("error", "").find("the app was stopped"), std::string::npos)
+      << deployment.dump();
+  EXPECT_NE(0, kill(old_pid, 0));
+  EXPECT_FALSE(RawConnection(port).connected()) << "the new instance still listens on " << port;
+}
+
 TEST_F(ZeroDowntimeTest, AWebSocketStaysOpenAcrossTheSwitchUntilTheDrainEnds) {
   ASSERT_TRUE(StartBerthd());
   ASSERT_TRUE(DefineApp({{"deploy", {{"drain_seconds", 2}}}}));
