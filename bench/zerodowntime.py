@@ -118,6 +118,12 @@ class Load:
         common.wait_until(lambda: all(c["ok"] >= m + WARM for c, m in zip(self.counts, marks)),
                           TIMEOUT, f"every client to get {WARM} answers", interval=0.005)
 
+    def reset(self):
+        """Forgets what was counted so far (each thread's next outcome starts the count)."""
+        self.counts = [collections.Counter() for _ in range(CLIENTS)]
+        self.down = [0.0] * CLIENTS
+        self.started = time.monotonic()
+
     def stop(self):
         """Stops the threads; returns {"requests", "failed", "failures": {kind: n},
         "down_seconds" (the most any thread was without service), "seconds"}."""
@@ -232,6 +238,10 @@ def measure(binary, workdir, mode):
         scanner = common.ProcScanner(d.pid, "python3")
         load = Load(setup.port)
         try:
+            # Only what the redeploys drop: nginx's workers of the set before the first one
+            # still answer 503 ("not running") to their clients for a moment after it serves.
+            load.wait_served()
+            load.reset()
             deploys = []
             for n in range(1, REDEPLOYS + 1):
                 repo.commit({"generation": f"{n}\n"})

@@ -24,6 +24,9 @@ constexpr long kProbeRetryMs = 100;
 constexpr long kNginxTimeoutMs = 60000;
 constexpr long kFirstRetryMs = 10000;
 constexpr long kMaxRetryMs = 600000;
+// How long a drain still waits once nginx serves a set without the old instance: its old
+// workers finish what their clients send until the master's signal reaches them.
+constexpr long kOldWorkersMs = 1000;
 
 bool IsFile(const std::string& path) {
   struct stat info {};
@@ -452,7 +455,15 @@ bool NginxManager::Serves(const std::vector<std::string>& endpoints) const {
 
 void NginxManager::CheckDrains(uint64_t expired) {
   for (auto it = drains_.begin(); it != drains_.end();) {
-    if (it->id != expired && (phase_ != Phase::kIdle || Serves(it->endpoints))) {
+    if (it->id != expired && (it->settling || phase_ != Phase::kIdle || Serves(it->endpoints))) {
+      ++it;
+      continue;
+    }
+    if (it->id != expired) {
+      // nginx's master tells its old workers to finish 100 ms after the new ones started, and
+      // until then they pass their keep-alive clients' requests on as the old set says.
+      it->settling = true;
+      it->deadline->Start(kOldWorkersMs);
       ++it;
       continue;
     }

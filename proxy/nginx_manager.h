@@ -68,6 +68,7 @@ class NginxManager final : public TrafficDrain {
     std::vector<std::string> endpoints;
     std::function<void()> done;
     std::unique_ptr<Timer> deadline;
+    bool settling = false;  // nginx serves a set without them; its old workers finish
   };
   // Whether the set nginx serves sends requests to one of `endpoints`.
   bool Serves(const std::vector<std::string>& endpoints) const;
