@@ -11,7 +11,10 @@
 #include <filesystem>
 
 #include "tests/integration/berthd_harness.h"
+#include "tests/integration/deploy_support.h"
+#include "tests/integration/git_repo.h"
 #include "tests/integration/nginx_support.h"
+#include "tests/integration/request_load.h"
 
 namespace berth::testing {
 namespace {
@@ -280,6 +283,33 @@ TEST_F(NginxModeTest, ARouteChangeIsRenderedAndReloaded) {
   // The old host is gone from nginx (once the workers of the old set have finished).
   EXPECT_TRUE(WaitUntil([&] { return ThroughNginx("web.test", "/").status == 404; }));
   EXPECT_EQ(ThroughNginx("api.test", "/apix").status, 404);  // prefixes end at a '/'
+}
+
+// A zero-downtime redeploy in nginx mode: the old instance stops only after nginx serves the
+// new one, so clients (a new connection per request) see no failure.
+TEST_F(NginxModeTest, AZeroDowntimeRedeployFailsNoRequestThroughNginx) {
+  GitRepo repo(dir_);
+  repo.Commit({{"VERSION", "1\n"}});
+  nlohmann::json app = EchoApp({{{"host", "web.test"}}});
+  app["source"] = {{"git", {{"url", repo.url()}, {"ref", "main"}}}};
+  app["user"] = "root";
+  app["start_seconds"] = 0.2;
+  app["health"] = {{"http", "/"}, {"interval", 0.2}};
+  ASSERT_EQ(berthd_->Put("/v1/apps/web", app).status, 201);
+  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  int old_pid = berthd_->Get("/v1/apps/web").json()["status"].value("pid", 0);
+
+  RequestLoad load([&] { return ThroughNginx("web.test", "/"); }, 3);
+  ASSERT_TRUE(load.Progress(20)) << load.Failures();
+  repo.Commit({{"VERSION", "2\n"}});
+  HttpResponse started = berthd_->Post("/v1/apps/web/control", nlohmann::json{{"command", "redeploy"}});
+  ASSERT_EQ(202, started.status) << started.Describe();
+  int64_t id = started.json()["status"].value("deploying", int64_t{0});
+  EXPECT_EQ("succeeded", WaitForDeployment(*berthd_, "web", id).value("outcome", ""));
+  ASSERT_TRUE(WaitUntil([&] { return kill(old_pid, 0) != 0; })) << "the old instance still runs";
+  ASSERT_TRUE(load.Progress(20)) << load.Failures();
+  load.Stop();
+  EXPECT_EQ(0u, load.failed()) << load.Failures();
 }
 
 TEST_F(NginxModeTest, AWebSocketUpgradeIsTunnelledToTheApp) {

@@ -6,75 +6,20 @@
 // deployment while the old instance serves on.
 #include <unistd.h>
 
-#include <atomic>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "tests/integration/deploy_support.h"
 #include "tests/integration/docker_support.h"
 #include "tests/integration/git_repo.h"
 #include "tests/integration/proxy_support.h"
 #include "tests/integration/raw_connection.h"
+#include "tests/integration/request_load.h"
 
 namespace berth::testing {
 namespace {
 
 using nlohmann::json;
-
-// Requests through the proxy from several clients, one after the other without a pause, until
-// stopped; every answer that is not a 200 (a failed connection included) is a failure.
-class Load {
- public:
-  Load(std::function<HttpResponse()> request, int clients) : request_(std::move(request)) {
-    for (int i = 0; i < clients; ++i)
-      threads_.emplace_back([this] {
-        while (!stop_) {
-          HttpResponse answer = request_();
-          if (answer.status == 200) {
-            ++ok_;
-            std::lock_guard lock(mutex_);
-            last_body_ = answer.body;
-            continue;
-          }
-          std::lock_guard lock(mutex_);
-          if (failures_.size() < 10) failures_.push_back(answer.Describe());
-          ++failed_;
-        }
-      });
-  }
-  ~Load() { Stop(); }
-
-  void Stop() {
-    stop_ = true;
-    for (std::thread& thread : threads_)
-      if (thread.joinable()) thread.join();
-  }
-  // Waits until `n` more requests succeeded than now.
-  bool Progress(uint64_t n) {
-    uint64_t target = ok_ + n;
-    return WaitUntil([&] { return ok_ >= target || failed_ > 0; }) && ok_ >= target;
-  }
-  uint64_t ok() const { return ok_; }
-  uint64_t failed() const { return failed_; }
-  std::string Failures() {
-    std::lock_guard lock(mutex_);
-    std::string text;
-    for (const std::string& failure : failures_) text += failure + "\n";
-    return text;
-  }
-
- private:
-  std::function<HttpResponse()> request_;
-  std::atomic<bool> stop_ = false;
-  std::atomic<uint64_t> ok_ = 0, failed_ = 0;
-  std::mutex mutex_;
-  std::vector<std::string> failures_;
-  std::string last_body_;
-  std::vector<std::thread> threads_;
-};
 
 // A masked text frame, as a WebSocket client sends it.
 std::string TextFrame(const std::string& text) {
@@ -137,7 +82,7 @@ TEST_F(ZeroDowntimeTest, ARedeployUnderLoadFailsNoRequestAndStopsTheOldInstanceA
   int old_pid = app["status"].value("pid", 0);
   ASSERT_GT(old_pid, 0);
 
-  Load load([&] { return ViaProxy("GET", "/", "zd.test"); }, 3);
+  RequestLoad load([&] { return ViaProxy("GET", "/", "zd.test"); }, 3);
   ASSERT_TRUE(load.Progress(20)) << load.Failures();
   repo_->Commit({{"VERSION", "2\n"}});
   int64_t id = Redeploy();
@@ -168,7 +113,7 @@ TEST_F(ZeroDowntimeTest, AReleaseThatNeverGetsHealthyFailsTheDeployWhileTheOldSe
   ASSERT_TRUE(DefineApp({{"health", {{"exec", {"test", "-e", "healthy"}}, {"interval", 0.2}}},
                          {"deploy", {{"timeout", 3}}}}));
   std::string before = Instance(ViaProxy("GET", "/", "zd.test"));
-  Load load([&] { return ViaProxy("GET", "/", "zd.test"); }, 2);
+  RequestLoad load([&] { return ViaProxy("GET", "/", "zd.test"); }, 2);
   repo_->Git({"-C", repo_->work(), "rm", "-q", "healthy"});
   repo_->Commit({{"VERSION", "3\n"}});
   int64_t id = Redeploy();
@@ -313,7 +258,7 @@ TEST_F(ZeroDowntimeContainerTest, ARedeployUnderLoadFailsNoRequestAndLeavesOneCo
   std::string before = ViaProxy("GET", "/index.html", "ct.test").body;
   std::string old_id = ContainerId(berthd_->Get("/v1/apps/" + name).json());
 
-  Load load([&] { return ViaProxy("GET", "/index.html", "ct.test"); }, 2);
+  RequestLoad load([&] { return ViaProxy("GET", "/index.html", "ct.test"); }, 2);
   ASSERT_TRUE(load.Progress(20)) << load.Failures();
   // A new image (the same one under another tag: no registry is needed) deploys the change.
   std::string tag = "berth-test/busybox:" + name;
