@@ -1,6 +1,7 @@
 // A zero-downtime deploy's second instance: start it, wait until it is healthy, or give up.
 #include "supervise/handover.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "reactor/clock.h"
@@ -8,6 +9,8 @@
 
 namespace berth {
 namespace {
+
+constexpr double kStartingIntervalS = 0.25;
 
 std::string Seconds(int64_t ms) {
   char text[32];
@@ -76,7 +79,9 @@ void Handover::OnFinished(const RuntimeExit& exit) {
 
 void Handover::Check() {
   Runtime* runtime = instance_.runtime.get();
-  const HealthSpec& spec = *instance_.spec.health;
+  // Probed often while it starts: the deployment waits on it, not the app's steady checks.
+  HealthSpec spec = *instance_.spec.health;
+  spec.interval_s = std::min(spec.interval_s, kStartingIntervalS);
   HealthChecker::Callbacks callbacks{
       .checked = {},
       .changed = [this, alive = std::weak_ptr<int>(alive_)](const HealthStatus& status,
