@@ -798,6 +798,8 @@ nlohmann::json App::StatusJson() const {
     return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
   };
   if (spec_.container()) status["image_id"] = or_null(image_id_);
+  if (const ProcessSpec* process = spec_.process(); process && process->port)
+    status["port"] = info_.pid ? nlohmann::json(InstancePort(*process->port)) : nlohmann::json(nullptr);
   if (!spec_.routes.empty()) status["proxy_error"] = or_null(proxy_error_);
   if (nlohmann::json detail = runtime_->Detail(); detail.is_object()) status.update(detail);
   if (Deploys(spec_)) {

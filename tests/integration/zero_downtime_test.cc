@@ -103,6 +103,9 @@ TEST_F(ZeroDowntimeTest, ARedeployUnderLoadFailsNoRequestAndStopsTheOldInstanceA
   EXPECT_EQ("running", app["status"].value("state", ""));
   EXPECT_EQ("healthy", app["status"]["health"].value("status", ""));
   EXPECT_EQ(std::to_string(id), app["status"].value("release", ""));
+  // status.port is the fresh PORT the new instance got, not the app's own port.
+  EXPECT_EQ(std::stoi(log.substr(log.find("PORT=") + 5)), app["status"].value("port", 0)) << app;
+  EXPECT_NE(app.value("port", 0), app["status"].value("port", 0));
   // Nothing was in flight to it: the old instance stops at once, not restarted by anyone.
   EXPECT_TRUE(WaitUntil([&] { return kill(old_pid, 0) != 0; })) << "pid " << old_pid;
   EXPECT_EQ(0, app["status"].value("restarts", -1));
