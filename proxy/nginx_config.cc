@@ -131,16 +131,28 @@ std::vector<NginxSite> CollectNginxSites(
     const RouteTable& table,
     const std::function<std::vector<std::string>(const RouteEntry&)>& endpoints,
     const std::function<std::pair<std::string, std::string>(const std::string& host)>&
-        certificate) {
+        certificate,
+    std::map<std::string, std::string>* left_out) {
   std::map<std::string, NginxSite> sites;
   std::map<std::string, int> routes_of_app;
   std::set<std::pair<std::string, std::string>> taken;  // host, path: the first one wins
   for (const RouteEntry& entry : table.entries()) {
     int index = routes_of_app[entry.app]++;
     const RouteSpec& route = entry.route;
-    if (!IsNginxSafeToken(route.host) || !IsNginxSafeToken(route.path) ||
-        IsReservedPath(route.path) || !taken.insert({route.host, route.path}).second)
+    std::string at = "routes[" + std::to_string(index) + "]";
+    std::string why;
+    if (!IsNginxSafeToken(route.host))
+      why = at + ".host has a character nginx reads as syntax";
+    else if (!IsNginxSafeToken(route.path))
+      why = at + ".path \"" + route.path + "\" has a character nginx reads as syntax";
+    else if (IsReservedPath(route.path))
+      why = at + ".path " + route.path + " is kept by berth's nginx mode for itself";
+    else if (!taken.insert({route.host, route.path}).second)
+      why = at + " has the host and path of another route";
+    if (!why.empty()) {
+      if (left_out) (*left_out)[entry.app] = "nginx mode leaves a route out: " + why;
       continue;
+    }
     NginxSite& site = sites[route.host];
     site.host = route.host;
     NginxRoute rendered{.app = entry.app, .route = route, .index = index};

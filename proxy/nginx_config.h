@@ -56,11 +56,13 @@ bool IsNginxSafeToken(const std::string& text);
 
 // The sites of `table`: one per host, routes longest path first. `endpoints` gives a route's
 // endpoints, `certificate` the certificate and key paths for a host ("" when it has none).
-// Endpoints and paths that are not safe tokens are left out.
+// Endpoints and paths that are not safe tokens are left out; a route left out is named in
+// `*left_out` (when given) by app, with why.
 std::vector<NginxSite> CollectNginxSites(
     const RouteTable& table,
     const std::function<std::vector<std::string>(const RouteEntry&)>& endpoints,
-    const std::function<std::pair<std::string, std::string>(const std::string& host)>& certificate);
+    const std::function<std::pair<std::string, std::string>(const std::string& host)>& certificate,
+    std::map<std::string, std::string>* left_out = nullptr);
 
 // The whole set: kNginxHttpFile and one file per site, sorted by name.
 std::vector<NginxFile> RenderNginxSet(const std::vector<NginxSite>& sites,

@@ -177,8 +177,10 @@ void NginxManager::Apply() {
   bool intact = CheckLive();
   candidate_ = Render(0);
   // nginx serves these routes already (a change undone, a retry after one): nothing to do.
-  if (intact && Sites(candidate_.files) == Sites(last_good_.files) && !last_good_.files.empty())
-    return ClearErrors();
+  if (intact && Sites(candidate_.files) == Sites(last_good_.files) && !last_good_.files.empty()) {
+    ClearErrors();
+    return ReportLeftOut();
+  }
   candidate_ = Render(store_.Reserve());
   Compare();
   if (Status s = store_.Write(candidate_.number, candidate_.files); !s.ok())
@@ -224,16 +226,18 @@ std::pair<std::string, std::string> NginxManager::CertificateFor(const std::stri
 
 NginxManager::RenderedSet NginxManager::Render(int number) const {
   Supervisor* supervisor = feed_->supervisor();
+  std::map<std::string, std::string> left_out;
   std::vector<NginxSite> sites = CollectNginxSites(
       feed_->table(),
       [supervisor](const RouteEntry& entry) {
         App* app = supervisor->Find(entry.app);
         return app ? app->Endpoints(entry.route) : std::vector<std::string>{};
       },
-      [this](const std::string& host) { return CertificateFor(host); });
+      [this](const std::string& host) { return CertificateFor(host); }, &left_out);
   NginxRenderOptions render = options_.render;
   render.set_label = std::to_string(number);
   RenderedSet set;
+  set.left_out = std::move(left_out);
   set.number = number;
   set.files = RenderNginxSet(sites, render);
   for (const NginxSite& site : sites) {
@@ -376,6 +380,7 @@ void NginxManager::OnProbed(Result<HttpResponse> response) {
 void NginxManager::Succeed() {
   store_.RemoveAllBut(candidate_.number);
   ClearErrors();
+  ReportLeftOut();
   last_good_ = candidate_;
   LogInfo("nginx mode: nginx serves " + store_.SetPath(candidate_.number));
   feed_->supervisor()->bus().Publish(
@@ -389,6 +394,17 @@ void NginxManager::ClearErrors() {
   apps_with_error_.clear();
   retry_timer_.Stop();
   retry_ms_ = kFirstRetryMs;
+}
+
+void NginxManager::ReportLeftOut() {
+  for (const auto& [name, why] : candidate_.left_out) {
+    App* app = feed_->supervisor()->Find(name);
+    if (!app) continue;
+    app->SetProxyError(why);
+    apps_with_error_.insert(name);
+    if (reported_left_out_.insert(name + "\n" + why).second)
+      LogWarn("nginx mode: app " + name + ": " + why);
+  }
 }
 
 void NginxManager::Restore(const std::string& error) {

@@ -82,6 +82,7 @@ class NginxManager final : public TrafficDrain {
     std::vector<NginxFile> files;
     std::map<std::string, std::string> host_of;
     std::map<std::string, std::set<std::string>> apps_of;
+    std::map<std::string, std::string> left_out;  // app: why a route of it is not in the set
   };
   using ChildDone = std::function<void(const Status&)>;
 
@@ -100,6 +101,9 @@ class NginxManager final : public TrafficDrain {
   void Succeed();
   // nginx serves the routes as they are: no app has an error, no retry is due.
   void ClearErrors();
+  // What the candidate set could not say (a route left out) shows as the app's proxy_error,
+  // and in the log once.
+  void ReportLeftOut();
   void Restore(const std::string& error);
   void OnRestored(const Status& status);
   // Reports `error` on the changed apps (status and event) and in the log, then finishes.
@@ -122,6 +126,7 @@ class NginxManager final : public TrafficDrain {
   std::string probe_answer_;  // what the last probe got, for the message when time runs out
   std::set<std::string> apps_with_error_;
   std::set<std::string> reported_tampered_;
+  std::set<std::string> reported_left_out_;
   std::string child_output_;
   std::unique_ptr<ChildProcess> child_;
   Timer child_timer_;  // a hung `nginx -t` or reload is killed: applies must not stall

@@ -312,6 +312,24 @@ TEST_F(NginxModeTest, AZeroDowntimeRedeployFailsNoRequestThroughNginx) {
   EXPECT_EQ(0u, load.failed()) << load.Failures();
 }
 
+// A route nginx cannot be told about (its path has a character nginx reads as syntax) is left
+// out of the set, and the app's status says so; its other routes are served.
+TEST_F(NginxModeTest, ARouteNginxCannotSayIsLeftOutAndTheAppSaysWhy) {
+  ASSERT_EQ(berthd_->Put("/v1/apps/web",
+                         EchoApp({{{"host", "web.test"}}, {{"host", "web.test"}, {"path", "/a;b"}}}))
+                .status,
+            201);
+  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  auto app = berthd_->WaitForApp("web", [](const nlohmann::json& app) {
+    return app["status"]["proxy_error"].is_string();
+  });
+  ASSERT_TRUE(app) << berthd_->LastSeen();
+  EXPECT_EQ((*app)["status"].value("proxy_error", ""),
+            "nginx mode leaves a route out: routes[1].path \"/a;b\" has a character nginx reads "
+            "as syntax");
+  EXPECT_EQ(std::string::npos, ReadFile(dir_ + "/berth/live/web.test.conf").find("a;b"));
+}
+
 TEST_F(NginxModeTest, AWebSocketUpgradeIsTunnelledToTheApp) {
   ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
   ASSERT_TRUE(WaitForEcho("web.test", "/"));

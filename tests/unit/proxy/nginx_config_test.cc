@@ -18,7 +18,8 @@ bool Has(const std::string& text, const std::string& needle) {
 // The sites of `entries`, every route at 127.0.0.1:8080 unless `endpoints` says otherwise.
 std::vector<NginxSite> Sites(std::vector<RouteEntry> entries,
                              std::vector<std::string> endpoints = {"127.0.0.1:8080"},
-                             std::string certified_host = "") {
+                             std::string certified_host = "",
+                             std::map<std::string, std::string>* left_out = nullptr) {
   RouteTable table;
   table.Assign(std::move(entries));
   return CollectNginxSites(
@@ -26,7 +27,8 @@ std::vector<NginxSite> Sites(std::vector<RouteEntry> entries,
       [&](const std::string& host) -> std::pair<std::string, std::string> {
         if (host != certified_host) return {};
         return {"/tls/" + host + ".pem", "/tls/" + host + ".key"};
-      });
+      },
+      left_out);
 }
 
 std::string Render(const NginxSite& site, NginxRenderOptions options = {}) {
@@ -162,13 +164,20 @@ TEST(NginxConfigTest, TheHeaderNamesTheAppsAndSaysBerthManagesIt) {
 
 TEST(NginxConfigTest, NothingFromTheDataBecomesSyntax) {
   // Paths may hold characters nginx reads as syntax; such a route is left out, as are
-  // endpoints that are not plain host:port and berth's own paths.
+  // endpoints that are not plain host:port and berth's own paths. The app hears why.
+  std::map<std::string, std::string> left_out;
   std::vector<NginxSite> sites =
       Sites({{"web", Route("web.example.com", "/a;b")},
              {"web", Route("web.example.com", "/x{y}")},
-             {"web", Route("web.example.com", "/.well-known/acme-challenge")},
+             {"api", Route("web.example.com", "/.well-known/acme-challenge")},
              {"web", Route("web.example.com", "/ok")}},
-            {"127.0.0.1:8080", "1.2.3.4:80; include /etc/passwd"});
+            {"127.0.0.1:8080", "1.2.3.4:80; include /etc/passwd"}, "", &left_out);
+  EXPECT_EQ(left_out["web"],
+            "nginx mode leaves a route out: routes[1].path \"/x{y}\" has a character nginx "
+            "reads as syntax");
+  EXPECT_EQ(left_out["api"],
+            "nginx mode leaves a route out: routes[0].path /.well-known/acme-challenge is kept by "
+            "berth's nginx mode for itself");
   ASSERT_EQ(sites.size(), 1u);
   ASSERT_EQ(sites[0].routes.size(), 1u);
   EXPECT_EQ(sites[0].routes[0].route.path, "/ok");
