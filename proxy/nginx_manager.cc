@@ -141,7 +141,10 @@ NginxManager::NginxManager(EventLoop* loop, ChildReaper* reaper, RouteFeed* feed
                    }),
       probe_timer_(loop, [this] { SendProbe(); }),
       retry_timer_(loop, [this] { Apply(); }),
-      retry_ms_(kFirstRetryMs) {
+      retry_ms_(kFirstRetryMs),
+      tls_watcher_(loop, [this](const std::string& name) {
+        if (name.empty() || name.ends_with(".pem") || name.ends_with(".key")) Apply(true);
+      }) {
   if (options_.reload.empty()) options_.reload = {options_.nginx, "-s", "reload"};
   while (!options_.probe.empty() && options_.probe.back() == '/') options_.probe.pop_back();
 }
@@ -160,6 +163,11 @@ Status NginxManager::Start() {
   last_good_.files = std::move(live.intact);  // what of it berth wrote; edited files are out
   CheckLive();
   feed_->Subscribe([this] { Apply(); });
+  if (!options_.tls_dir.empty()) {
+    if (Status s = tls_watcher_.Watch(options_.tls_dir); !s.ok())
+      LogWarn("nginx mode: new certificates in " + options_.tls_dir +
+              " are used only at the next change of routes: " + s.message());
+  }
   Apply();
   return Status::Ok();
 }
@@ -169,15 +177,17 @@ void NginxManager::SetPhase(Phase phase) {
   phase_ = phase;
 }
 
-void NginxManager::Apply() {
+void NginxManager::Apply(bool reload) {
   if (phase_ != Phase::kIdle) {
     queued_ = true;
+    queued_reload_ = queued_reload_ || reload;
     return;
   }
   bool intact = CheckLive();
   candidate_ = Render(0);
   // nginx serves these routes already (a change undone, a retry after one): nothing to do.
-  if (intact && Sites(candidate_.files) == Sites(last_good_.files) && !last_good_.files.empty()) {
+  if (!reload && intact && Sites(candidate_.files) == Sites(last_good_.files) &&
+      !last_good_.files.empty()) {
     ClearErrors();
     return ReportLeftOut();
   }
@@ -493,8 +503,9 @@ void NginxManager::Finish() {
   if (!drains_.empty()) CheckDrains();
   if (!queued_) return;
   queued_ = false;
-  loop_->Defer([this, alive = std::weak_ptr<int>(alive_)] {
-    if (!alive.expired()) Apply();
+  loop_->Defer([this, reload = std::exchange(queued_reload_, false),
+                alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) Apply(reload);
   });
 }
 

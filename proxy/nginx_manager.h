@@ -18,6 +18,7 @@
 #include "proxy/nginx_set_store.h"
 #include "proxy/route_feed.h"
 #include "reactor/child_process.h"
+#include "reactor/directory_watcher.h"
 #include "reactor/http_client.h"
 #include "supervise/traffic_drain.h"
 
@@ -54,8 +55,9 @@ class NginxManager final : public TrafficDrain {
   // feed and applies the current routes (when they differ from the live set).
   [[nodiscard]] Status Start();
   // Applies the routes as they are now. While an apply runs, one more is queued (bursts
-  // coalesce into it).
-  void Apply();
+  // coalesce into it). `reload`: even when the set would say what nginx has (a certificate
+  // file changed under the same name: nginx reads it at a reload).
+  void Apply(bool reload = false);
   // A zero-downtime deploy switched an app's routes: done once nginx serves a set that no
   // longer sends anything to `endpoints` (nginx's old workers finish what they have), or
   // after `seconds`.
@@ -117,6 +119,7 @@ class NginxManager final : public TrafficDrain {
   NginxSetStore store_;
   Phase phase_ = Phase::kIdle;
   bool queued_ = false;
+  bool queued_reload_ = false;
   RenderedSet last_good_;
   RenderedSet candidate_;
   std::set<std::string> changed_apps_;
@@ -137,6 +140,7 @@ class NginxManager final : public TrafficDrain {
   // certificate replaced), sooner at first: retry_ms_ doubles up to kMaxRetryMs.
   Timer retry_timer_;
   long retry_ms_;
+  DirectoryWatcher tls_watcher_;  // --tls-dir: a new or renewed certificate applies again
   std::list<DrainWait> drains_;
   uint64_t next_drain_ = 1;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

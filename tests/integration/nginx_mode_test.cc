@@ -461,6 +461,27 @@ TEST_F(NginxModeTest, AHostWithACertificateIsServedOverTlsAndRedirects) {
   EXPECT_NE(answer.find("\r\n\r\nproof\n"), std::string::npos) << answer;
 }
 
+// A certificate that arrives after the route, and one renewed under the same file names, reach
+// nginx without any change of routes.
+TEST_F(NginxModeTest, ANewOrRenewedCertificateIsReloadedIntoNginx) {
+  ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "web.test"}}})).status, 201);
+  ASSERT_TRUE(WaitForEcho("web.test", "/"));
+  ASSERT_TRUE(MakeCertificate("web.test"));
+  WaitForTlsEcho("web.test", "/first");
+  CommandResult renewed = RunCommand(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+       "/CN=web.test/O=renewed", "-keyout", dir_ + "/tls/web.test.key", "-out",
+       dir_ + "/tls/web.test.pem"});
+  ASSERT_EQ(0, renewed.exit_code) << renewed.Describe();
+  std::string served;
+  EXPECT_TRUE(WaitUntil([&] {
+    served = RunCommand({"/usr/bin/openssl", "s_client", "-connect",
+                         "127.0.0.1:" + std::to_string(tls_port_), "-servername", "web.test"})
+                 .out;
+    return served.find("O = renewed") != std::string::npos;
+  })) << served;
+}
+
 TEST_F(NginxModeTest, AWildcardHostTakesTheCertificateNamedForIt) {
   ASSERT_TRUE(MakeCertificate("*.wild.test"));  // <tls-dir>/*.wild.test.pem, literally
   ASSERT_EQ(berthd_->Put("/v1/apps/web", EchoApp({{{"host", "*.wild.test"}}})).status, 201);
