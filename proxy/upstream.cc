@@ -5,6 +5,7 @@
 #include <event2/util.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <algorithm>
@@ -27,6 +28,8 @@ ssize_t ReadSocket(int fd, evbuffer* input) {
   ssize_t read = -1;
   if (count < 1)
     errno = ENOMEM;
+  else if (count == 1)  // the usual case; recv() is a shorter way through the kernel
+    read = recv(fd, space[0].iov_base, space[0].iov_len, 0);
   else
     read = readv(fd, reinterpret_cast<iovec*>(space), count);
   if (read > 0) {
