@@ -42,6 +42,19 @@ ssize_t ReadSocket(int fd, evbuffer* input) {
   return read;
 }
 
+// Writes the front of `output` to the socket with one sendmsg() (not writev(), a longer way
+// through the kernel) and drains what it took: the byte count, or -1 with errno.
+ssize_t WriteSocket(int fd, evbuffer* output) {
+  iovec chunks[16];
+  int count = evbuffer_peek(output, -1, nullptr, reinterpret_cast<evbuffer_iovec*>(chunks), 16);
+  msghdr message{};
+  message.msg_iov = chunks;
+  message.msg_iovlen = std::min(count, 16);
+  ssize_t written = sendmsg(fd, &message, MSG_NOSIGNAL);
+  if (written > 0) evbuffer_drain(output, static_cast<size_t>(written));
+  return written;
+}
+
 // The read event of a socket bufferevent, as libevent's own but for the FIONREAD.
 void OnReadable(evutil_socket_t fd, short what, void* self) {
   auto* bev = static_cast<bufferevent*>(self);
@@ -115,7 +128,7 @@ void Flush(bufferevent* bev, bool direct) {
   if (direct) {
     // A bufferevent keeps its output's front frozen but for its own writes; so do we.
     evbuffer_unfreeze(output, 1);
-    int written = evbuffer_write(output, bufferevent_getfd(bev));
+    ssize_t written = WriteSocket(bufferevent_getfd(bev), output);
     evbuffer_freeze(output, 1);
     if (written >= 0 && evbuffer_get_length(output) == 0) return;
   }
