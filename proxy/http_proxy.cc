@@ -69,11 +69,13 @@ void HttpProxy::Accept(int fd, const sockaddr* address, SSL_CTX* tls) {
     SSL* ssl = SSL_new(tls);
     bufferevent* socket = ssl ? bufferevent_socket_new(loop_->base(), fd, BEV_OPT_CLOSE_ON_FREE)
                               : nullptr;
-    if (socket)
+    if (socket) {
+      ReadDirectly(socket);
       bev = bufferevent_openssl_filter_new(loop_->base(), socket, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                            BEV_OPT_CLOSE_ON_FREE);
-    else if (ssl)
+    } else if (ssl) {
       SSL_free(ssl);
+    }
     if (socket && !bev) {
       bufferevent_free(socket);  // closes fd
       LogWarn("proxy: cannot take a new TLS connection");
@@ -81,6 +83,7 @@ void HttpProxy::Accept(int fd, const sockaddr* address, SSL_CTX* tls) {
     }
   } else {
     bev = bufferevent_socket_new(loop_->base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev) ReadDirectly(bev);
   }
   if (!bev) {
     LogWarn("proxy: cannot take a new connection");

@@ -65,9 +65,11 @@ ProxyConnection::~ProxyConnection() = default;
 void ProxyConnection::Start() {
   bufferevent_setcb(bev_.get(), &OnClientRead, &OnClientWrite, &OnClientEvent, this);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, kLowWatermark, 0);
-  // A plain socket is written directly (Flush()); TLS leaves it to the bufferevent.
+  // Writes wait for FlushOutputs() (the write event is on by default): a plain socket is
+  // written directly, and TLS encrypts all that a callback queued at once, so a small answer
+  // goes as one record and not a head record and a body record.
   bufferevent_enable(bev_.get(), EV_READ);
-  if (!client_.tls) bufferevent_disable(bev_.get(), EV_WRITE);  // on by default
+  bufferevent_disable(bev_.get(), EV_WRITE);
   SetClientReadTimeout(0);
   timer_.Start(proxy_->options().header_timeout_seconds * 1000L);
 }
@@ -418,7 +420,7 @@ void ProxyConnection::OnUpstreamDrained(UpstreamConnection*) {
 
 void ProxyConnection::OnClientWrite(bufferevent*, void* self) {
   auto* connection = static_cast<ProxyConnection*>(self);
-  DisarmWhenEmpty(connection->bev_.get(), !connection->client_.tls);
+  DisarmWhenEmpty(connection->bev_.get(), true);  // plain or TLS: armed by Flush() as needed
   if (bufferevent* socket = bufferevent_get_underlying(connection->bev_.get()))
     DisarmWhenEmpty(socket, connection->tls_open_);
   if (connection->state_ == State::kClosing) {
@@ -544,6 +546,9 @@ void ProxyConnection::SetClientReadTimeout(int seconds) {
   timeval write = {proxy_->options().idle_timeout_seconds, 0};
   timeval read = {seconds, 0};
   bufferevent_set_timeouts(bev_.get(), seconds > 0 ? &read : nullptr, &write);
+  // TLS: what the client does not take waits in the socket's bufferevent, under the filter.
+  if (bufferevent* socket = bufferevent_get_underlying(bev_.get()))
+    bufferevent_set_timeouts(socket, nullptr, &write);
 }
 
 }  // namespace berth

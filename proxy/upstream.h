@@ -92,6 +92,12 @@ void Flush(bufferevent* bev, bool direct);
 // For a write callback: disarms the write event again once the output is empty.
 void DisarmWhenEmpty(bufferevent* bev, bool direct);
 
+// Reading without FIONREAD. libevent asks the socket how much it holds (an ioctl) before every
+// read of a socket bufferevent; ReadDirectly() makes `bev` (a socket bufferevent, connected)
+// read a fixed size at once instead. Everything else stays: enabling and disabling EV_READ, the
+// read timeout, the watermarks and the callbacks (EOF, errors and timeouts as BEV_EVENT_READING).
+void ReadDirectly(bufferevent* bev);
+
 // Client and upstream buffers above this stop reading from the other side until they drain
 // below kLowWatermark: bodies stream with bounded memory.
 inline constexpr size_t kHighWatermark = 256 * 1024;

@@ -9,6 +9,7 @@ GET  /sleep?s=S         answers after S seconds
 GET  /big?n=N           N bytes
 GET  /status?code=C     answers with status C
 GET  /ws                a WebSocket that echoes text frames
+GET  /whole             "whole", its head and body sent in one piece
 anything else           200 "hello from <BERTH_APP> <PORT>"
 """
 import base64
@@ -76,6 +77,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(int(query.get("code", "200")), "status")
         if url.path == "/ws":
             return self.websocket()
+        if url.path == "/whole":
+            return self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole")
         self.reply(200, "hello from %s %s\n" % (os.environ.get("BERTH_APP", "?"), os.environ["PORT"]))
 
     def do_POST(self):

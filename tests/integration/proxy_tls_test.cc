@@ -1,6 +1,6 @@
 // The built-in proxy over TLS: certificates per host from --tls-dir chosen by SNI (checked with
 // openssl s_client and curl), wildcards, TLS 1.2 as the floor, reloads when a certificate
-// arrives, and the redirect from HTTP to HTTPS.
+// arrives, the redirect from HTTP to HTTPS, and a small answer sent as one record.
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/proxy_support.h"
@@ -96,6 +96,25 @@ TEST_F(ProxyTlsTest, CarriesLargeBodiesBothWays) {
   CommandResult echoed = RunCommand(post);
   EXPECT_EQ(echoed.exit_code, 0) << echoed.Describe();
   EXPECT_NE(echoed.out.find("\"length\": 3145728"), std::string::npos) << echoed.out;
+}
+
+TEST_F(ProxyTlsTest, SendsASmallAnswerAsOneRecord) {
+  ASSERT_TRUE(MakeCertificate("shop.test"));
+  ASSERT_TRUE(Start());
+  ASSERT_TRUE(DefineBackend("web", {{{"host", "shop.test"}}}));
+  // s_client -msg shows every record; the inner type of application data is 17.
+  std::string client = FindProgram("openssl") + " s_client -tls1_3 -quiet -msg -ign_eof " +
+                       "-connect 127.0.0.1:" + std::to_string(tls_port_) +
+                       " -servername shop.test";
+  CommandResult r = RunCommand(
+      {"/bin/sh", "-c",
+       "printf 'GET /whole HTTP/1.1\\r\\nHost: shop.test\\r\\nConnection: close\\r\\n\\r\\n' | " +
+           client});
+  ASSERT_NE(r.out.find("whole"), std::string::npos) << r.Describe();
+  int records = 0;
+  for (size_t at = 0; (at = r.out.find("<<< TLS 1.3, InnerContent", at)) != std::string::npos; ++at)
+    if (r.out.compare(r.out.find('\n', at), 8, "\n    17\n") == 0) ++records;
+  EXPECT_EQ(records, 1) << r.out;  // head and body together
 }
 
 TEST_F(ProxyTlsTest, LoadsACertificateThatArrivesLater) {
