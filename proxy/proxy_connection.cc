@@ -13,6 +13,9 @@ namespace {
 
 using State = ProxyConnection::State;
 
+// How often a TLS connection that stopped reading its app looks whether the client caught up.
+constexpr long kTlsResumeCheckMs = 10;
+
 // Legal moves; everything may close.
 bool Allowed(State from, State to) {
   if (to == State::kClosing || to == State::kClosed) return from != State::kClosed;
@@ -58,6 +61,10 @@ ProxyConnection::ProxyConnection(HttpProxy* proxy, bufferevent* bev, ClientInfo 
         if (state_ == State::kHead) Answer(408, ProxyErrorResponse(408, "", false, true), true);
         else Close();
         FlushOutputs();
+      }),
+      resume_timer_(proxy->loop(), [this] {
+        MaybeResumeUpstream();
+        FlushOutputs();
       }) {}
 
 ProxyConnection::~ProxyConnection() = default;
@@ -98,6 +105,34 @@ void ProxyConnection::FlushOutputs() {
   // TLS: what the filter encrypted waits in the socket's own bufferevent.
   if (bufferevent* socket = bufferevent_get_underlying(bev_.get())) Flush(socket, tls_open_);
   if (state_ == State::kClosing && ClientOutputEmpty()) Close();
+}
+
+size_t ProxyConnection::ClientPending() const {
+  size_t pending = evbuffer_get_length(bufferevent_get_output(bev_.get()));
+  if (bufferevent* socket = bufferevent_get_underlying(bev_.get()))
+    pending += evbuffer_get_length(bufferevent_get_output(socket));
+  return pending;
+}
+
+void ProxyConnection::PauseUpstream() {
+  bufferevent_disable(upstream_->bev(), EV_READ);
+  upstream_paused_ = true;
+  if (client_.tls) resume_timer_.Start(kTlsResumeCheckMs);
+}
+
+void ProxyConnection::MaybeResumeUpstream() {
+  if (!upstream_paused_ || !upstream_ || state_ == State::kClosing) return;
+  if (ClientPending() > kLowWatermark) {
+    if (client_.tls) resume_timer_.Start(kTlsResumeCheckMs);
+    return;
+  }
+  resume_timer_.Stop();
+  upstream_paused_ = false;
+  bufferevent_enable(upstream_->bev(), EV_READ);
+  if (state_ == State::kTunnel)
+    PumpTunnel(upstream_->bev(), bev_.get());
+  else
+    ReadResponse();
 }
 
 bool ProxyConnection::ClientOutputEmpty() const {
@@ -316,10 +351,7 @@ void ProxyConnection::ReadResponse() {
     if (event == HttpParser::Event::kHead) OnResponseHead();
     else if (event == HttpParser::Event::kMessageEnd) EndResponse();
   }
-  if (upstream_ && evbuffer_get_length(output) > kHighWatermark) {
-    bufferevent_disable(upstream_->bev(), EV_READ);
-    upstream_paused_ = true;
-  }
+  if (upstream_ && ClientPending() > kHighWatermark) PauseUpstream();
 }
 
 void ProxyConnection::OnResponseHead() {
@@ -403,9 +435,11 @@ void ProxyConnection::BeginTunnel() {
 void ProxyConnection::PumpTunnel(bufferevent* from, bufferevent* to) {
   evbuffer* output = bufferevent_get_output(to);
   evbuffer_add_buffer(output, bufferevent_get_input(from));
-  if (evbuffer_get_length(output) > kHighWatermark) {
+  if (to == bev_.get()) {
+    if (ClientPending() > kHighWatermark) PauseUpstream();
+  } else if (evbuffer_get_length(output) > kHighWatermark) {
     bufferevent_disable(from, EV_READ);
-    (from == bev_.get() ? client_paused_ : upstream_paused_) = true;
+    client_paused_ = true;
   }
 }
 
@@ -427,13 +461,7 @@ void ProxyConnection::OnClientWrite(bufferevent*, void* self) {
     if (connection->ClientOutputEmpty()) connection->Close();
     return;
   }
-  if (!connection->upstream_paused_ || !connection->upstream_) return;
-  connection->upstream_paused_ = false;
-  bufferevent_enable(connection->upstream_->bev(), EV_READ);
-  if (connection->state_ == State::kTunnel)
-    connection->PumpTunnel(connection->upstream_->bev(), connection->bev_.get());
-  else
-    connection->ReadResponse();
+  connection->MaybeResumeUpstream();
   connection->FlushOutputs();
 }
 

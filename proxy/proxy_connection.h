@@ -53,6 +53,13 @@ class ProxyConnection final : private UpstreamConnection::Handler {
   void FlushOutputs();
   // Nothing is left to send to the client (for TLS: in the filter nor in the socket).
   bool ClientOutputEmpty() const;
+  // What waits to be sent to the client: for TLS, in the filter and in the socket under it.
+  size_t ClientPending() const;
+  // Stops reading the app while the client has more than kHighWatermark to take. Under TLS
+  // nothing reports the socket below draining, so a short timer looks again.
+  void PauseUpstream();
+  // Reads the app again once the client took all but kLowWatermark.
+  void MaybeResumeUpstream();
   void HandleUpstreamEvent(short events);
   void ReadClient();
   void ReadHead();
@@ -83,6 +90,7 @@ class ProxyConnection final : private UpstreamConnection::Handler {
   ClientInfo client_;
   State state_ = State::kIdle;
   Timer timer_;
+  Timer resume_timer_;  // TLS: looks whether the client took enough to read the app again
   HttpParser request_parser_{HttpParser::Kind::kRequest};
 
   // The exchange under way.

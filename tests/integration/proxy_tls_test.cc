@@ -3,6 +3,7 @@
 // arrives, the redirect from HTTP to HTTPS, and a small answer sent as one record.
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/nginx_support.h"
 #include "tests/integration/proxy_support.h"
 
 namespace berth::testing {
@@ -96,6 +97,36 @@ TEST_F(ProxyTlsTest, CarriesLargeBodiesBothWays) {
   CommandResult echoed = RunCommand(post);
   EXPECT_EQ(echoed.exit_code, 0) << echoed.Describe();
   EXPECT_NE(echoed.out.find("\"length\": 3145728"), std::string::npos) << echoed.out;
+}
+
+// berthd's resident memory in KiB.
+long RssKib(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+// A TLS client that asks for 64 MB and reads none of it: berthd stops reading the app instead
+// of holding the answer in memory.
+TEST_F(ProxyTlsTest, AClientThatDoesNotReadHoldsBackTheAppNotBerthdsMemory) {
+  ASSERT_TRUE(MakeCertificate("shop.test"));
+  ASSERT_TRUE(Start());
+  ASSERT_TRUE(DefineBackend("web", {{{"host", "shop.test"}}}));
+  long before = RssKib(berthd_->pid());
+  // s_client writes what it reads to a pipe nobody reads: once that is full it reads no more.
+  ChildProcess client;
+  ASSERT_TRUE(client.Start(
+      {"/bin/sh", "-c",
+       "(printf 'GET /big?n=64000000 HTTP/1.1\\r\\nHost: shop.test\\r\\n\\r\\n'; sleep 60) | " +
+           FindProgram("openssl") + " s_client -quiet -connect 127.0.0.1:" +
+           std::to_string(tls_port_) + " -servername shop.test | sleep 60"},
+      {}, tls_dir_ + "/client.log"));
+  long peak = before;
+  EXPECT_FALSE(WaitUntil([&] {
+    peak = std::max(peak, RssKib(berthd_->pid()));
+    return peak > before + 24 * 1024;
+  }, milliseconds(4000))) << "berthd grew from " << before << " to " << peak << " KiB";
+  client.Stop(milliseconds(100));
 }
 
 TEST_F(ProxyTlsTest, SendsASmallAnswerAsOneRecord) {
