@@ -143,7 +143,10 @@ NginxManager::NginxManager(EventLoop* loop, ChildReaper* reaper, RouteFeed* feed
       retry_timer_(loop, [this] { Apply(); }),
       retry_ms_(kFirstRetryMs),
       tls_watcher_(loop, [this](const std::string& name) {
-        if (name.empty() || name.ends_with(".pem") || name.ends_with(".key")) Apply(true);
+        // A file the live set names was renewed: only a reload makes nginx read it again. A
+        // new one (or one gone) changes the set itself.
+        if (name.empty() || name.ends_with(".pem") || name.ends_with(".key"))
+          Apply(!name.empty() && Names(options_.tls_dir + "/" + name));
       }) {
   if (options_.reload.empty()) options_.reload = {options_.nginx, "-s", "reload"};
   while (!options_.probe.empty() && options_.probe.back() == '/') options_.probe.pop_back();
@@ -470,6 +473,12 @@ void NginxManager::Drain(const std::vector<std::string>& endpoints, int seconds,
   wait.deadline = std::make_unique<Timer>(loop_, [check, id = wait.id] { check(id); });
   wait.deadline->Start(seconds * 1000L);
   check(0);
+}
+
+bool NginxManager::Names(const std::string& path) const {
+  for (const NginxFile& file : last_good_.files)
+    if (file.text.find(" " + path + ";\n") != std::string::npos) return true;
+  return false;
 }
 
 bool NginxManager::Serves(const std::vector<std::string>& endpoints) const {

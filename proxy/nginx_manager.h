@@ -72,6 +72,8 @@ class NginxManager final : public TrafficDrain {
     std::unique_ptr<Timer> deadline;
     bool settling = false;  // nginx serves a set without them; its old workers finish
   };
+  // Whether the set nginx serves names the file `path` (a certificate or key).
+  bool Names(const std::string& path) const;
   // Whether the set nginx serves sends requests to one of `endpoints`.
   bool Serves(const std::vector<std::string>& endpoints) const;
   // Ends the drains nginx no longer serves, and drain `expired` whatever it serves.

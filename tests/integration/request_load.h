@@ -44,6 +44,13 @@ class RequestLoad {
     uint64_t target = ok_ + n;
     return WaitUntil([&] { return ok_ >= target || failed_ > 0; }) && ok_ >= target;
   }
+  // Forgets what was counted so far.
+  void Reset() {
+    std::lock_guard lock(mutex_);
+    ok_ = 0;
+    failed_ = 0;
+    failures_.clear();
+  }
   uint64_t ok() const { return ok_; }
   uint64_t failed() const { return failed_; }
   std::string Failures() {
