@@ -375,8 +375,11 @@ TEST_F(NginxModeTest, AConfigurationNginxRefusesNeverGoesLive) {
   EXPECT_EQ(app["status"]["last_error"], error) << app;
   // The last good set stays live, and nginx still serves it.
   EXPECT_EQ(LiveTarget(), good);
-  auto sets = fs::directory_iterator(dir_ + "/berth/sets");
-  EXPECT_EQ(std::distance(fs::begin(sets), fs::end(sets)), 1);  // the candidate is gone
+  // The candidate is gone (once an apply queued by the key's write is over too).
+  EXPECT_TRUE(WaitUntil([&] {
+    auto sets = fs::directory_iterator(dir_ + "/berth/sets");
+    return std::distance(fs::begin(sets), fs::end(sets)) == 1;
+  }));
   EXPECT_EQ(ReadFile(dir_ + "/berth/live/web.test.conf").find("ssl"), std::string::npos);
   EXPECT_TRUE(WaitForEcho("web.test", "/"));
   // Undone (the route, then the certificate: its removal applies at once), the error clears:
