@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "tests/integration/berthd_harness.h"
 #include "tests/integration/deploy_support.h"
@@ -158,7 +159,9 @@ class NginxModeTest : public ::testing::Test {
                           {"Host: " + host});
   }
 
-  // Waits until nginx passes GET `path` for `host` to the app; returns what the app saw.
+  // Waits until nginx passes GET `path` for `host` to the app, and until the workers of the
+  // sets before are gone (nginx's master signals them 100 ms after the new worker started;
+  // until then a new connection may reach one); returns what the app saw.
   std::optional<nlohmann::json> WaitForEcho(const std::string& host, const std::string& path) {
     std::optional<nlohmann::json> seen;
     WaitUntil([&] {
@@ -166,7 +169,24 @@ class NginxModeTest : public ::testing::Test {
       if (response.status == 200 && response.json().contains("headers")) seen = response.json();
       return seen.has_value();
     });
+    EXPECT_TRUE(WaitUntil([&] { return NginxWorkers() == 1; })) << NginxWorkers() << " workers";
     return seen;
+  }
+
+  // The worker processes of the private nginx's master, old ones included.
+  int NginxWorkers() {
+    std::string master = Trim(ReadFile(dir_ + "/nginx.pid"));
+    int workers = 0;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      std::string stat = ReadFile(entry.path().string() + "/stat");
+      size_t end = stat.rfind(')');
+      if (end == std::string::npos) continue;
+      std::istringstream fields(stat.substr(end + 2));
+      std::string state, ppid;
+      fields >> state >> ppid;
+      if (ppid == master && state != "Z") ++workers;
+    }
+    return workers;
   }
 
   std::string LiveTarget() {
