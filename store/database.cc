@@ -13,7 +13,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // kMigrations[i] brings the schema from version i to version i + 1. Never edit a released
 // migration: append a new one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
       CREATE TABLE apps (
         name TEXT PRIMARY KEY,
@@ -57,6 +57,44 @@ constexpr std::array<const char*, 3> kMigrations = {
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
       );
+    )sql",
+    // 4: users (grants as JSON, the password as a KDF string), their API tokens (only a
+    // SHA-256 of each; grants NULL = the user's own) and the audit trail.
+    R"sql(
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        password TEXT,
+        grants TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        grants TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        last_used_at TEXT
+      );
+      CREATE INDEX tokens_user ON tokens (user, id);
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts_ms INTEGER NOT NULL,
+        principal TEXT NOT NULL,
+        user TEXT,
+        client TEXT NOT NULL,
+        method TEXT NOT NULL,
+        route TEXT NOT NULL,
+        app TEXT,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX audit_ts ON audit (ts_ms);
+      CREATE INDEX audit_app ON audit (app, ts_ms);
+      CREATE INDEX audit_user ON audit (user, ts_ms);
     )sql",
 };
 static_assert(kMigrations.size() == Database::kSchemaVersion);
