@@ -22,9 +22,11 @@ inline std::string HexEncode(std::string_view raw) {
 }
 
 inline std::string Sha256Hex(std::string_view data) {
+  // Fetched once: OpenSSL 3 would look the algorithm up again on every call.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char hash[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), hash, &size, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), hash, &size, sha256, nullptr);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(hash), size));
 }
 

@@ -42,8 +42,9 @@ Status Accounts::Load() {
   for (const StoredUser& stored : *users) {
     auto grants = GrantsFromText(stored.grants, "user " + stored.name);
     if (!grants.ok()) return grants.status();
-    users_[stored.name] = {stored.name, stored.password, *grants, stored.created_at,
-                           stored.updated_at};
+    users_[stored.name] = {stored.name, stored.password,
+                           std::make_shared<const GrantSet>(std::move(grants).value()),
+                           stored.created_at, stored.updated_at};
   }
   auto tokens = repository_.ListTokens();
   if (!tokens.ok()) return tokens.status();
@@ -53,7 +54,7 @@ Status Accounts::Load() {
     if (stored.grants) {
       auto grants = GrantsFromText(*stored.grants, "token " + std::to_string(stored.id));
       if (!grants.ok()) return grants.status();
-      token.grants = *grants;
+      token.grants = std::make_shared<const GrantSet>(std::move(grants).value());
     }
     if (stored.expires_at) token.expires_ms = ParseRfc3339(*stored.expires_at);
     if (stored.last_used_at) token.last_used_ms = ParseRfc3339(*stored.last_used_at);
@@ -134,9 +135,10 @@ Result<UserRecord> Accounts::CreateUser(const std::string& name, Grants grants,
                            "lowercase letters, digits, '_', '.' and '-'",
                            "name");
   std::string now = FormatRfc3339(WallClockMs());
-  UserRecord user{name, password_hash, std::move(grants), now, now};
+  UserRecord user{name, password_hash, std::make_shared<const GrantSet>(std::move(grants)), now,
+                  now};
   Status stored = repository_.InsertUser(
-      {user.name, user.password_hash, DumpJson(GrantsToJson(user.grants)), now, now});
+      {user.name, user.password_hash, DumpJson(GrantsToJson(user.grants->list())), now, now});
   if (!stored.ok()) return stored;
   return users_[name] = std::move(user);
 }
@@ -146,11 +148,11 @@ Result<UserRecord> Accounts::UpdateUser(const std::string& name, std::optional<G
   const UserRecord* existing = FindUser(name);
   if (!existing) return Status::NotFound("no user named '" + name + "'");
   UserRecord user = *existing;
-  if (grants) user.grants = std::move(*grants);
+  if (grants) user.grants = std::make_shared<const GrantSet>(std::move(*grants));
   if (password_hash) user.password_hash = std::move(*password_hash);
   user.updated_at = FormatRfc3339(WallClockMs());
   Status stored = repository_.UpdateUser(
-      {user.name, user.password_hash, DumpJson(GrantsToJson(user.grants)), "", user.updated_at});
+      {user.name, user.password_hash, DumpJson(GrantsToJson(user.grants->list())), "", user.updated_at});
   if (!stored.ok()) return stored;
   if (password_hash) DropSessionsOf(name);
   return users_[name] = std::move(user);
@@ -179,10 +181,11 @@ Result<std::pair<TokenRecord, std::string>> Accounts::CreateToken(
   if (!FindUser(user)) return Status::NotFound("no user named '" + user + "'");
   std::string secret = std::string(kTokenPrefix) + RandomHex(32);
   std::string hash = Sha256Hex(secret);
-  TokenRecord token{.user = user, .name = name, .grants = std::move(grants),
+  TokenRecord token{.user = user, .name = name,
+                    .grants = grants ? std::make_shared<const GrantSet>(std::move(*grants)) : nullptr,
                     .created_at = FormatRfc3339(WallClockMs()), .expires_ms = expires_ms};
   std::optional<std::string> grants_text, expires_text;
-  if (token.grants) grants_text = DumpJson(GrantsToJson(*token.grants));
+  if (token.grants) grants_text = DumpJson(GrantsToJson(token.grants->list()));
   if (expires_ms) expires_text = FormatRfc3339(*expires_ms);
   auto id = repository_.InsertToken({.user = user, .name = name, .hash = hash,
                                      .grants = grants_text, .created_at = token.created_at,

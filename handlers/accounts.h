@@ -22,7 +22,7 @@ namespace berth {
 struct UserRecord {
   std::string name;
   std::string password_hash;  // "" when the user has no password
-  Grants grants;
+  std::shared_ptr<const GrantSet> grants;  // never null
   std::string created_at;
   std::string updated_at;
 };
@@ -31,7 +31,7 @@ struct TokenRecord {
   int64_t id = 0;
   std::string user;
   std::string name;
-  std::optional<Grants> grants;  // nullopt: the user's grants
+  std::shared_ptr<const GrantSet> grants;  // null: the user's grants
   std::string created_at;
   std::optional<int64_t> expires_ms;
   std::optional<int64_t> last_used_ms;

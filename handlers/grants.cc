@@ -127,20 +127,78 @@ nlohmann::json GrantsToJson(const Grants& grants) {
   return out;
 }
 
-bool ScopeCovers(const std::string& scope, std::string_view app) {
+namespace {
+
+// ScopeCovers for an app name that is NUL-terminated. Most scopes name one app: those are a
+// comparison; only patterns go through fnmatch.
+bool Covers(const std::string& scope, const char* app, size_t size) {
   if (IsGlobal(scope)) return true;
-  if (app.empty() || scope.rfind(kAppPrefix, 0) != 0) return false;
+  if (size == 0 || scope.compare(0, kAppPrefix.size(), kAppPrefix) != 0) return false;
+  const char* pattern = scope.c_str() + kAppPrefix.size();
+  if (!HasWildcard(std::string_view(pattern, scope.size() - kAppPrefix.size())))
+    return std::string_view(pattern, scope.size() - kAppPrefix.size()) ==
+           std::string_view(app, size);
+  return fnmatch(pattern, app, 0) == 0;
+}
+
+}  // namespace
+
+bool ScopeCovers(const std::string& scope, std::string_view app) {
   std::string name(app);
-  return fnmatch(scope.c_str() + kAppPrefix.size(), name.c_str(), 0) == 0;
+  return Covers(scope, name.c_str(), name.size());
 }
 
 bool Allows(const Grants& grants, Action action, std::string_view app) {
   bool for_app = !app.empty();
+  std::string name(app);
   for (const Grant& grant : grants) {
-    if (!ScopeCovers(grant.scope, app)) continue;
+    if (!Covers(grant.scope, name.c_str(), name.size())) continue;
     for (Action held : grant.actions)
       if (Implies(held, action, IsGlobal(grant.scope), for_app)) return true;
   }
+  return false;
+}
+
+namespace {
+
+uint32_t Bit(Action action) { return 1u << static_cast<int>(action); }
+
+// The actions `held` gives on a scope, inheritance applied.
+uint32_t Closure(const std::vector<Action>& held, bool global, bool for_app) {
+  uint32_t mask = 0;
+  for (Action have : held)
+    for (Action action : kAllActions)
+      if (Implies(have, action, global, for_app)) mask |= Bit(action);
+  return mask;
+}
+
+}  // namespace
+
+GrantSet::GrantSet(Grants grants) : list_(std::move(grants)) {
+  for (const Grant& grant : list_) {
+    if (IsGlobal(grant.scope)) {
+      on_global_ |= Closure(grant.actions, true, false);
+      on_apps_ |= Closure(grant.actions, true, true);
+      continue;
+    }
+    std::string pattern = grant.scope.substr(kAppPrefix.size());
+    uint32_t mask = Closure(grant.actions, false, true);
+    if (HasWildcard(pattern))
+      patterns_.emplace_back(std::move(pattern), mask);
+    else
+      exact_[pattern] |= mask;
+  }
+}
+
+bool GrantSet::Allows(Action action, std::string_view app) const {
+  uint32_t bit = Bit(action);
+  if (app.empty()) return (on_global_ & bit) != 0;
+  if (on_apps_ & bit) return true;
+  if (auto it = exact_.find(app); it != exact_.end() && (it->second & bit)) return true;
+  if (patterns_.empty()) return false;
+  std::string name(app);
+  for (const auto& [pattern, mask] : patterns_)
+    if ((mask & bit) && fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
   return false;
 }
 

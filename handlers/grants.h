@@ -60,6 +60,22 @@ bool ScopeCovers(const std::string& scope, std::string_view app);
 // on global covers every app.
 bool Allows(const Grants& grants, Action action, std::string_view app);
 
+// Grants made ready for the per-request check: the actions each scope gives, inheritance
+// applied, apps named exactly found by lookup. Allows() answers as berth::Allows(list, ...).
+class GrantSet {
+ public:
+  explicit GrantSet(Grants grants);
+  const Grants& list() const { return list_; }
+  bool Allows(Action action, std::string_view app) const;
+
+ private:
+  Grants list_;
+  uint32_t on_global_ = 0;  // berthd's own resources
+  uint32_t on_apps_ = 0;    // every app, from global grants
+  std::map<std::string, uint32_t, std::less<>> exact_;       // app name -> actions
+  std::vector<std::pair<std::string, uint32_t>> patterns_;  // fnmatch pattern -> actions
+};
+
 // Why each action that `grants` allow on `app` is allowed, e.g. {view: "implied by control on
 // app:shop-*", control: "granted on app:shop-*"}. Actions not allowed are absent.
 std::map<Action, std::string> Explain(const Grants& grants, std::string_view app);

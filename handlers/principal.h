@@ -1,6 +1,7 @@
 // Principal: who is calling, as authentication found it, and what they may do.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,9 @@ struct Principal {
   // "user:alice", "webhook:shop", "anonymous".
   std::string label = "anonymous";
   std::string user;  // the user behind a token or a session; "" otherwise
-  Grants grants;     // the user's grants
-  std::optional<Grants> token_grants;  // a token's own grants; nullopt: the user's
+  // Shared with the user's record, so that authenticating copies no grants.
+  std::shared_ptr<const GrantSet> grants;        // the user's; null: none
+  std::shared_ptr<const GrantSet> token_grants;  // a token's own; null: the user's
   int64_t token_id = 0;
   std::string session_key;  // the session's key in Accounts
   std::string csrf_token;   // of a session
@@ -35,8 +37,8 @@ struct Principal {
   bool Allows(Action action, std::string_view app) const {
     if (kind == PrincipalKind::kAdmin) return true;
     if (kind != PrincipalKind::kToken && kind != PrincipalKind::kSession) return false;
-    if (!berth::Allows(grants, action, app)) return false;
-    return !token_grants || berth::Allows(*token_grants, action, app);
+    if (!grants || !grants->Allows(action, app)) return false;
+    return !token_grants || token_grants->Allows(action, app);
   }
   // The grants in force: the admin's global manage, a token's own (the user's when it has
   // none; a token never reaches past its user, see Allows), or the user's.

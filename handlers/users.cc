@@ -12,7 +12,7 @@ constexpr size_t kMaxTokenName = 64;
 
 nlohmann::json UserJson(const UserRecord& user) {
   return {{"name", user.name},
-          {"grants", GrantsToJson(user.grants)},
+          {"grants", GrantsToJson(user.grants->list())},
           {"has_password", !user.password_hash.empty()},
           {"created", user.created_at},
           {"updated", user.updated_at}};
@@ -25,7 +25,7 @@ nlohmann::json OptionalTime(const std::optional<int64_t>& ms) {
 nlohmann::json TokenJson(const TokenRecord& token) {
   return {{"id", token.id},
           {"name", token.name},
-          {"grants", token.grants ? GrantsToJson(*token.grants) : nlohmann::json()},
+          {"grants", token.grants ? GrantsToJson(token.grants->list()) : nlohmann::json()},
           {"created", token.created_at},
           {"expires", OptionalTime(token.expires_ms)},
           {"last_used", OptionalTime(token.last_used_ms)}};
@@ -186,13 +186,13 @@ Result<std::optional<Grants>> TokenGrants(const Exchange& exchange, const UserRe
     if (!parsed.ok()) return parsed.status();
     grants = std::move(parsed).value();
   } else if (own && caller.token_grants) {
-    grants = caller.token_grants;
+    grants = caller.token_grants->list();
   }
   if (!grants) return grants;
-  if (std::string wider = WiderThan(*grants, user.grants, "grants"); !wider.empty())
+  if (std::string wider = WiderThan(*grants, user.grants->list(), "grants"); !wider.empty())
     return Status::Invalid(wider, "grants");
   if (own && caller.token_grants) {
-    if (std::string wider = WiderThan(*grants, *caller.token_grants, "grants"); !wider.empty())
+    if (std::string wider = WiderThan(*grants, caller.token_grants->list(), "grants"); !wider.empty())
       return Status::Invalid(wider + " (this token's own grants)", "grants");
   }
   return grants;
@@ -247,7 +247,7 @@ void Permissions(Api& api, const ExchangePtr& exchange) {
   std::string name = app == exchange->query().end() ? "" : app->second;
   nlohmann::json actions = nlohmann::json::array();
   nlohmann::json why = nlohmann::json::object();
-  for (const auto& [action, reason] : Explain(user->grants, name)) {
+  for (const auto& [action, reason] : Explain(user->grants->list(), name)) {
     actions.push_back(to_string(action));
     why[to_string(action)] = reason;
   }

@@ -106,8 +106,10 @@ TEST(GrantsTest, ATokenMayNotReachFurtherThanItsUser) {
 TEST(PrincipalTest, ATokenIsLimitedByBothItsGrantsAndItsUsers) {
   Principal token;
   token.kind = PrincipalKind::kToken;
-  token.grants = Parse(R"([{"scope": "app:shop-*", "actions": ["control"]}])");
-  token.token_grants = Parse(R"([{"scope": "app:*", "actions": ["manage"]}])");
+  token.grants =
+      std::make_shared<const GrantSet>(Parse(R"([{"scope": "app:shop-*", "actions": ["control"]}])"));
+  token.token_grants =
+      std::make_shared<const GrantSet>(Parse(R"([{"scope": "app:*", "actions": ["manage"]}])"));
   EXPECT_TRUE(token.Allows(Action::kControl, "shop-api"));
   EXPECT_FALSE(token.Allows(Action::kManage, "shop-api"));  // the user lost it
   EXPECT_FALSE(token.Allows(Action::kView, "billing"));
@@ -115,6 +117,21 @@ TEST(PrincipalTest, ATokenIsLimitedByBothItsGrantsAndItsUsers) {
   EXPECT_FALSE(anonymous.Allows(Action::kView, "shop-api"));
   Principal admin;
   admin.kind = PrincipalKind::kAdmin;
+  EXPECT_TRUE(admin.Allows(Action::kManageUsers, ""));
+}
+
+TEST(GrantSetTest, AnswersAsTheGrantsDo) {
+  Grants grants = Parse(R"([{"scope": "app:shop-*", "actions": ["control"]},
+                            {"scope": "app:blog", "actions": ["manage"]},
+                            {"scope": "app:web?", "actions": ["view_logs"]},
+                            {"scope": "global", "actions": ["create_apps"]}])");
+  GrantSet set(grants);
+  for (const char* app : {"", "shop", "shop-api", "blog", "blogs", "web1", "web12", "billing"})
+    for (Action action : kAllActions)
+      EXPECT_EQ(Allows(grants, action, app), set.Allows(action, app))
+          << to_string(action) << " on '" << app << "'";
+  GrantSet admin(Parse(R"([{"scope": "global", "actions": ["manage"]}])"));
+  for (Action action : kAllActions) EXPECT_TRUE(admin.Allows(action, "x")  || !IsAppAction(action));
   EXPECT_TRUE(admin.Allows(Action::kManageUsers, ""));
 }
 

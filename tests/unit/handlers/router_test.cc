@@ -15,6 +15,7 @@ Route MakeRoute(std::string method, std::string pattern) {
   Route route;
   route.method = std::move(method);
   route.pattern = std::move(pattern);
+  route.needs = {{Action::kView}};  // what a route needs is not what the router tests
   return route;
 }
 
@@ -140,6 +141,7 @@ TEST_F(RouterTest, RouteKeepsItsFlags) {
   Route route = MakeRoute("PUT", "/v1/apps/{name}");
   route.takes_json = true;
   route.query_keys = {"purge"};
+  route.needs = {{Action::kEditEnv, Over::kApp}};
   router.Add(route);
   Route open = MakeRoute("GET", "/up");
   open.public_route = true;
@@ -151,6 +153,9 @@ TEST_F(RouterTest, RouteKeepsItsFlags) {
   EXPECT_TRUE(found->takes_json);
   EXPECT_FALSE(found->public_route);
   EXPECT_EQ(found->query_keys, (std::set<std::string>{"purge"}));
+  ASSERT_EQ(found->needs.size(), 1u);
+  EXPECT_EQ(found->needs[0].action, Action::kEditEnv);
+  EXPECT_EQ(found->needs[0].over, Over::kApp);
   found = router.Match("GET", "/up", &params, &allowed);
   ASSERT_NE(found, nullptr);
   EXPECT_TRUE(found->public_route);
