@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "handlers/api.h"
+#include "handlers/audit_trail.h"
 #include "proxy/certificates.h"
 #include "proxy/http_proxy.h"
 #include "proxy/nginx_manager.h"
@@ -326,7 +327,9 @@ int Run(const Options& options) {
   api_options.max_connections = options.max_connections;
   if (api_options.max_connections == 0)
     api_options.max_connections = std::min<size_t>(open_files / 2, kDefaultMaxConnections);
+  AuditTrail audit_trail(&loop, db->get(), options.audit_days);
   Api api(&loop, &supervisor, api_options);
+  api.SetAuditTrail(&audit_trail);
   auto activated = TakeActivatedSockets();
   if (!activated.ok()) return Fail(activated.status().message());
   auto listeners = ApiListeners(options, *paths, &*activated);
