@@ -86,7 +86,7 @@ ExitCode run_command(const Command& command, const ParsedArgs& args, const Io& i
   Result<Endpoint> endpoint = resolve_endpoint(args.value("url"), args.value("token"), env);
   if (!endpoint.ok()) return usage_error(io, endpoint.status().message(), nullptr);
   std::unique_ptr<Client> client = make_client(*endpoint);
-  Context ctx{*client, io.in, io.out, io.err, now};
+  Context ctx{*client, io.in, io.out, io.err, now, env, io.in_is_terminal};
   return command.run(ctx, args);
 }
 
