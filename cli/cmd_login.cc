@@ -95,8 +95,8 @@ ExitCode run_login(Context& ctx, const ParsedArgs& args) {
     return ExitCode::kFailure;
   }
   if (old) delete_saved_token(ctx, *old);
-  ctx.out << "logged in to " << url << " as " << *user << " (token " << request["name"].get<std::string>()
-          << ", saved in " << file->string() << ")\n";
+  ctx.out << "logged in to " << url << " as " << *user << " (token "
+          << request["name"].get<std::string>() << ", saved in " << file->string() << ")\n";
   return ExitCode::kOk;
 }
 

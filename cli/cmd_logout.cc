@@ -16,8 +16,8 @@ ExitCode run_logout(Context& ctx, const ParsedArgs&) {
     return ExitCode::kFailure;
   }
   Result<Response> deleted = ctx.client.request(
-      "DELETE", user_path(login->user, "/tokens/" + std::to_string(login->token_id)),
-      std::nullopt, {.headers = {"Authorization: Bearer " + login->token}, .with_token = false});
+      "DELETE", user_path(login->user, "/tokens/" + std::to_string(login->token_id)), std::nullopt,
+      {.headers = {"Authorization: Bearer " + login->token}, .with_token = false});
   if (!deleted.ok()) return report_transport_failure(deleted.status(), ctx.err);
   // 401 and 404: the token was deleted or has expired already; there is nothing left to undo.
   long status = deleted->status;  // NOLINT(google-runtime-int)

@@ -51,8 +51,8 @@ ExitCode add_token(Context& ctx, const ParsedArgs& args, const std::string& user
   std::optional<json> token = decode(ctx, reply.response);
   if (!token) return ExitCode::kFailure;
   ctx.out << field_text(*token, "token") << '\n';
-  ctx.err << "token " << field_text(*token, "id") << " (" << name << ") of " << user
-          << ", expires " << (member(*token, "expires").is_null() ? "never" : field_text(*token, "expires"))
+  ctx.err << "token " << field_text(*token, "id") << " (" << name << ") of " << user << ", expires "
+          << (member(*token, "expires").is_null() ? "never" : field_text(*token, "expires"))
           << ": berthd shows it this once, keep it now\n";
   return ExitCode::kOk;
 }
@@ -77,8 +77,9 @@ ExitCode run_tokens(Context& ctx, const ParsedArgs& args) {
 
 extern const Command kTokensCommand = {
     .name = "tokens",
-    .arguments = "USER | add USER NAME [--grant SCOPE=ACTION,...]... [--expires RFC3339|30d] | "
-                 "rm USER ID",
+    .arguments =
+        "USER | add USER NAME [--grant SCOPE=ACTION,...]... [--expires RFC3339|30d] | "
+        "rm USER ID",
     .summary = "list a user's API tokens, make one (printed once) or delete one",
     .flags = {{.name = "grant", .takes_value = true}, {.name = "expires", .takes_value = true}},
     .min_positionals = 1,

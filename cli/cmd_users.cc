@@ -90,8 +90,9 @@ ExitCode run_users(Context& ctx, const ParsedArgs& args) {
 
 extern const Command kUsersCommand = {
     .name = "users",
-    .arguments = "[add NAME [--password-stdin] [--grant SCOPE=ACTION,...]... | rm NAME | "
-                 "passwd NAME --password-stdin]",
+    .arguments =
+        "[add NAME [--password-stdin] [--grant SCOPE=ACTION,...]... | rm NAME | "
+        "passwd NAME --password-stdin]",
     .summary = "list users, add one, remove one, or set a password",
     .flags = {{.name = "password-stdin"}, {.name = "grant", .takes_value = true}},
     .max_positionals = 2,

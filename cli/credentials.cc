@@ -80,7 +80,8 @@ Status save_login(const fs::path& file, const std::string& url,
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   if (ec) return io_error("create", file.parent_path(), ec.value());
-  if (chmod(file.parent_path().c_str(), 0700) != 0) return io_error("protect", file.parent_path(), errno);
+  if (chmod(file.parent_path().c_str(), 0700) != 0)
+    return io_error("protect", file.parent_path(), errno);
   json all = read_all(file);
   if (login) {
     all[url] = {{"token", login->token}, {"user", login->user}, {"token_id", login->token_id}};

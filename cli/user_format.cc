@@ -20,17 +20,22 @@ json* find_grant(json& grants, const std::string& scope) {
 // The seconds of an age "30d", "12h", "45m", "90s"; nullopt for anything else.
 std::optional<long long> age_seconds(std::string_view text) {  // NOLINT(google-runtime-int)
   if (text.size() < 2 || text.size() > 10) return std::nullopt;
-  long long count = 0;                                        // NOLINT(google-runtime-int)
+  long long count = 0;  // NOLINT(google-runtime-int)
   for (char c : text.substr(0, text.size() - 1)) {
     if (c < '0' || c > '9') return std::nullopt;
     count = count * 10 + (c - '0');
   }
   switch (text.back()) {
-    case 'd': return count * 86400;
-    case 'h': return count * 3600;
-    case 'm': return count * 60;
-    case 's': return count;
-    default: return std::nullopt;
+    case 'd':
+      return count * 86400;
+    case 'h':
+      return count * 3600;
+    case 'm':
+      return count * 60;
+    case 's':
+      return count;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -49,12 +54,13 @@ std::vector<std::string> split_actions(std::string_view text) {
 
 Result<json> parse_grant(std::string_view text) {
   size_t equals = text.find('=');
-  std::vector<std::string> actions =
-      equals == std::string_view::npos ? std::vector<std::string>()
-                                       : split_actions(text.substr(equals + 1));
+  std::vector<std::string> actions = equals == std::string_view::npos
+                                         ? std::vector<std::string>()
+                                         : split_actions(text.substr(equals + 1));
   if (equals == 0 || actions.empty())
-    return Status::Invalid("a grant is SCOPE=ACTION[,ACTION...], e.g. app:shop=view,control, not \"" +
-                           std::string(text) + "\"");
+    return Status::Invalid(
+        "a grant is SCOPE=ACTION[,ACTION...], e.g. app:shop=view,control, not \"" +
+        std::string(text) + "\"");
   return json{{"scope", std::string(text.substr(0, equals))}, {"actions", actions}};
 }
 
@@ -86,7 +92,8 @@ Result<json> remove_grant(json grants, const std::string& scope,
     if (actions.empty()) continue;
     json left = json::array();
     for (const json& action : grant.value("actions", json::array())) {
-      if (std::find(actions.begin(), actions.end(), action) == actions.end()) left.push_back(action);
+      if (std::find(actions.begin(), actions.end(), action) == actions.end())
+        left.push_back(action);
     }
     if (left.empty()) continue;
     grant["actions"] = std::move(left);
@@ -100,8 +107,10 @@ std::string grants_text(const json& grants, std::string_view null_text) {
   std::string text;
   for (const json& grant : grants.is_array() ? grants : json::array()) {
     std::string actions;
-    for (const json& action : member(grant, "actions").is_array() ? grant["actions"] : json::array())
-      actions += (actions.empty() ? "" : ",") + (action.is_string() ? action.get<std::string>() : action.dump());
+    for (const json& action :
+         member(grant, "actions").is_array() ? grant["actions"] : json::array())
+      actions += (actions.empty() ? "" : ",") +
+                 (action.is_string() ? action.get<std::string>() : action.dump());
     text += (text.empty() ? "" : "; ") + field_text(grant, "scope") + ": " + actions;
   }
   return text.empty() ? "-" : text;

@@ -34,14 +34,16 @@ bool ParseAuditFilter(Exchange& exchange, AuditFilter* filter) {
   for (auto [key, member] : {std::pair{"app", &filter->app}, std::pair{"user", &filter->user}}) {
     if (auto it = query.find(key); it != query.end()) *member = it->second;
   }
-  for (auto [key, member] : {std::pair{"since", &filter->since_ms},
-                             std::pair{"until", &filter->until_ms}}) {
+  for (auto [key, member] :
+       {std::pair{"since", &filter->since_ms}, std::pair{"until", &filter->until_ms}}) {
     auto it = query.find(key);
     if (it == query.end()) continue;
     if (!(*member = ParseRfc3339(it->second))) {
       exchange.ReplyError(400, "bad_request",
-                          std::string(key) + " must be an RFC 3339 time such as "
-                          "2026-11-25T08:00:00Z, not '" + it->second + "'");
+                          std::string(key) +
+                              " must be an RFC 3339 time such as "
+                              "2026-11-25T08:00:00Z, not '" +
+                              it->second + "'");
       return false;
     }
   }

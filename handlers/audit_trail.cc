@@ -29,8 +29,7 @@ bool IsSecretKey(std::string_view key) {
   static constexpr std::array<std::string_view, 9> kNames = {
       "password", "token",       "secret",      "webhook_secret", "api_key",
       "apikey",   "private_key", "credentials", "secrets"};
-  static constexpr std::array<std::string_view, 3> kSuffixes = {"_password", "_token",
-                                                                "_secret"};
+  static constexpr std::array<std::string_view, 3> kSuffixes = {"_password", "_token", "_secret"};
   std::string lower = Lower(key);
   if (std::find(kNames.begin(), kNames.end(), lower) != kNames.end()) return true;
   return std::any_of(kSuffixes.begin(), kSuffixes.end(),
@@ -110,8 +109,7 @@ Result<std::vector<AuditEntry>> AuditTrail::Find(const AuditFilter& filter) {
 
 void AuditTrail::Prune() {
   Result<int64_t> pruned = repository_.PruneBefore(WallClockMs() - keep_days_ * kDayMs);
-  if (!pruned.ok())
-    return LogError("cannot prune the audit trail: " + pruned.status().message());
+  if (!pruned.ok()) return LogError("cannot prune the audit trail: " + pruned.status().message());
   if (*pruned > 0)
     LogInfo("audit trail: removed " + std::to_string(*pruned) + " entries older than " +
             std::to_string(keep_days_) + " days");

@@ -66,9 +66,9 @@ Result<std::vector<AuditEntry>> AuditRepository::Find(const AuditFilter& filter)
   size_t variant = (filter.app.empty() ? 0 : 1) + (filter.user.empty() ? 0 : 2);
   int64_t since = filter.since_ms.value_or(std::numeric_limits<int64_t>::min());
   int64_t until = filter.until_ms.value_or(std::numeric_limits<int64_t>::max());
-  Result<Query> query = Query::Start(db_, find_[variant], FindSql(variant),
-                                     {since, until, filter.app, filter.user,
-                                      int64_t{filter.limit}});
+  Result<Query> query =
+      Query::Start(db_, find_[variant], FindSql(variant),
+                   {since, until, filter.app, filter.user, int64_t{filter.limit}});
   if (!query.ok()) return query.status();
   std::vector<AuditEntry> entries;
   while (true) {

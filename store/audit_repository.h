@@ -14,17 +14,17 @@
 namespace berth {
 
 struct AuditEntry {
-  int64_t id = 0;          // set by the table; ignored by Append
-  int64_t ts_ms = 0;       // wall clock, milliseconds since the epoch
-  std::string principal;   // "admin", "user:alice", "token:alice/laptop", "webhook:shop"
-  std::string user;        // the user behind the principal; empty = none (admin, webhook)
-  std::string client;      // the peer address
-  std::string method;      // "POST"
-  std::string route;       // the path asked for: "/v1/apps/shop/control"
-  std::string app;         // the app it was about; empty = none
-  int status = 0;          // the HTTP status answered
-  std::string outcome;     // "ok", "refused", "failed"
-  std::string summary;     // a one-line summary of the body, secrets masked
+  int64_t id = 0;         // set by the table; ignored by Append
+  int64_t ts_ms = 0;      // wall clock, milliseconds since the epoch
+  std::string principal;  // "admin", "user:alice", "token:alice/laptop", "webhook:shop"
+  std::string user;       // the user behind the principal; empty = none (admin, webhook)
+  std::string client;     // the peer address
+  std::string method;     // "POST"
+  std::string route;      // the path asked for: "/v1/apps/shop/control"
+  std::string app;        // the app it was about; empty = none
+  int status = 0;         // the HTTP status answered
+  std::string outcome;    // "ok", "refused", "failed"
+  std::string summary;    // a one-line summary of the body, secrets masked
 };
 
 // Which entries Find returns: those matching every filter that is set (an empty string is

@@ -84,7 +84,8 @@ TEST_F(UserCommandsTest, LoginMakesATokenWithTheSessionAndSavesIt) {
 }
 
 TEST_F(UserCommandsTest, LoginShowsTheRefusal) {
-  client_.answer(401, R"({"error":{"code":"unauthorized","message":"wrong user name or password"}})");
+  client_.answer(401,
+                 R"({"error":{"code":"unauthorized","message":"wrong user name or password"}})");
   EXPECT_EQ(run({"login", "--user", "alice"}, "nope\n"), ExitCode::kFailure);
   EXPECT_EQ(err_.str(), "berthctl: wrong user name or password\n");
   EXPECT_FALSE(fs::exists(file_));
@@ -141,11 +142,13 @@ TEST_F(UserCommandsTest, UsersListsAddsRemovesAndSetsPasswords) {
 
 TEST_F(UserCommandsTest, GrantAddsToTheScopesGrant) {
   client_.answer(200, R"({"name":"alice","grants":[{"scope":"app:shop","actions":["view"]}]})");
-  client_.answer(200, R"({"name":"alice","grants":[{"scope":"app:shop","actions":["view","control"]}]})");
+  client_.answer(
+      200, R"({"name":"alice","grants":[{"scope":"app:shop","actions":["view","control"]}]})");
   ASSERT_EQ(run({"grant", "alice", "app:shop", "control,view"}), ExitCode::kOk) << err_.str();
   EXPECT_EQ(client_.calls[0].path, "/v1/users/alice");
   EXPECT_EQ(client_.calls[1].method, "PATCH");
-  EXPECT_EQ(Body(1), json::parse(R"({"grants":[{"scope":"app:shop","actions":["view","control"]}]})"));
+  EXPECT_EQ(Body(1),
+            json::parse(R"({"grants":[{"scope":"app:shop","actions":["view","control"]}]})"));
   EXPECT_EQ(out_.str(), "alice: app:shop: view,control\n");
 }
 
@@ -168,14 +171,16 @@ TEST_F(UserCommandsTest, RevokeTakesActionsOrTheWholeScope) {
 }
 
 TEST_F(UserCommandsTest, TokensListsAddsOnceAndRemoves) {
-  client_.answer(200, R"([{"id":7,"name":"laptop","grants":null,"created":"2026-11-25T08:00:00.000Z",
+  client_.answer(200,
+                 R"([{"id":7,"name":"laptop","grants":null,"created":"2026-11-25T08:00:00.000Z",
                            "expires":null,"last_used":null}])");
   ASSERT_EQ(run({"tokens", "alice"}), ExitCode::kOk);
   EXPECT_EQ(out_.str(),
             "ID   NAME     GRANTS         CREATED                    EXPIRES   LAST USED\n"
             "7    laptop   (the user's)   2026-11-25T08:00:00.000Z   -         -\n");
   out_.str("");
-  client_.answer(201, R"({"id":8,"name":"ci","token":"berth_tok8","expires":"2026-12-25T08:00:00.000Z"})");
+  client_.answer(
+      201, R"({"id":8,"name":"ci","token":"berth_tok8","expires":"2026-12-25T08:00:00.000Z"})");
   ASSERT_EQ(run({"tokens", "add", "alice", "ci", "--grant", "app:shop=deploy", "--expires", "30d"}),
             ExitCode::kOk)
       << err_.str();
@@ -200,9 +205,12 @@ TEST_F(UserCommandsTest, AuditPrintsATableAndPassesTheFilters) {
   EXPECT_EQ(client_.calls[0].path,
             "/v1/audit?app=shop&user=alice&limit=5&since=2026-11-25T07%3A00%3A00.000Z");
   EXPECT_EQ(out_.str(),
-            "TIME                       PRINCIPAL    CLIENT      REQUEST                      APP    STATUS   SUMMARY\n"
-            "2026-11-25T07:59:00.000Z   user:alice   127.0.0.1   POST /v1/apps/shop/control   shop   202      {\"command\":\"restart\"}\n");
-  client_.answer(403, R"({"error":{"code":"forbidden","message":"you need manage_users on global"}})");
+            "TIME                       PRINCIPAL    CLIENT      REQUEST                      APP  "
+            "  STATUS   SUMMARY\n"
+            "2026-11-25T07:59:00.000Z   user:alice   127.0.0.1   POST /v1/apps/shop/control   shop "
+            "  202      {\"command\":\"restart\"}\n");
+  client_.answer(403,
+                 R"({"error":{"code":"forbidden","message":"you need manage_users on global"}})");
   EXPECT_EQ(run({"audit"}), ExitCode::kFailure);
   EXPECT_EQ(err_.str(), "berthctl: you need manage_users on global\n");
 }

@@ -30,8 +30,7 @@ TEST(AuditSummaryTest, MasksSecretKeysAtAnyDepthInAnyCase) {
 }
 
 TEST(AuditSummaryTest, MasksInsideArrays) {
-  EXPECT_EQ(Summary(R"([{"password":"a"},{"name":"b"}])"),
-            R"([{"password":"***"},{"name":"b"}])");
+  EXPECT_EQ(Summary(R"([{"password":"a"},{"name":"b"}])"), R"([{"password":"***"},{"name":"b"}])");
 }
 
 TEST(AuditSummaryTest, SecretsKeepTheirNamesButNotTheirValues) {
