@@ -50,8 +50,8 @@ std::string describe_error_response(const Response& response, const std::string&
   return text;
 }
 
-ExitCode report_error_response(const Response& response, const std::string& url,
-                               std::ostream& err, bool token_hint) {
+ExitCode report_error_response(const Response& response, const std::string& url, std::ostream& err,
+                               bool token_hint) {
   err << "berthctl: " << describe_error_response(response, url, token_hint) << '\n';
   return ExitCode::kFailure;
 }
@@ -66,8 +66,7 @@ Reply call(Context& ctx, std::string_view method, std::string_view path,
   Result<Response> result = ctx.client.request(method, path, body, options);
   if (!result.ok()) return Reply{report_transport_failure(result.status(), ctx.err), {}};
   if (!is_success(result->status)) {
-    return Reply{report_error_response(*result, ctx.client.url(), ctx.err, options.with_token),
-                 {}};
+    return Reply{report_error_response(*result, ctx.client.url(), ctx.err, options.with_token), {}};
   }
   return Reply{ExitCode::kOk, std::move(result).value()};
 }

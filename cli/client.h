@@ -27,7 +27,7 @@ struct Response {
 // What a request carries besides its method, path and body.
 struct RequestOptions {
   std::vector<std::string> headers = {};  // extra "Name: value" lines
-  bool with_token = true;  // false: no Authorization from the endpoint's token
+  bool with_token = true;                 // false: no Authorization from the endpoint's token
 };
 
 // Receives the bytes of a streamed answer as they arrive; returns false to end the stream.

@@ -30,10 +30,10 @@ extern const Command kVersionCommand;
 
 const std::vector<const Command*>& all_commands() {
   static const std::vector<const Command*> kCommands = {
-      &kLsCommand,       &kShowCommand,        &kApplyCommand, &kRmCommand,      &kStartCommand,
-      &kStopCommand,     &kRestartCommand,     &kPauseCommand, &kUnpauseCommand, &kRedeployCommand,
-      &kRollbackCommand, &kDeploymentsCommand, &kLogsCommand,  &kStatsCommand,   &kEventsCommand,
-      &kHealthCommand,   &kLoginCommand,       &kLogoutCommand, &kUsersCommand,  &kGrantCommand,
+      &kLsCommand,       &kShowCommand,        &kApplyCommand,  &kRmCommand,      &kStartCommand,
+      &kStopCommand,     &kRestartCommand,     &kPauseCommand,  &kUnpauseCommand, &kRedeployCommand,
+      &kRollbackCommand, &kDeploymentsCommand, &kLogsCommand,   &kStatsCommand,   &kEventsCommand,
+      &kHealthCommand,   &kLoginCommand,       &kLogoutCommand, &kUsersCommand,   &kGrantCommand,
       &kRevokeCommand,   &kTokensCommand,      &kAuditCommand,  &kVersionCommand,
   };
   return kCommands;

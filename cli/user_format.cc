@@ -107,8 +107,8 @@ std::string grants_text(const json& grants, std::string_view null_text) {
   std::string text;
   for (const json& grant : grants.is_array() ? grants : json::array()) {
     std::string actions;
-    for (const json& action :
-         member(grant, "actions").is_array() ? grant["actions"] : json::array())
+    const json& list = member(grant, "actions");
+    for (const json& action : list.is_array() ? list : json::array())
       actions += (actions.empty() ? "" : ",") +
                  (action.is_string() ? action.get<std::string>() : action.dump());
     text += (text.empty() ? "" : "; ") + field_text(grant, "scope") + ": " + actions;

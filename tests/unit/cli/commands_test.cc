@@ -73,7 +73,9 @@ TEST_F(CommandsTest, ApiErrorsPrintTheirMessageAndFieldAndExitOne) {
 TEST_F(CommandsTest, UnauthorizedSuggestsAToken) {
   client_.answer(401, R"({"error":{"code":"unauthorized","message":"a bearer token is needed"}})");
   EXPECT_EQ(run({"ls"}), ExitCode::kFailure);
-  EXPECT_EQ(err_.str(), "berthctl: a bearer token is needed (pass --token, set BERTH_TOKEN or berthctl login)\n");
+  EXPECT_EQ(
+      err_.str(),
+      "berthctl: a bearer token is needed (pass --token, set BERTH_TOKEN or berthctl login)\n");
 }
 
 TEST_F(CommandsTest, NonApiErrorsNameTheStatus) {
