@@ -72,11 +72,11 @@ void ListAudit(Api& api, const ExchangePtr& exchange) {
 }  // namespace
 
 void AddAuditRoutes(Router* router) {
-  // permission: manage_users on global
   router->Add({.method = "GET",
                .pattern = "/v1/audit",
                .handler = ListAudit,
-               .query_keys = {"app", "user", "since", "until", "limit"}});
+               .query_keys = {"app", "user", "since", "until", "limit"},
+               .needs = {{Action::kManageUsers}}});
 }
 
 }  // namespace berth
