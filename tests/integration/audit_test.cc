@@ -147,9 +147,11 @@ TEST_F(AuditTest, BadParametersAreRefusedNamingThem) {
 
 TEST_F(AuditTest, ReadingItNeedsManageUsers) {
   HttpResponse created = berthd().Post(
-      "/v1/users", json{{"name", "carol"},
-                        {"password", "carol-password-1"},
-                        {"grants", json::array({{{"scope", "global"}, {"actions", {"manage"}}}})}});
+      "/v1/users",
+      json{{"name", "carol"},
+           {"password", "carol-password-1"},
+           {"grants", json::array({{{"scope", "app:*"}, {"actions", {"manage"}}},
+                                   {{"scope", "global"}, {"actions", {"create_apps"}}}})}});
   ASSERT_EQ(201, created.status) << created.Describe();
   HttpResponse token = berthd().Post("/v1/users/carol/tokens", json{{"name", "ci"}});
   ASSERT_EQ(201, token.status) << token.Describe();

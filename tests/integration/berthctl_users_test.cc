@@ -100,7 +100,7 @@ TEST_F(BerthctlUsersTest, LoginWithAWrongPasswordSavesNothing) {
 
 TEST_F(BerthctlUsersTest, UsersGrantRevokeAndPasswd) {
   CommandResult added = AdminCtl(
-      {"users", "add", "bob", "--password-stdin", "--grant", "app:shop=view"}, "bob-pw-1\n");
+      {"users", "add", "bob", "--password-stdin", "--grant", "app:shop=view"}, "bob-password-1\n");
   ASSERT_EQ(0, added.exit_code) << added.Describe();
   HttpResponse bob = berthd().Get("/v1/users/bob");
   ASSERT_EQ(200, bob.status) << bob.Describe();
@@ -121,9 +121,10 @@ TEST_F(BerthctlUsersTest, UsersGrantRevokeAndPasswd) {
   CommandResult missing = AdminCtl({"revoke", "bob", "app:shop"});
   EXPECT_EQ(1, missing.exit_code) << missing.Describe();
 
-  ASSERT_EQ(0, AdminCtl({"users", "passwd", "bob", "--password-stdin"}, "bob-pw-2\n").exit_code);
+  ASSERT_EQ(0,
+            AdminCtl({"users", "passwd", "bob", "--password-stdin"}, "bob-password-2\n").exit_code);
   EXPECT_EQ(200, berthd()
-                     .Post("/v1/session", json{{"name", "bob"}, {"password", "bob-pw-2"}},
+                     .Post("/v1/session", json{{"name", "bob"}, {"password", "bob-password-2"}},
                            {"Authorization:"})
                      .status);
 
@@ -137,7 +138,8 @@ TEST_F(BerthctlUsersTest, UsersGrantRevokeAndPasswd) {
 }
 
 TEST_F(BerthctlUsersTest, TokensAddPrintsOnceListsAndRemoves) {
-  AddUser("carol", "carol-pw-1", json::array({{{"scope", "global"}, {"actions", {"manage"}}}}));
+  AddUser("carol", "carol-password-1",
+          json::array({{{"scope", "global"}, {"actions", {"manage"}}}}));
   CommandResult added =
       AdminCtl({"tokens", "add", "carol", "ci", "--grant", "app:shop=view", "--expires", "30d"});
   ASSERT_EQ(0, added.exit_code) << added.Describe();
