@@ -28,16 +28,12 @@ ExitCode list_tokens(Context& ctx, const std::string& user) {
 ExitCode add_token(Context& ctx, const ParsedArgs& args, const std::string& user,
                    const std::string& name) {
   json body = {{"name", name}};
-  std::vector<std::string> grant_texts = args.values("grant");
-  if (!grant_texts.empty()) body["grants"] = json::array();
-  for (const std::string& text : grant_texts) {
-    Result<json> grant = parse_grant(text);
-    if (!grant.ok()) {
-      ctx.err << "berthctl: " << grant.status().message() << '\n';
-      return ExitCode::kUsage;
-    }
-    body["grants"].push_back(*grant);
+  Result<json> grants = parse_grants(args.values("grant"));
+  if (!grants.ok()) {
+    ctx.err << "berthctl: " << grants.status().message() << '\n';
+    return ExitCode::kUsage;
   }
+  if (!grants->empty()) body["grants"] = *grants;
   if (std::optional<std::string> expires = args.value("expires")) {
     Result<std::string> when = parse_time(*expires, ctx.now, /*later=*/true);
     if (!when.ok()) {

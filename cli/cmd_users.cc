@@ -25,24 +25,13 @@ ExitCode list_users(Context& ctx) {
   return ExitCode::kOk;
 }
 
-// The grants of every --grant SCOPE=ACTIONS; nullopt (reported) when one is malformed.
-std::optional<json> grant_flags(Context& ctx, const ParsedArgs& args) {
-  json grants = json::array();
-  for (const std::string& text : args.values("grant")) {
-    Result<json> grant = parse_grant(text);
-    if (!grant.ok()) {
-      ctx.err << "berthctl: " << grant.status().message() << '\n';
-      return std::nullopt;
-    }
-    grants.push_back(*grant);
-  }
-  return grants;
-}
-
 ExitCode add_user(Context& ctx, const ParsedArgs& args, const std::string& name) {
   json body = {{"name", name}};
-  std::optional<json> grants = grant_flags(ctx, args);
-  if (!grants) return ExitCode::kUsage;
+  Result<json> grants = parse_grants(args.values("grant"));
+  if (!grants.ok()) {
+    ctx.err << "berthctl: " << grants.status().message() << '\n';
+    return ExitCode::kUsage;
+  }
   if (!grants->empty()) body["grants"] = *grants;
   if (args.has("password-stdin")) {
     std::optional<std::string> password = read_password(ctx, "password of " + name + ": ");

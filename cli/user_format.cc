@@ -64,6 +64,16 @@ Result<json> parse_grant(std::string_view text) {
   return json{{"scope", std::string(text.substr(0, equals))}, {"actions", actions}};
 }
 
+Result<json> parse_grants(const std::vector<std::string>& texts) {
+  json grants = json::array();
+  for (const std::string& text : texts) {
+    Result<json> grant = parse_grant(text);
+    if (!grant.ok()) return grant.status();
+    grants.push_back(std::move(grant).value());
+  }
+  return grants;
+}
+
 json add_grant(json grants, const std::string& scope, const std::vector<std::string>& actions) {
   if (!grants.is_array()) grants = json::array();
   json* grant = find_grant(grants, scope);

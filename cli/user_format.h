@@ -20,6 +20,9 @@ std::vector<std::string> split_actions(std::string_view text);
 // scope or no action.
 Result<nlohmann::json> parse_grant(std::string_view text);
 
+// The grant list of several `--grant` values, in order; the first malformed one's error.
+Result<nlohmann::json> parse_grants(const std::vector<std::string>& texts);
+
 // `grants` with `actions` added to the grant of `scope` (a new grant at the end when there is
 // none); actions already there are not repeated.
 nlohmann::json add_grant(nlohmann::json grants, const std::string& scope,
