@@ -26,9 +26,10 @@ std::string Lower(std::string_view text) {
 }
 
 bool IsSecretKey(std::string_view key) {
-  static constexpr std::array<std::string_view, 9> kNames = {
-      "password", "token",       "secret",      "webhook_secret", "api_key",
-      "apikey",   "private_key", "credentials", "secrets"};
+  // `secrets` is not here: MaskedObject keeps the names of a secrets object.
+  static constexpr std::array<std::string_view, 8> kNames = {
+      "password", "token",  "secret",      "webhook_secret",
+      "api_key",  "apikey", "private_key", "credentials"};
   static constexpr std::array<std::string_view, 3> kSuffixes = {"_password", "_token", "_secret"};
   std::string lower = Lower(key);
   if (std::find(kNames.begin(), kNames.end(), lower) != kNames.end()) return true;
