@@ -76,7 +76,7 @@ ExitCode run_audit(Context& ctx, const ParsedArgs& args) {
 
 extern const Command kAuditCommand = {
     .name = "audit",
-    .arguments = "[--app APP] [--user USER] [--since RFC3339|1h] [--limit N] [--json]",
+    .arguments = "[--app APP] [--user USER] [--since TIME|1h] [-n N] [--json]",
     .summary = "who did what through the API, newest first",
     .flags = {{.name = "app", .takes_value = true},
               {.name = "user", .takes_value = true},

@@ -73,10 +73,10 @@ ExitCode run_tokens(Context& ctx, const ParsedArgs& args) {
 
 extern const Command kTokensCommand = {
     .name = "tokens",
-    .arguments =
-        "USER | add USER NAME [--grant SCOPE=ACTION,...]... [--expires RFC3339|30d] | "
-        "rm USER ID",
-    .summary = "list a user's API tokens, make one (printed once) or delete one",
+    .arguments = "USER | add USER NAME | rm USER ID",
+    .summary =
+        "list a user's API tokens; make one, printed once (--grant SCOPE=ACTION,..., "
+        "--expires RFC3339|30d); or delete one",
     .flags = {{.name = "grant", .takes_value = true}, {.name = "expires", .takes_value = true}},
     .min_positionals = 1,
     .max_positionals = 3,

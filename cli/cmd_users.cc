@@ -79,10 +79,10 @@ ExitCode run_users(Context& ctx, const ParsedArgs& args) {
 
 extern const Command kUsersCommand = {
     .name = "users",
-    .arguments =
-        "[add NAME [--password-stdin] [--grant SCOPE=ACTION,...]... | rm NAME | "
-        "passwd NAME --password-stdin]",
-    .summary = "list users, add one, remove one, or set a password",
+    .arguments = "[add NAME | rm NAME | passwd NAME]",
+    .summary =
+        "list users; add one (--password-stdin, --grant SCOPE=ACTION,...), remove one, "
+        "or set a password (--password-stdin)",
     .flags = {{.name = "password-stdin"}, {.name = "grant", .takes_value = true}},
     .max_positionals = 2,
     .run = run_users,
