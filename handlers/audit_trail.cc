@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "handlers/exchange.h"
+#include "handlers/router.h"
 #include "reactor/clock.h"
 #include "reactor/log.h"
 
@@ -68,6 +69,18 @@ nlohmann::json Masked(const nlohmann::json& value) {
   return out;
 }
 
+// The app a request is about: the {name} of an /v1/apps/{name}... route, or the name a
+// POST /v1/apps creates; "" for none.
+std::string AppOf(const Exchange& exchange, const Route* route) {
+  if (!route) return "";
+  if (route->pattern.starts_with("/v1/apps/{name}")) return exchange.param("name");
+  const nlohmann::json& body = exchange.json();
+  if (route->pattern == "/v1/apps" && body.is_object() && body.contains("name") &&
+      body["name"].is_string())
+    return body["name"].get<std::string>();
+  return "";
+}
+
 // `text` cut to at most `max` bytes ending in "…", without splitting a UTF-8 character.
 std::string Shortened(std::string text, size_t max) {
   if (text.size() <= max) return text;
@@ -88,6 +101,24 @@ std::string AuditOutcome(int status) {
 std::string AuditSummary(std::string_view method, const nlohmann::json& body) {
   if (method == "GET" || method == "HEAD" || body.is_null() || body.is_discarded()) return "";
   return Shortened(DumpJson(Masked(body)), kMaxAuditSummaryBytes);
+}
+
+bool IsAudited(std::string_view method, int status) {
+  bool reads = method == "GET" || method == "HEAD" || method == "OPTIONS";
+  return !reads || AuditOutcome(status) == "refused";
+}
+
+AuditEntry AuditEntryOf(const Exchange& exchange, const Route* route, int status, int64_t ts_ms) {
+  return AuditEntry{.ts_ms = ts_ms,
+                    .principal = exchange.principal().label,
+                    .user = exchange.principal().user,
+                    .client = exchange.client(),
+                    .method = exchange.method(),
+                    .route = exchange.path(),
+                    .app = AppOf(exchange, route),
+                    .status = status,
+                    .outcome = AuditOutcome(status),
+                    .summary = AuditSummary(exchange.method(), exchange.json())};
 }
 
 AuditTrail::AuditTrail(EventLoop* loop, Database* db, int keep_days)

@@ -13,6 +13,9 @@
 
 namespace berth {
 
+class Exchange;
+struct Route;
+
 // The longest summary AuditSummary returns, in bytes (the cut ends in "…").
 inline constexpr size_t kMaxAuditSummaryBytes = 1000;
 
@@ -26,6 +29,15 @@ std::string AuditOutcome(int status);
 // values are not secret and stay. Empty for GET and HEAD and for a null body. A summary over
 // kMaxAuditSummaryBytes is cut (at a character boundary) and ends in "…".
 std::string AuditSummary(std::string_view method, const nlohmann::json& body);
+
+// Whether the answer `status` to a `method` request goes into the audit trail: every request
+// that may change something (not GET, HEAD or OPTIONS), and every refused one (401, 403, 429).
+bool IsAudited(std::string_view method, int status);
+
+// The entry for `exchange`, answered `status`, at `ts_ms`: its principal, client, method and
+// path, the app it was about (the {name} of an /v1/apps/{name} route, or the name in the body
+// of POST /v1/apps) and the summary of its JSON body. `route` is null when none matched.
+AuditEntry AuditEntryOf(const Exchange& exchange, const Route* route, int status, int64_t ts_ms);
 
 // Appends entries to the `audit` table and reads them back; at construction and then every
 // hour it deletes the entries older than `keep_days`. Does not own the loop or the Database,

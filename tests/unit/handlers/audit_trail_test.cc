@@ -79,6 +79,21 @@ TEST(AuditOutcomeTest, ClassifiesStatuses) {
   EXPECT_EQ(AuditOutcome(500), "failed");
 }
 
+TEST(IsAuditedTest, WritesAndRefusalsAreRecordedAnsweredReadsAreNot) {
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    EXPECT_TRUE(IsAudited(method, 200)) << method;
+    EXPECT_TRUE(IsAudited(method, 404)) << method;
+    EXPECT_TRUE(IsAudited(method, 403)) << method;
+  }
+  for (const char* method : {"GET", "HEAD", "OPTIONS"}) {
+    EXPECT_FALSE(IsAudited(method, 200)) << method;
+    EXPECT_FALSE(IsAudited(method, 404)) << method;
+    EXPECT_TRUE(IsAudited(method, 401)) << method;
+    EXPECT_TRUE(IsAudited(method, 403)) << method;
+    EXPECT_TRUE(IsAudited(method, 429)) << method;
+  }
+}
+
 class AuditTrailTest : public ::testing::Test {
  protected:
   void SetUp() override {
