@@ -106,12 +106,36 @@ TEST_F(AuditTest, SecretsNeverReachTheTrail) {
     return false;
   })) << entries.dump();
   EXPECT_EQ(entries.dump().find(kRegistryPassword), std::string::npos) << entries.dump();
+  std::string db = berthd().state_dir() + "/berth.db";
+  for (const std::string& file : {db, db + "-wal"})
+    EXPECT_EQ(ReadFile(file).find(kRegistryPassword), std::string::npos) << file;
   for (const json& entry : entries) {
     if (entry["route"] != "/v1/registries") continue;
     json summary = json::parse(entry["summary"].get<std::string>());
     EXPECT_EQ(summary["password"], "***");
     EXPECT_EQ(summary["username"], "ci");
   }
+}
+
+TEST_F(AuditTest, RecordsUsersAndWhatTheyWereRefused) {
+  CreateApp("shop");
+  HttpResponse created = berthd().Post(
+      "/v1/users", json{{"name", "dave"},
+                        {"grants", json::array({{{"scope", "app:*"}, {"actions", {"view"}}}})}});
+  ASSERT_EQ(201, created.status) << created.Describe();
+  HttpResponse token = berthd().Post("/v1/users/dave/tokens", json{{"name", "ci"}});
+  ASSERT_EQ(201, token.status) << token.Describe();
+  HeaderLines as_dave = {"Authorization: Bearer " + token.json()["token"].get<std::string>()};
+  HttpResponse refused = berthd().Post("/v1/apps/shop/control", json{{"command", "stop"}}, as_dave);
+  ASSERT_EQ(403, refused.status) << refused.Describe();
+  EXPECT_EQ(200, berthd().Get("/v1/apps/shop", as_dave).status);
+  json entries = AuditWithAtLeast(1, "?user=dave");
+  ASSERT_EQ(entries.size(), 1u) << entries.dump() << " (an answered read is not recorded)";
+  EXPECT_EQ(entries[0]["principal"], "token:dave/ci");
+  EXPECT_EQ(entries[0]["user"], "dave");
+  EXPECT_EQ(entries[0]["app"], "shop");
+  EXPECT_EQ(entries[0]["status"], 403);
+  EXPECT_EQ(entries[0]["outcome"], "refused");
 }
 
 TEST_F(AuditTest, FiltersByAppTimeAndLimit) {
