@@ -35,7 +35,8 @@ std::string quote_body(const std::string& body) {
 
 }  // namespace
 
-std::string describe_error_response(const Response& response, const std::string& url) {
+std::string describe_error_response(const Response& response, const std::string& url,
+                                    bool token_hint) {
   std::string text;
   if (std::optional<std::string> message = api_error_message(response.body)) {
     text = *message;
@@ -44,13 +45,14 @@ std::string describe_error_response(const Response& response, const std::string&
     std::string quoted = quote_body(response.body);
     if (!quoted.empty()) text += ": " + quoted;
   }
-  if (response.status == 401) text += " (pass --token or set BERTH_TOKEN)";
+  if (response.status == 401 && token_hint)
+    text += " (pass --token, set BERTH_TOKEN or berthctl login)";
   return text;
 }
 
-ExitCode report_error_response(const Response& response, const std::string& url,
-                               std::ostream& err) {
-  err << "berthctl: " << describe_error_response(response, url) << '\n';
+ExitCode report_error_response(const Response& response, const std::string& url, std::ostream& err,
+                               bool token_hint) {
+  err << "berthctl: " << describe_error_response(response, url, token_hint) << '\n';
   return ExitCode::kFailure;
 }
 
@@ -60,11 +62,11 @@ ExitCode report_transport_failure(const Status& status, std::ostream& err) {
 }
 
 Reply call(Context& ctx, std::string_view method, std::string_view path,
-           const std::optional<std::string>& body) {
-  Result<Response> result = ctx.client.request(method, path, body);
+           const std::optional<std::string>& body, const RequestOptions& options) {
+  Result<Response> result = ctx.client.request(method, path, body, options);
   if (!result.ok()) return Reply{report_transport_failure(result.status(), ctx.err), {}};
   if (!is_success(result->status)) {
-    return Reply{report_error_response(*result, ctx.client.url(), ctx.err), {}};
+    return Reply{report_error_response(*result, ctx.client.url(), ctx.err, options.with_token), {}};
   }
   return Reply{ExitCode::kOk, std::move(result).value()};
 }
@@ -80,6 +82,10 @@ std::optional<json> decode(Context& ctx, const Response& response) {
 
 std::string app_path(std::string_view name, std::string_view suffix) {
   return "/v1/apps/" + escape_path_segment(name) + std::string(suffix);
+}
+
+std::string user_path(std::string_view name, std::string_view suffix) {
+  return "/v1/users/" + escape_path_segment(name) + std::string(suffix);
 }
 
 }  // namespace berth::cli

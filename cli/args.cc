@@ -93,7 +93,12 @@ class Parser {
 std::optional<std::string> ParsedArgs::value(std::string_view name) const {
   auto it = flags_.find(name);
   if (it == flags_.end()) return std::nullopt;
-  return it->second;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::values(std::string_view name) const {
+  auto it = flags_.find(name);
+  return it == flags_.end() ? std::vector<std::string>() : it->second;
 }
 
 void ParsedArgs::merge_flags(const ParsedArgs& other) {

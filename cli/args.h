@@ -24,8 +24,10 @@ class ParsedArgs {
   bool has(std::string_view name) const { return flags_.find(name) != flags_.end(); }
   // The value of a flag that takes one, when it was given (the last one wins).
   std::optional<std::string> value(std::string_view name) const;
+  // Every value a repeatable flag was given, in order (`--grant a --grant b`).
+  std::vector<std::string> values(std::string_view name) const;
   void set(std::string_view name, std::string value) {
-    flags_[std::string(name)] = std::move(value);
+    flags_[std::string(name)].push_back(std::move(value));
   }
   // Copies every flag of `other` into this one, replacing those present in both.
   void merge_flags(const ParsedArgs& other);
@@ -33,7 +35,8 @@ class ParsedArgs {
   std::vector<std::string> positionals;
 
  private:
-  std::map<std::string, std::string, std::less<>> flags_;  // switches map to ""
+  // Each flag given, with its values in order; a switch has one "" per time it was given.
+  std::map<std::string, std::vector<std::string>, std::less<>> flags_;
 };
 
 enum class ParseMode {

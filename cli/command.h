@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/client.h"
+#include "cli/endpoint.h"
 
 namespace berth::cli {
 
@@ -28,6 +29,8 @@ struct Context {
   std::ostream& out;
   std::ostream& err;
   std::chrono::system_clock::time_point now;
+  EnvLookup env = {};           // the environment (HOME, XDG_CONFIG_HOME, USER)
+  bool in_is_terminal = false;  // `in` is the terminal: prompt, and hide what is typed
 };
 
 struct Command {

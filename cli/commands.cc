@@ -19,14 +19,22 @@ extern const Command kLogsCommand;
 extern const Command kStatsCommand;
 extern const Command kEventsCommand;
 extern const Command kHealthCommand;
+extern const Command kLoginCommand;
+extern const Command kLogoutCommand;
+extern const Command kUsersCommand;
+extern const Command kGrantCommand;
+extern const Command kRevokeCommand;
+extern const Command kTokensCommand;
+extern const Command kAuditCommand;
 extern const Command kVersionCommand;
 
 const std::vector<const Command*>& all_commands() {
   static const std::vector<const Command*> kCommands = {
-      &kLsCommand,       &kShowCommand,        &kApplyCommand, &kRmCommand,      &kStartCommand,
-      &kStopCommand,     &kRestartCommand,     &kPauseCommand, &kUnpauseCommand, &kRedeployCommand,
-      &kRollbackCommand, &kDeploymentsCommand, &kLogsCommand,  &kStatsCommand,   &kEventsCommand,
-      &kHealthCommand,   &kVersionCommand,
+      &kLsCommand,       &kShowCommand,        &kApplyCommand,  &kRmCommand,      &kStartCommand,
+      &kStopCommand,     &kRestartCommand,     &kPauseCommand,  &kUnpauseCommand, &kRedeployCommand,
+      &kRollbackCommand, &kDeploymentsCommand, &kLogsCommand,   &kStatsCommand,   &kEventsCommand,
+      &kHealthCommand,   &kLoginCommand,       &kLogoutCommand, &kUsersCommand,   &kGrantCommand,
+      &kRevokeCommand,   &kTokensCommand,      &kAuditCommand,  &kVersionCommand,
   };
   return kCommands;
 }

@@ -1,6 +1,7 @@
 // CurlClient: libcurl easy transfers, buffered for requests and chunk by chunk for streams.
 #include "cli/curl_client.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -20,8 +21,31 @@ struct Transfer {
   CURL* easy = nullptr;
   const ChunkSink* sink = nullptr;  // null: buffer everything
   std::string body = {};
+  std::vector<std::pair<std::string, std::string>> headers = {};
   bool sink_stopped = false;
 };
+
+std::string trimmed(std::string_view text) {
+  size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return "";
+  size_t end = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(start, end - start + 1));
+}
+
+// One header line of the answer ("Name: value\r\n"); the status line and the blank line
+// after the headers have no colon and are skipped. A new status line (after a redirect or a
+// 1xx answer) starts the list afresh.
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) transfer->headers.clear();
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return line.size();
+  std::string name = trimmed(line.substr(0, colon));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  transfer->headers.emplace_back(std::move(name), trimmed(line.substr(colon + 1)));
+  return line.size();
+}
 
 bool is_success(long status) { return status >= 200 && status < 300; }  // NOLINT
 
@@ -41,13 +65,15 @@ size_t on_data(char* data, size_t size, size_t count, void* user) {
   return chunk.size();
 }
 
-CurlSlist make_headers(const Endpoint& endpoint, bool has_body, bool streaming) {
+CurlSlist make_headers(const Endpoint& endpoint, bool has_body, bool streaming,
+                       const RequestOptions& options = {}) {
   curl_slist* list = nullptr;
   auto add = [&](const std::string& header) { list = curl_slist_append(list, header.c_str()); };
   add(streaming ? "Accept: text/event-stream" : "Accept: application/json");
   add("Expect:");  // no 100-continue round trip
   if (has_body) add("Content-Type: application/json");
-  if (!endpoint.token.empty()) add("Authorization: Bearer " + endpoint.token);
+  if (options.with_token && !endpoint.token.empty()) add("Authorization: Bearer " + endpoint.token);
+  for (const std::string& header : options.headers) add(header);
   return CurlSlist(list);
 }
 
@@ -63,6 +89,8 @@ void set_common_options(CURL* easy, const Endpoint& endpoint, const std::string&
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
 }
 
@@ -97,6 +125,7 @@ Result<Response> perform(Transfer& transfer, const std::string& url, const char*
     return transport_failure(transfer.easy, url, code, error_buffer, response.status != 0);
   }
   response.body = std::move(transfer.body);
+  response.headers = std::move(transfer.headers);
   return response;
 }
 
@@ -107,13 +136,20 @@ std::string escape_path_segment(std::string_view segment) {
   return escaped ? std::string(escaped.get()) : std::string();
 }
 
+std::optional<std::string> Response::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (key == name) return value;
+  return std::nullopt;
+}
+
 Result<Response> CurlClient::request(std::string_view method, std::string_view path,
-                                     const std::optional<std::string>& body) {
+                                     const std::optional<std::string>& body,
+                                     const RequestOptions& options) {
   CurlEasy easy(curl_easy_init());
   if (!easy) return Status::Internal("cannot initialise libcurl");
   Transfer transfer{.easy = easy.get()};
   char error_buffer[CURL_ERROR_SIZE] = {};
-  CurlSlist headers = make_headers(endpoint_, body.has_value(), /*streaming=*/false);
+  CurlSlist headers = make_headers(endpoint_, body.has_value(), /*streaming=*/false, options);
   std::string url = endpoint_.base_url + std::string(path);
   set_common_options(easy.get(), endpoint_, url, headers.get(), &transfer, error_buffer);
   curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT, kRequestTimeoutSeconds);

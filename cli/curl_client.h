@@ -15,8 +15,10 @@ class CurlClient : public Client {
  public:
   explicit CurlClient(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
 
+  using Client::request;
   Result<Response> request(std::string_view method, std::string_view path,
-                           const std::optional<std::string>& body) override;
+                           const std::optional<std::string>& body,
+                           const RequestOptions& options) override;
   Result<Response> stream(std::string_view path, const ChunkSink& sink) override;
   const std::string& url() const override { return endpoint_.url; }
 

@@ -41,7 +41,8 @@ void print_help(std::ostream& out) {
   }
   out << "\nURL: --url, $BERTH_URL, else the unix socket <state>/run/api.sock of a local berthd\n"
       << "(state: $BERTH_STATE_DIR, ./.berth, /var/lib/berth), else " << kDefaultUrl << ".\n"
-      << "TOKEN: --token, $BERTH_TOKEN, else <state>/admin-token when readable.\n"
+      << "TOKEN: --token, $BERTH_TOKEN, else the token `berthctl login` saved for the URL,\n"
+      << "else <state>/admin-token when readable.\n"
       << "Exit status: 0 ok, 1 refused by berthd or unhealthy, 2 berthd unreachable, 64 usage.\n";
 }
 
@@ -86,7 +87,7 @@ ExitCode run_command(const Command& command, const ParsedArgs& args, const Io& i
   Result<Endpoint> endpoint = resolve_endpoint(args.value("url"), args.value("token"), env);
   if (!endpoint.ok()) return usage_error(io, endpoint.status().message(), nullptr);
   std::unique_ptr<Client> client = make_client(*endpoint);
-  Context ctx{*client, io.in, io.out, io.err, now};
+  Context ctx{*client, io.in, io.out, io.err, now, env, io.in_is_terminal};
   return command.run(ctx, args);
 }
 

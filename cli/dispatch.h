@@ -21,6 +21,7 @@ struct Io {
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
+  bool in_is_terminal = false;  // stdin is a terminal (isatty)
 };
 
 // Runs berthctl with `args` (argv without the program name).

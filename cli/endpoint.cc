@@ -5,6 +5,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "cli/credentials.h"
 #include "cli/curl_handles.h"
 
 namespace berth::cli {
@@ -74,6 +75,14 @@ std::string default_token(const std::vector<fs::path>& state_dirs) {
   return "";
 }
 
+std::optional<std::string> saved_token(const EnvLookup& env, const std::string& url) {
+  std::optional<fs::path> file = credentials_path(env);
+  if (!file) return std::nullopt;
+  std::optional<SavedLogin> login = find_saved_login(*file, url);
+  if (!login) return std::nullopt;
+  return login->token;
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -106,6 +115,7 @@ Result<Endpoint> resolve_endpoint(const std::optional<std::string>& url_flag,
   Result<Endpoint> endpoint = parse_url(url ? *url : default_url(state_dirs));
   if (!endpoint.ok()) return endpoint;
   std::optional<std::string> token = token_flag ? token_flag : env("BERTH_TOKEN");
+  if (!token) token = saved_token(env, endpoint->url);
   endpoint->token = token ? *token : default_token(state_dirs);
   return endpoint;
 }

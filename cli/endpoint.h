@@ -39,8 +39,9 @@ Result<Endpoint> parse_url(std::string_view url);
 
 // The URL comes from `url_flag`, else BERTH_URL, else the first <state>/run/api.sock that exists
 // (then /run/berth/api.sock, where systemd puts the runtime dir), else kDefaultUrl.
-// The token comes from `token_flag`, else BERTH_TOKEN, else the first readable, non-empty
-// <state>/admin-token. Fails only when the URL given cannot be parsed.
+// The token comes from `token_flag`, else BERTH_TOKEN, else the token `berthctl login` saved
+// for that URL (credentials.h), else the first readable, non-empty <state>/admin-token. Fails only
+// when the URL given cannot be parsed.
 Result<Endpoint> resolve_endpoint(const std::optional<std::string>& url_flag,
                                   const std::optional<std::string>& token_flag,
                                   const EnvLookup& env);

@@ -1,5 +1,7 @@
 // berthctl: the command-line client of berthd's HTTP API. main() wires the real world (argv,
 // the standard streams, the environment, libcurl, the clock) to run_berthctl.
+#include <unistd.h>
+
 #include <chrono>
 #include <iostream>
 
@@ -14,7 +16,7 @@ int main(int argc, char** argv) {
 
   berth::cli::CurlGlobal curl;
   std::vector<std::string> args(argv + 1, argv + argc);
-  berth::cli::Io io{std::cin, std::cout, std::cerr};
+  berth::cli::Io io{std::cin, std::cout, std::cerr, isatty(STDIN_FILENO) == 1};
   auto make_client = [](const Endpoint& endpoint) -> std::unique_ptr<Client> {
     return std::make_unique<CurlClient>(endpoint);
   };

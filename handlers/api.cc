@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "handlers/audit_trail.h"
 #include "handlers/sse.h"
+#include "reactor/clock.h"
 #include "reactor/log.h"
 
 namespace berth {
@@ -70,6 +72,7 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, Accounts* accounts, ApiOptions
   AddWebhookRoutes(&router_);
   AddUserRoutes(&router_);
   AddSessionRoutes(&router_);
+  AddAuditRoutes(&router_);
 }
 
 Api::~Api() { CloseStreams(); }
@@ -233,9 +236,8 @@ bool Api::Authorize(Exchange& exchange, const Route& route) {
 }
 
 void Api::Record(const Exchange& exchange, const Route* route, int status) {
-  (void)exchange;
-  (void)route;
-  (void)status;
+  if (!audit_trail_ || !IsAudited(exchange.method(), status)) return;
+  audit_trail_->Record(AuditEntryOf(exchange, route, status, WallClockMs()));
 }
 
 std::vector<Need> NoNeeds(Api&, const Exchange&) { return {}; }

@@ -19,6 +19,7 @@
 
 namespace berth {
 
+class AuditTrail;
 class SseStream;
 
 struct ApiOptions {
@@ -47,6 +48,10 @@ class Api {
   // the Api).
   void SetProxyMetrics(const ProxyMetrics* proxy) { proxy_metrics_ = proxy; }
   const ProxyMetrics* proxy_metrics() const { return proxy_metrics_; }
+  // Where requests are recorded and GET /v1/audit reads (REQUIRES: it outlives the Api). Null
+  // until set: then nothing is recorded and /v1/audit answers 503.
+  void SetAuditTrail(AuditTrail* trail) { audit_trail_ = trail; }
+  AuditTrail* audit_trail() const { return audit_trail_; }
   const ApiOptions& options() const { return options_; }
 
   // False (and 413 sent) when the body is over max_body_bytes.
@@ -80,6 +85,7 @@ class Api {
   TokenAuth auth_;
   Metrics metrics_;
   const ProxyMetrics* proxy_metrics_ = nullptr;
+  AuditTrail* audit_trail_ = nullptr;
   Router router_;
   // Declared before http_: evhttp tells it of each connection it closes as it is freed.
   std::unique_ptr<ApiConnections> connections_;
@@ -105,6 +111,7 @@ void AddMetricsRoutes(Router* router, bool metrics_public);
 void AddWebhookRoutes(Router* router);
 void AddUserRoutes(Router* router);
 void AddSessionRoutes(Router* router);
+void AddAuditRoutes(Router* router);
 
 // For routes that show each caller what they may see (listings, event streams): any caller
 // known to berthd may ask.
@@ -116,6 +123,9 @@ inline constexpr std::string_view kSessionCookie = "berth_session";
 
 // Whether a Content-Type header names `type` (any case, parameters ignored).
 bool IsContentType(const char* header, std::string_view type);
+
+// Parses a whole number in [min, max] (a query parameter); false if `text` is anything else.
+bool ParseCount(const std::string& text, long min, long max, long* out);
 
 // Finds the app named by the {name} path parameter or answers 404. Null when answered.
 App* FindAppOr404(Api& api, Exchange& exchange);

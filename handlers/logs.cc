@@ -19,15 +19,6 @@ nlohmann::json EntryJson(const LogEntry& entry) {
   return json;
 }
 
-// Parses a whole number in [min, max]; false if `text` is anything else.
-bool ParseCount(const std::string& text, long min, long max, long* out) {
-  if (text.empty() || text.size() > 18) return false;
-  char* end = nullptr;
-  long value = strtol(text.c_str(), &end, 10);
-  if (*end != '\0' || value < min || value > max) return false;
-  *out = value;
-  return true;
-}
 
 void FollowLogs(Api& api, const ExchangePtr& exchange, App* app, long entries) {
   uint64_t after = 0;
@@ -74,6 +65,15 @@ void GetLogs(Api& api, const ExchangePtr& exchange) {
 }
 
 }  // namespace
+
+bool ParseCount(const std::string& text, long min, long max, long* out) {
+  if (text.empty() || text.size() > 18) return false;
+  char* end = nullptr;
+  long value = strtol(text.c_str(), &end, 10);
+  if (*end != '\0' || value < min || value > max) return false;
+  *out = value;
+  return true;
+}
 
 void AddLogRoutes(Router* router) {
   router->Add({.method = "GET",

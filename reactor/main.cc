@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "handlers/api.h"
+#include "handlers/audit_trail.h"
 #include "proxy/certificates.h"
 #include "proxy/http_proxy.h"
 #include "proxy/nginx_manager.h"
@@ -336,7 +337,9 @@ int Run(const Options& options) {
   if (!admin_password->empty()) {
     if (Status s = accounts.BootstrapAdmin(*admin_password); !s.ok()) return Fail(s.message());
   }
+  AuditTrail audit_trail(&loop, db->get(), options.audit_days);
   Api api(&loop, &supervisor, &accounts, api_options);
+  api.SetAuditTrail(&audit_trail);
   auto activated = TakeActivatedSockets();
   if (!activated.ok()) return Fail(activated.status().message());
   auto listeners = ApiListeners(options, *paths, &*activated);

@@ -85,6 +85,15 @@ bool ApplyLimits(const std::string& max_connections, const std::string& header_t
   return true;
 }
 
+// --audit-days, from its flag (when given) or BERTH_AUDIT_DAYS.
+bool ApplyAuditDays(const std::string& flag, Options* options, std::string* error) {
+  std::string days = !flag.empty() ? flag : Env("BERTH_AUDIT_DAYS");
+  if (!days.empty() && !(options->audit_days = static_cast<int>(Count(days, 3650))))
+    return *error = "--audit-days (BERTH_AUDIT_DAYS) must be a number of days from 1 to 3650, "
+                    "not \"" + days + "\"", false;
+  return true;
+}
+
 // The proxy's flags: each a string, the flag first, else its variable, else the default.
 struct StringFlag {
   const char* flag;
@@ -128,7 +137,7 @@ const char* const kUsage =
     "usage: berthd [--state-dir DIR] [--config-dir DIR] [--listen ADDR]... "
     "[--log-level debug|info|warn|error] [--log-target auto|journal|stderr]\n"
     "       [--app-host ADDR] [--log-forward yes|no] [--max-connections N]\n"
-    "       [--header-timeout SECONDS] [--docker-host unix:///PATH]\n"
+    "       [--header-timeout SECONDS] [--docker-host unix:///PATH] [--audit-days N]\n"
     "       [--proxy-listen ADDR]... [--proxy-tls-listen ADDR]... [--trusted-proxy NET]...\n"
     "       [--tls-dir DIR] [--acme-webroot DIR] [--proxy-timeout SECONDS]\n"
     "  ADDR is host:port, [v6]:port or unix:/path (repeatable; default 127.0.0.1:7070 and\n"
@@ -144,6 +153,8 @@ const char* const kUsage =
     "  half the open-files limit, which berthd raises to its hard limit, 4096 at most). --header-timeout is\n"
     "  the time a request's headers have to arrive (default 10 s); its body gets as long again\n"
     "  plus a second per 16 KiB. Also BERTH_MAX_CONNECTIONS and BERTH_HEADER_TIMEOUT.\n"
+    "  --audit-days is how many days the audit trail (GET /v1/audit) keeps who did what through\n"
+    "  the API (default 90, 1 to 3650); older entries are removed hourly. Also BERTH_AUDIT_DAYS.\n"
     "  --docker-host is the Docker Engine's socket for container apps (default BERTH_DOCKER_HOST,\n"
     "  else DOCKER_HOST, else unix:///var/run/docker.sock; only unix:// is supported).\n"
     "  --proxy-listen and --proxy-tls-listen are where the built-in proxy serves the apps'\n"
@@ -172,7 +183,7 @@ const char* const kUsage =
     "  BERTH_NGINX_PROBE, BERTH_NGINX_LISTEN and BERTH_NGINX_LISTEN_TLS.\n";
 
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
-  std::string max_connections, header_timeout, proxy_timeout;
+  std::string max_connections, header_timeout, proxy_timeout, audit_days;
   std::vector<std::string> given;  // the proxy's flags on the command line
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
@@ -186,7 +197,8 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
                  arg == "--log-forward" || arg == "--max-connections" ||
                  arg == "--header-timeout" || arg == "--docker-host" ||
                  arg == "--proxy-listen" || arg == "--proxy-tls-listen" ||
-                 arg == "--trusted-proxy" || arg == "--proxy-timeout" || FindStringFlag(arg);
+                 arg == "--trusted-proxy" || arg == "--proxy-timeout" ||
+                 arg == "--audit-days" || FindStringFlag(arg);
     if (!known) return *error = "unknown option " + arg, false;
     if (!inline_value) {
       if (i + 1 >= argc) return *error = arg + " needs a value", false;
@@ -206,6 +218,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
     if (arg == "--proxy-tls-listen") options->proxy_tls_listen.push_back(value);
     if (arg == "--trusted-proxy") options->trusted_proxies.push_back(value);
     if (arg == "--proxy-timeout") proxy_timeout = value;
+    if (arg == "--audit-days") audit_days = value;
     if (const StringFlag* flag = FindStringFlag(arg)) {
       options->*flag->member = value;
       given.push_back(arg);
@@ -213,7 +226,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
   }
   ApplyEnvironment(options);
   return ApplyLimits(max_connections, header_timeout, proxy_timeout, options, error) &&
-         ApplyStringFlags(given, options, error);
+         ApplyAuditDays(audit_days, options, error) && ApplyStringFlags(given, options, error);
 }
 
 }  // namespace berth

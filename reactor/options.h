@@ -19,6 +19,7 @@ struct Options {
   std::string docker_host;  // the Docker Engine's socket, unix:///path
   size_t max_connections = 0;  // open API connections at most; 0: half the open-files limit
   int header_timeout = 10;     // seconds for a request's head to arrive
+  int audit_days = 90;         // days the audit trail keeps an entry (--audit-days)
   // The proxy (docs/proxy.md). Each flag also reads the BERTH_* variable named beside it.
   std::string proxy = "builtin";  // --proxy builtin|nginx|off (BERTH_PROXY)
   // The built-in proxy: where it listens for plain HTTP and for TLS (none: off, unless systemd

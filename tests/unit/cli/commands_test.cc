@@ -35,28 +35,11 @@ class CommandsTest : public ::testing::Test {
   ExitCode run(const std::vector<std::string>& args) {
     auto make_client = [this](const Endpoint& endpoint) -> std::unique_ptr<Client> {
       endpoint_ = endpoint;
-      return std::make_unique<Forwarder>(&client_);
+      return std::make_unique<ForwardingClient>(&client_);
     };
     Io io{in_, out_, err_};
     return run_berthctl(args, io, env_, make_client, *parse_timestamp("2026-11-25T08:01:00Z"));
   }
-
-  // Hands every call to the test's FakeClient, which outlives the command.
-  class Forwarder : public Client {
-   public:
-    explicit Forwarder(FakeClient* client) : client_(client) {}
-    Result<Response> request(std::string_view method, std::string_view path,
-                             const std::optional<std::string>& body) override {
-      return client_->request(method, path, body);
-    }
-    Result<Response> stream(std::string_view path, const ChunkSink& sink) override {
-      return client_->stream(path, sink);
-    }
-    const std::string& url() const override { return client_->url(); }
-
-   private:
-    FakeClient* client_;
-  };
 
   FakeClient client_;
   Endpoint endpoint_;
@@ -90,7 +73,9 @@ TEST_F(CommandsTest, ApiErrorsPrintTheirMessageAndFieldAndExitOne) {
 TEST_F(CommandsTest, UnauthorizedSuggestsAToken) {
   client_.answer(401, R"({"error":{"code":"unauthorized","message":"a bearer token is needed"}})");
   EXPECT_EQ(run({"ls"}), ExitCode::kFailure);
-  EXPECT_EQ(err_.str(), "berthctl: a bearer token is needed (pass --token or set BERTH_TOKEN)\n");
+  EXPECT_EQ(
+      err_.str(),
+      "berthctl: a bearer token is needed (pass --token, set BERTH_TOKEN or berthctl login)\n");
 }
 
 TEST_F(CommandsTest, NonApiErrorsNameTheStatus) {
