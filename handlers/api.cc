@@ -66,6 +66,7 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
   AddRegistryRoutes(&router_);
   AddMetricsRoutes(&router_, options_.metrics_public);
   AddWebhookRoutes(&router_);
+  AddDashboardRoutes(&router_);
 }
 
 Api::~Api() { CloseStreams(); }

@@ -93,6 +93,7 @@ void AddDeploymentRoutes(Router* router);
 void AddRegistryRoutes(Router* router);
 void AddMetricsRoutes(Router* router, bool metrics_public);
 void AddWebhookRoutes(Router* router);
+void AddDashboardRoutes(Router* router);
 
 // Whether a Content-Type header names `type` (any case, parameters ignored).
 bool IsContentType(const char* header, std::string_view type);
