@@ -169,6 +169,8 @@
     return new RegExp('^' + pattern + '$').test(text);
   }
 
+  const GLOBAL_ONLY = ['create_apps', 'manage_users'];
+
   function can(action, app) {
     const grants = (state.session && state.session.grants) || [];
     for (const grant of grants) {
@@ -178,7 +180,9 @@
       }
       const actions = grant.actions || [];
       if (actions.includes('manage') || actions.includes(action)) return true;
-      if (action === 'view' && actions.length > 0) return true;
+      // create_apps and manage_users bring no view of the apps.
+      if (action === 'view' && actions.some((held) => app === undefined || !GLOBAL_ONLY.includes(held)))
+        return true;
     }
     return false;
   }
