@@ -4,6 +4,8 @@
 
 #include <openssl/evp.h>
 
+#include <climits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,39 @@ inline std::string Base64UrlEncode(std::string_view raw) {
     if (c == '/') c = '_';
   }
   return text;
+}
+
+inline bool IsBase64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+// Strict, canonical base64 with padding (EVP_DecodeBlock alone skips whitespace, returns the
+// padding as zero bytes and ignores the padding bits).
+inline std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0 || text.size() > INT_MAX) {
+    return std::nullopt;
+  }
+  size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  for (size_t i = 0; i < text.size() - padding; ++i) {
+    if (!IsBase64Char(text[i])) {
+      return std::nullopt;
+    }
+  }
+  std::string raw(text.size() / 4 * 3, '\0');
+  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (length < 0) {
+    return std::nullopt;
+  }
+  raw.resize(static_cast<size_t>(length) - padding);
+  // Only one text encodes given bytes: refuse the others (e.g. non-zero padding bits).
+  if (Base64Encode(raw) != text) {
+    return std::nullopt;
+  }
+  return raw;
 }
 
 }  // namespace berth

@@ -2,6 +2,7 @@
 #include "handlers/api.h"
 
 #include <event2/buffer.h>
+#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cstring>
@@ -36,9 +37,10 @@ bool IsContentType(const char* header, std::string_view type) {
   return value.size() == type.size() && strncasecmp(value.data(), type.data(), type.size()) == 0;
 }
 
-Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
+Api::Api(EventLoop* loop, Supervisor* supervisor, Accounts* accounts, ApiOptions options)
     : loop_(loop),
       supervisor_(supervisor),
+      accounts_(accounts),
       options_(std::move(options)),
       auth_(options_.admin_token),
       http_(evhttp_new(loop->base())),
@@ -66,6 +68,8 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options)
   AddRegistryRoutes(&router_);
   AddMetricsRoutes(&router_, options_.metrics_public);
   AddWebhookRoutes(&router_);
+  AddUserRoutes(&router_);
+  AddSessionRoutes(&router_);
   AddDashboardRoutes(&router_);
 }
 
@@ -136,12 +140,10 @@ void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
   const Route* route = router_.Match(method, exchange->path(), &params, &allowed);
   if (auto get = std::find(allowed.begin(), allowed.end(), kGet); get != allowed.end())
     allowed.insert(get + 1, "HEAD");
-  bool is_public = route && route->public_route;
-  if (!is_public && !auth_.Check(exchange->header("Authorization"))) {
-    exchange->AddHeader("WWW-Authenticate", "Bearer");
-    return exchange->ReplyError(
-        401, "unauthorized", "a valid admin token is needed: send Authorization: Bearer <token>");
-  }
+  exchange->set_on_reply([this, exchange = exchange.get(), route](int status) {
+    Record(*exchange, route, status);
+  });
+  if (!Authenticate(*exchange, route)) return;
   if (!route && allowed.empty())
     return exchange->ReplyError(404, "not_found", "no route for " + exchange->path());
   if (!route) {
@@ -155,7 +157,105 @@ void Api::Dispatch(const std::shared_ptr<Exchange>& exchange) {
   }
   exchange->set_params(std::move(params));
   if (route->takes_json && !CheckBody(*exchange)) return;
+  if (!Authorize(*exchange, *route)) return;
   route->handler(*this, exchange);
+}
+
+bool Api::Authenticate(Exchange& exchange, const Route* route) {
+  Principal principal;
+  const char* authorization = exchange.header("Authorization");
+  std::string cookie = RequestCookie(exchange, kSessionCookie);
+  bool known = true;
+  if (authorization) {
+    if (auth_.Check(authorization)) {
+      principal.kind = PrincipalKind::kAdmin;
+      principal.label = "admin";
+    } else if (auto user = strncmp(authorization, "Bearer ", 7) == 0
+                               ? accounts_->FromToken(authorization + 7)
+                               : std::nullopt) {
+      principal = std::move(*user);
+    } else {
+      known = false;
+    }
+  } else if (!cookie.empty()) {
+    if (auto session = accounts_->FromSession(cookie))
+      principal = std::move(*session);
+    else
+      known = false;
+  }
+  if (route && route->pattern == "/v1/apps/{name}/webhook" && principal.kind == PrincipalKind::kAnonymous) {
+    principal.kind = PrincipalKind::kWebhook;
+    principal.label = "webhook:" + exchange.param("name");
+  }
+  exchange.set_principal(std::move(principal));
+  bool is_public = route && route->public_route;
+  if (is_public || (known && exchange.principal().kind != PrincipalKind::kAnonymous)) return true;
+  exchange.AddHeader("WWW-Authenticate", "Bearer");
+  if (!cookie.empty() && !authorization) {
+    exchange.ReplyError(401, "unauthorized",
+                        "the session has ended (signed out, or idle too long): sign in again");
+  } else {
+    exchange.ReplyError(401, "unauthorized",
+                        "a valid token is needed: send Authorization: Bearer <token> (the admin "
+                        "token or a user's API token), or sign in at /dashboard");
+  }
+  return false;
+}
+
+bool Api::Authorize(Exchange& exchange, const Route& route) {
+  if (route.public_route) return true;
+  const Principal& caller = exchange.principal();
+  // A browser sends the session cookie with any request a page makes; only the dashboard's
+  // own pages know the CSRF token.
+  bool writes = exchange.method() != "GET" && exchange.method() != "HEAD" &&
+                exchange.method() != "OPTIONS";
+  if (caller.kind == PrincipalKind::kSession && writes) {
+    const char* header = exchange.header("X-CSRF-Token");
+    std::string_view csrf = header ? header : "";
+    if (csrf.size() != caller.csrf_token.size() ||
+        CRYPTO_memcmp(csrf.data(), caller.csrf_token.data(), csrf.size()) != 0) {
+      exchange.ReplyError(403, "forbidden",
+                          "this request needs the X-CSRF-Token header of its session");
+      return false;
+    }
+  }
+  std::vector<Need> needs = route.needs_of ? route.needs_of(*this, exchange) : route.needs;
+  for (const Need& need : needs) {
+    std::string app = need.over == Over::kApp ? exchange.param("name") : "";
+    if (need.over == Over::kGlobalOrSelf && !caller.user.empty() &&
+        caller.user == exchange.param("name"))
+      continue;
+    if (!caller.Allows(need.action, app)) {
+      exchange.ReplyForbidden(need.action, app);
+      return false;
+    }
+  }
+  return true;
+}
+
+void Api::Record(const Exchange& exchange, const Route* route, int status) {
+  (void)exchange;
+  (void)route;
+  (void)status;
+}
+
+std::vector<Need> NoNeeds(Api&, const Exchange&) { return {}; }
+
+std::string RequestCookie(const Exchange& exchange, std::string_view name) {
+  const char* header = exchange.header("Cookie");
+  if (!header) return "";
+  std::string_view cookies(header);
+  while (!cookies.empty()) {
+    size_t end = cookies.find(';');
+    std::string_view pair = cookies.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=')
+      return std::string(pair.substr(name.size() + 1));
+    if (end == std::string_view::npos) break;
+    cookies.remove_prefix(end + 1);
+  }
+  return "";
 }
 
 bool Api::CheckBodySize(Exchange& exchange) {

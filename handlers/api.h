@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "handlers/accounts.h"
 #include "handlers/api_connections.h"
 #include "handlers/auth.h"
 #include "handlers/exchange.h"
@@ -31,7 +32,8 @@ struct ApiOptions {
 
 class Api {
  public:
-  Api(EventLoop* loop, Supervisor* supervisor, ApiOptions options);
+  // `accounts` (users, tokens, sessions) must outlive the Api.
+  Api(EventLoop* loop, Supervisor* supervisor, Accounts* accounts, ApiOptions options);
   ~Api();
 
   // Serves HTTP on a listening socket (Api takes ownership of the fd).
@@ -39,6 +41,7 @@ class Api {
 
   EventLoop* loop() const { return loop_; }
   Supervisor* supervisor() const { return supervisor_; }
+  Accounts* accounts() const { return accounts_; }
   Metrics& metrics() { return metrics_; }
   // The built-in proxy's counters, shown in /metrics while it runs (REQUIRES: they outlive
   // the Api).
@@ -61,11 +64,18 @@ class Api {
  private:
   static void OnRequest(evhttp_request* request, void* self);
   void Dispatch(const std::shared_ptr<Exchange>& exchange);
+  // Who sent the request: a principal, anonymous when it carried no credentials. False (and
+  // 401 sent) when it carried ones that are wrong or expired.
+  bool Authenticate(Exchange& exchange, const Route* route);
+  // False (and 403 sent) when the caller may not use `route` this way.
+  bool Authorize(Exchange& exchange, const Route& route);
+  void Record(const Exchange& exchange, const Route* route, int status);
   bool CheckBody(Exchange& exchange);
   void OnStreamsClosed();
 
   EventLoop* loop_;
   Supervisor* supervisor_;
+  Accounts* accounts_;
   ApiOptions options_;
   TokenAuth auth_;
   Metrics metrics_;
@@ -94,6 +104,16 @@ void AddRegistryRoutes(Router* router);
 void AddMetricsRoutes(Router* router, bool metrics_public);
 void AddWebhookRoutes(Router* router);
 void AddDashboardRoutes(Router* router);
+void AddUserRoutes(Router* router);
+void AddSessionRoutes(Router* router);
+
+// For routes that show each caller what they may see (listings, event streams): any caller
+// known to berthd may ask.
+std::vector<Need> NoNeeds(Api& api, const Exchange& exchange);
+
+// The value of cookie `name` in the request, or "".
+std::string RequestCookie(const Exchange& exchange, std::string_view name);
+inline constexpr std::string_view kSessionCookie = "berth_session";
 
 // Whether a Content-Type header names `type` (any case, parameters ignored).
 bool IsContentType(const char* header, std::string_view type);

@@ -7,9 +7,46 @@ namespace {
 
 using ExchangePtr = std::shared_ptr<Exchange>;
 
+// env and secrets are edit_env; every other field of the spec is edit_configuration.
+bool IsEnvField(const std::string& field) { return field == "env" || field == "secrets"; }
+
+// A PATCH needs what the fields it names need.
+std::vector<Need> NeedsOfPatch(Api&, const Exchange& exchange) {
+  std::vector<Need> needs;
+  bool env = false, configuration = false;
+  if (exchange.json().is_object())
+    for (const auto& [field, value] : exchange.json().items())
+      (IsEnvField(field) ? env : configuration) = true;
+  if (env) needs.push_back({Action::kEditEnv, Over::kApp});
+  if (configuration || !env) needs.push_back({Action::kEditConfiguration, Over::kApp});
+  return needs;
+}
+
+// A PUT creates (create_apps) or needs what the fields it changes need.
+std::vector<Need> NeedsOfPut(Api& api, const Exchange& exchange) {
+  App* app = api.supervisor()->Find(exchange.param("name"));
+  if (!app) return {{Action::kCreateApps}};
+  auto spec = ParseAppSpec(exchange.json(), exchange.param("name"));
+  if (!spec.ok()) return {{Action::kEditConfiguration, Over::kApp}};
+  nlohmann::json before = AppSpecToJson(app->spec(), true);
+  nlohmann::json after = AppSpecToJson(*spec, true);
+  std::vector<Need> needs;
+  bool env = false;
+  for (const char* field : {"env", "secrets"}) {
+    env = env || before.value(field, nlohmann::json()) != after.value(field, nlohmann::json());
+    before.erase(field);
+    after.erase(field);
+  }
+  if (env) needs.push_back({Action::kEditEnv, Over::kApp});
+  if (before != after || !env) needs.push_back({Action::kEditConfiguration, Over::kApp});
+  return needs;
+}
+
 void ListApps(Api& api, const ExchangePtr& exchange) {
   std::string body = "[";
+  const Principal& caller = exchange->principal();
   for (const auto& [name, app] : api.supervisor()->apps()) {
+    if (!caller.Allows(Action::kView, name)) continue;
     if (body.size() > 1) body += ',';
     body += app->JsonText();
   }
@@ -80,17 +117,32 @@ void DeleteApp(Api& api, const ExchangePtr& exchange) {
 }  // namespace
 
 void AddAppRoutes(Router* router) {
-  router->Add({.method = "GET", .pattern = "/v1/apps", .handler = ListApps});
-  router->Add({.method = "POST", .pattern = "/v1/apps", .handler = CreateApp, .takes_json = true});
-  router->Add({.method = "GET", .pattern = "/v1/apps/{name}", .handler = GetApp});
-  router->Add(
-      {.method = "PUT", .pattern = "/v1/apps/{name}", .handler = PutApp, .takes_json = true});
-  router->Add(
-      {.method = "PATCH", .pattern = "/v1/apps/{name}", .handler = PatchApp, .takes_json = true});
+  // Listed: the apps the caller may view.
+  router->Add({.method = "GET", .pattern = "/v1/apps", .handler = ListApps, .needs_of = NoNeeds});
+  router->Add({.method = "POST",
+               .pattern = "/v1/apps",
+               .handler = CreateApp,
+               .takes_json = true,
+               .needs = {{Action::kCreateApps}}});
+  router->Add({.method = "GET",
+               .pattern = "/v1/apps/{name}",
+               .handler = GetApp,
+               .needs = {{Action::kView, Over::kApp}}});
+  router->Add({.method = "PUT",
+               .pattern = "/v1/apps/{name}",
+               .handler = PutApp,
+               .takes_json = true,
+               .needs_of = NeedsOfPut});
+  router->Add({.method = "PATCH",
+               .pattern = "/v1/apps/{name}",
+               .handler = PatchApp,
+               .takes_json = true,
+               .needs_of = NeedsOfPatch});
   router->Add({.method = "DELETE",
                .pattern = "/v1/apps/{name}",
                .handler = DeleteApp,
-               .query_keys = {"purge"}});
+               .query_keys = {"purge"},
+               .needs = {{Action::kManage, Over::kApp}}});
 }
 
 }  // namespace berth

@@ -1,5 +1,4 @@
-// Admin token loading and checking. Kernel randomness and a hand-written constant-time
-// comparison keep libcrypto (and its megabytes of resident memory) out of berthd.
+// Admin token loading and checking in constant time.
 #include "handlers/auth.h"
 
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/hex.h"
 #include "reactor/atomic_file.h"
 
 namespace berth {
@@ -28,17 +28,12 @@ Result<std::string> ReadToken(const std::string& path) {
   std::stringstream content;
   content << in.rdbuf();
   std::string token = Trim(content.str());
-  if (token.empty()) return Status::Invalid("the admin token in " + path + " is empty");
+  if (token.empty()) return Status::Invalid(path + " is empty");
   return token;
 }
 
 Result<std::string> GenerateToken(const std::string& path) {
-  unsigned char bytes[24];
-  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes))
-    return Status::Internal(std::string("no randomness for a token: ") + strerror(errno));
-  static const char kHex[] = "0123456789abcdef";
-  std::string token;
-  for (unsigned char b : bytes) token += {kHex[b >> 4], kHex[b & 15]};
+  std::string token = RandomHex(24);
   Status written = WriteFileAtomically(path, token + "\n", 0600, Durability::kPowerLoss);
   if (!written.ok()) return written;
   return token;
@@ -57,6 +52,15 @@ Result<std::string> LoadAdminToken(const std::string& state_dir) {
   auto token = ReadToken(path);
   if (token.ok() || token.status().code() != Status::Code::kNotFound) return token;
   return GenerateToken(path);
+}
+
+Result<std::string> LoadAdminPassword() {
+  if (const char* env = getenv("BERTH_ADMIN_PASSWORD"); env && *env) return std::string(env);
+  if (const char* creds = getenv("CREDENTIALS_DIRECTORY"); creds && *creds) {
+    auto password = ReadToken(std::string(creds) + "/admin-password");
+    if (password.ok() || password.status().code() != Status::Code::kNotFound) return password;
+  }
+  return std::string();
 }
 
 TokenAuth::TokenAuth(const std::string& token) : token_(token) {}

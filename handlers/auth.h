@@ -11,6 +11,10 @@ namespace berth {
 // <state_dir>/admin-token, generated (random, mode 0600) when missing.
 Result<std::string> LoadAdminToken(const std::string& state_dir);
 
+// The password the "admin" user is given at start, for the dashboard: BERTH_ADMIN_PASSWORD,
+// else $CREDENTIALS_DIRECTORY/admin-password; "" when neither is there.
+Result<std::string> LoadAdminPassword();
+
 class TokenAuth {
  public:
   explicit TokenAuth(const std::string& token);

@@ -92,6 +92,17 @@ Status Apply(Command command, App* app) {
   return Status::Ok();
 }
 
+// start, stop, restart, pause and unpause are control; redeploy and rollback are deploy. An
+// unknown command needs control, then gets its 400.
+std::vector<Need> NeedsOfControl(Api&, const Exchange& exchange) {
+  const nlohmann::json& body = exchange.json();
+  std::string command = body.is_object() && body.contains("command") && body["command"].is_string()
+                            ? body["command"].get<std::string>()
+                            : "";
+  bool deploy = command == "redeploy" || command == "rollback";
+  return {{deploy ? Action::kDeploy : Action::kControl, Over::kApp}};
+}
+
 void Control(Api& api, const ExchangePtr& exchange) {
   App* app = FindAppOr404(api, *exchange);
   Command command;
@@ -112,9 +123,12 @@ void Control(Api& api, const ExchangePtr& exchange) {
 // when one is unknown, so that nothing happens unless all are there.
 bool CollectApps(Api& api, Exchange& exchange, std::vector<App*>* apps) {
   const nlohmann::json& body = exchange.json();
+  const Principal& caller = exchange.principal();
   if (!body.contains("apps")) {
+    // "All" is every app the caller may control.
     for (const auto& [name, app] : api.supervisor()->apps())
-      if (!api.supervisor()->IsBeingRemoved(name)) apps->push_back(app.get());
+      if (!api.supervisor()->IsBeingRemoved(name) && caller.Allows(Action::kControl, name))
+        apps->push_back(app.get());
     return true;
   }
   const nlohmann::json& names = body["apps"];
@@ -125,6 +139,10 @@ bool CollectApps(Api& api, Exchange& exchange, std::vector<App*>* apps) {
   for (size_t i = 0; i < names.size(); ++i) {
     std::string field = "apps[" + std::to_string(i) + "]";
     App* app = names[i].is_string() ? api.supervisor()->Find(names[i].get<std::string>()) : nullptr;
+    if (names[i].is_string() && !caller.Allows(Action::kControl, names[i].get<std::string>())) {
+      exchange.ReplyForbidden(Action::kControl, names[i].get<std::string>());
+      return false;
+    }
     if (!app) {
       exchange.ReplyError(404, "not_found", "no app named " + names[i].dump(), field);
       return false;
@@ -181,10 +199,18 @@ void AddControlRoutes(Router* router) {
   router->Add({.method = "POST",
                .pattern = "/v1/apps/{name}/control",
                .handler = Control,
-               .takes_json = true});
-  router->Add(
-      {.method = "POST", .pattern = "/v1/control", .handler = ControlMany, .takes_json = true});
-  router->Add({.method = "GET", .pattern = "/v1/apps/{name}/stats", .handler = Stats});
+               .takes_json = true,
+               .needs_of = NeedsOfControl});
+  // Checked per app in the handler: control on each named app, or acts on those it may.
+  router->Add({.method = "POST",
+               .pattern = "/v1/control",
+               .handler = ControlMany,
+               .takes_json = true,
+               .needs_of = NoNeeds});
+  router->Add({.method = "GET",
+               .pattern = "/v1/apps/{name}/stats",
+               .handler = Stats,
+               .needs = {{Action::kView, Over::kApp}}});
 }
 
 }  // namespace berth

@@ -62,11 +62,21 @@ void Show(Api& api, const ExchangePtr& exchange) {
 }  // namespace
 
 void AddDeploymentRoutes(Router* router) {
-  router->Add({.method = "GET", .pattern = "/v1/apps/{name}/deployments", .handler = List});
+  router->Add({.method = "GET",
+               .pattern = "/v1/apps/{name}/deployments",
+               .handler = List,
+               .needs = {{Action::kView, Over::kApp}}});
+  // The log of a deployment is a log: view_logs.
   router->Add({.method = "GET",
                .pattern = "/v1/apps/{name}/deployments/{id}",
                .handler = Show,
-               .query_keys = {"log"}});
+               .query_keys = {"log"},
+               .needs_of = [](Api&, const Exchange& exchange) {
+                 auto log = exchange.query().find("log");
+                 bool wants_log = log != exchange.query().end() && log->second == "true";
+                 return std::vector<Need>{
+                     {wants_log ? Action::kViewLogs : Action::kView, Over::kApp}};
+               }});
 }
 
 }  // namespace berth

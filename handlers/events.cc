@@ -44,22 +44,31 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
   SseStream* stream = OpenSseStream(api, exchange);
   if (!stream) return;
   EventBus* bus = &api.supervisor()->bus();
-  uint64_t transitions = bus->SubscribeTransitions([stream](const TransitionEvent& event) {
+  // What the caller may see is fixed when the stream opens.
+  auto sees = [caller = exchange->principal()](const std::string& app) {
+    return caller.Allows(Action::kView, app);
+  };
+  uint64_t transitions = bus->SubscribeTransitions([stream, sees](const TransitionEvent& event) {
+    if (!sees(event.app)) return;
     stream->Send(std::nullopt, "app", DumpJson(TransitionJson(event)));
   });
-  uint64_t config = bus->SubscribeConfig([stream](const ConfigEvent& event) {
+  uint64_t config = bus->SubscribeConfig([stream, sees](const ConfigEvent& event) {
+    if (!sees(event.app)) return;
     nlohmann::json data = {
         {"app", event.app}, {"action", event.action}, {"ts", FormatRfc3339(event.ts_ms)}};
     if (!event.error.empty()) data["error"] = event.error;
     stream->Send(std::nullopt, "config", DumpJson(data));
   });
-  uint64_t deploys = bus->SubscribeDeploys([stream](const DeployEvent& event) {
+  uint64_t deploys = bus->SubscribeDeploys([stream, sees](const DeployEvent& event) {
+    if (!sees(event.app)) return;
     stream->Send(std::nullopt, "deploy", DumpJson(DeployEventJson(event)));
   });
-  uint64_t proxy = bus->SubscribeProxy([stream](const ProxyEvent& event) {
+  uint64_t proxy = bus->SubscribeProxy([stream, sees](const ProxyEvent& event) {
+    if (!sees(event.app)) return;  // "" (the whole route set): global view
     stream->Send(std::nullopt, "proxy", DumpJson(ProxyEventJson(event)));
   });
-  uint64_t health = bus->SubscribeHealth([stream](const HealthEvent& event) {
+  uint64_t health = bus->SubscribeHealth([stream, sees](const HealthEvent& event) {
+    if (!sees(event.app)) return;
     nlohmann::json data = {
         {"app", event.app}, {"health", event.health}, {"ts", FormatRfc3339(event.ts_ms)}};
     stream->Send(std::nullopt, "health", DumpJson(data));
@@ -72,7 +81,11 @@ void StreamEvents(Api& api, const std::shared_ptr<Exchange>& exchange) {
 }  // namespace
 
 void AddEventRoutes(Router* router) {
-  router->Add({.method = "GET", .pattern = "/v1/events", .handler = StreamEvents});
+  // Streamed: the events of the apps the caller may view (and berthd's own with global view).
+  router->Add({.method = "GET",
+               .pattern = "/v1/events",
+               .handler = StreamEvents,
+               .needs_of = NoNeeds});
 }
 
 }  // namespace berth

@@ -1,6 +1,10 @@
 // Requests and replies over evhttp.
 #include "handlers/exchange.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <event2/buffer.h>
 
 #include "handlers/api_connections.h"
@@ -31,6 +35,19 @@ const char* MethodName(evhttp_cmd_type command) {
       return "PATCH";
   }
   return "UNKNOWN";
+}
+
+// The numeric address of the peer, or "unix" for the local socket.
+std::string PeerAddress(evhttp_connection* connection) {
+  const sockaddr* addr = connection ? evhttp_connection_get_addr(connection) : nullptr;
+  char text[INET6_ADDRSTRLEN] = "unknown";
+  if (!addr) return text;
+  if (addr->sa_family == AF_UNIX) return "unix";
+  if (addr->sa_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, text, sizeof text);
+  if (addr->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr, text, sizeof text);
+  return text;
 }
 
 const char* ErrorCodeFor(Status::Code code, int* http_status) {
@@ -77,7 +94,8 @@ Exchange::Exchange(evhttp_request* request, Metrics* metrics, ApiConnections* co
       connections_(connections),
       server_(std::move(server)),
       started_(std::chrono::steady_clock::now()),
-      method_(MethodName(evhttp_request_get_command(request))) {}
+      method_(MethodName(evhttp_request_get_command(request))),
+      client_(PeerAddress(evhttp_request_get_connection(request))) {}
 
 Exchange::~Exchange() {
   if (!request_ || server_.expired()) return;
@@ -154,6 +172,7 @@ void Exchange::Release() {
 
 void Exchange::ReplyText(int status, std::string_view content_type, std::string_view body) {
   if (!request_) return;
+  Replied(status);
   if (!open()) return Release();
   evkeyvalq* headers = evhttp_request_get_output_headers(request_);
   evhttp_add_header(headers, "Content-Type", std::string(content_type).c_str());
@@ -170,6 +189,7 @@ void Exchange::ReplyText(int status, std::string_view content_type, std::string_
 
 void Exchange::ReplyEmpty(int status) {
   if (!request_) return;
+  Replied(status);
   if (!open()) return Release();
   Finish(status);
   evhttp_send_reply(request_, status, nullptr, nullptr);
@@ -181,6 +201,20 @@ void Exchange::ReplyError(int status, std::string_view code, std::string_view me
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!field.empty()) error["field"] = field;
   Reply(status, {{"error", error}});
+}
+
+void Exchange::ReplyForbidden(Action action, std::string_view app) {
+  std::string scope = app.empty() ? "global" : "app:" + std::string(app);
+  ReplyError(403, "forbidden",
+             std::string("you need ") + to_string(action) + " on " + scope + "; " +
+                 principal_.label + " does not have it");
+}
+
+void Exchange::Replied(int status) {
+  if (auto on_reply = std::move(on_reply_)) {
+    on_reply_ = nullptr;
+    on_reply(status);
+  }
 }
 
 void Exchange::ReplyStatus(const Status& status) {
@@ -199,6 +233,7 @@ bool Exchange::StartStream(const char* content_type) {
     ReplyEmpty(200);
     return false;
   }
+  Replied(200);
   if (metrics_) metrics_->ObserveRequest(200, std::chrono::steady_clock::now() - started_);
   evhttp_send_reply_start(request_, 200, "OK");
   streaming_ = true;

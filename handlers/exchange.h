@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "handlers/principal.h"
 
 namespace berth {
 
@@ -71,6 +72,17 @@ class Exchange {
   // Maps a failed Status to its HTTP status and error code.
   void ReplyStatus(const Status& status);
   void AddHeader(const char* name, const std::string& value);
+  // 403 forbidden naming what the caller lacks: "you need control on app:shop".
+  void ReplyForbidden(Action action, std::string_view app);
+
+  // Who is calling, as authentication found it.
+  const Principal& principal() const { return principal_; }
+  void set_principal(Principal principal) { principal_ = std::move(principal); }
+  // The client's address ("203.0.113.7", "::1", "unix"), read when the request arrived.
+  const std::string& client() const { return client_; }
+  // Called once with the status when the exchange is answered (200 when a stream starts),
+  // even if the client has gone by then.
+  void set_on_reply(std::function<void(int status)> on_reply) { on_reply_ = std::move(on_reply); }
 
   // Streaming (SSE): sends the status line and headers, then chunks. For HEAD the headers
   // alone end the answer: false, and there is nothing to stream.
@@ -88,6 +100,7 @@ class Exchange {
   void OnConnectionClose();
   void WatchClose(bool watch);
   void Finish(int status);
+  void Replied(int status);
   void Release();
 
   evhttp_request* request_;
@@ -100,6 +113,9 @@ class Exchange {
   std::map<std::string, std::string> params_;
   std::map<std::string, std::string> query_;
   nlohmann::json json_;
+  Principal principal_;
+  std::string client_;
+  std::function<void(int)> on_reply_;
   std::function<void()> on_close_;
   bool watching_close_ = false;
   bool streaming_ = false;

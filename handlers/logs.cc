@@ -79,7 +79,8 @@ void AddLogRoutes(Router* router) {
   router->Add({.method = "GET",
                .pattern = "/v1/apps/{name}/logs",
                .handler = GetLogs,
-               .query_keys = {"entries", "follow"}});
+               .query_keys = {"entries", "follow"},
+               .needs = {{Action::kViewLogs, Over::kApp}}});
 }
 
 }  // namespace berth

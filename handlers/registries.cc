@@ -113,24 +113,38 @@ void ListImageTags(Api& api, const ExchangePtr& exchange) {
 }  // namespace
 
 void AddRegistryRoutes(Router* router) {
-  router->Add({.method = "GET", .pattern = "/v1/registries", .handler = ListRegistries});
+  // Registry credentials serve every app: changing them is manage on global.
+  router->Add({.method = "GET",
+               .pattern = "/v1/registries",
+               .handler = ListRegistries,
+               .needs = {{Action::kView}}});
   router->Add({.method = "POST",
                .pattern = "/v1/registries",
                .handler = CreateRegistry,
-               .takes_json = true});
-  router->Add({.method = "GET", .pattern = "/v1/registries/{host}", .handler = GetRegistry});
+               .takes_json = true,
+               .needs = {{Action::kManage}}});
+  router->Add({.method = "GET",
+               .pattern = "/v1/registries/{host}",
+               .handler = GetRegistry,
+               .needs = {{Action::kView}}});
   router->Add({.method = "PUT",
                .pattern = "/v1/registries/{host}",
                .handler = PutRegistry,
-               .takes_json = true});
-  router->Add(
-      {.method = "DELETE", .pattern = "/v1/registries/{host}", .handler = DeleteRegistry});
+               .takes_json = true,
+               .needs = {{Action::kManage}}});
+  router->Add({.method = "DELETE",
+               .pattern = "/v1/registries/{host}",
+               .handler = DeleteRegistry,
+               .needs = {{Action::kManage}}});
   router->Add({.method = "GET",
                .pattern = "/v1/registries/{host}/tags",
                .handler = ListRegistryTags,
-               .query_keys = {"repository"}});
-  router->Add(
-      {.method = "GET", .pattern = "/v1/apps/{name}/image/tags", .handler = ListImageTags});
+               .query_keys = {"repository"},
+               .needs = {{Action::kView}}});
+  router->Add({.method = "GET",
+               .pattern = "/v1/apps/{name}/image/tags",
+               .handler = ListImageTags,
+               .needs = {{Action::kView, Over::kApp}}});
 }
 
 }  // namespace berth

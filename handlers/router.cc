@@ -1,6 +1,8 @@
 // Matching request paths to routes.
 #include "handlers/router.h"
 
+#include <cassert>
+
 namespace berth {
 
 std::vector<std::string> SplitPath(const std::string& path) {
@@ -16,6 +18,8 @@ std::vector<std::string> SplitPath(const std::string& path) {
 }
 
 void Router::Add(Route route) {
+  // Every route says who may use it.
+  assert(route.public_route || !route.needs.empty() || route.needs_of);
   auto segments = SplitPath(route.pattern);
   routes_.push_back({std::move(route), std::move(segments)});
 }

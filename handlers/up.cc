@@ -4,14 +4,13 @@
 namespace berth {
 
 void AddUpRoutes(Router* router) {
-  router->Add({"GET",
-               "/up",
-               [](Api&, const std::shared_ptr<Exchange>& exchange) {
-                 exchange->Reply(200, {{"status", "ok"}, {"version", BERTH_VERSION}});
-               },
-               false,
-               true,
-               {}});
+  router->Add({.method = "GET",
+               .pattern = "/up",
+               .handler =
+                   [](Api&, const std::shared_ptr<Exchange>& exchange) {
+                     exchange->Reply(200, {{"status", "ok"}, {"version", BERTH_VERSION}});
+                   },
+               .public_route = true});
 }
 
 }  // namespace berth

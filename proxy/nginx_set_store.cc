@@ -1,6 +1,8 @@
 // The managed directory of nginx mode (see nginx_set_store.h).
 #include "proxy/nginx_set_store.h"
 
+#include "base/hex.h"
+
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,19 +48,6 @@ int SetNumber(const std::string& target) {
 }
 
 }  // namespace
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char hash[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), hash, &size, EVP_sha256(), nullptr);
-  static const char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex.push_back(kDigits[hash[i] >> 4]);
-    hex.push_back(kDigits[hash[i] & 15]);
-  }
-  return hex;
-}
 
 NginxSetStore::NginxSetStore(std::string dir) : dir_(std::move(dir)) {}
 

@@ -4,6 +4,8 @@
 // reads the old set or the new one, never a mixture.
 #pragma once
 
+#include "base/hex.h"
+
 #include <string>
 #include <vector>
 
@@ -49,7 +51,5 @@ class NginxSetStore {
   int last_number_ = 0;
 };
 
-// The sha256 of `data` in lower-case hex.
-std::string Sha256Hex(std::string_view data);
 
 }  // namespace berth

@@ -326,7 +326,17 @@ int Run(const Options& options) {
   api_options.max_connections = options.max_connections;
   if (api_options.max_connections == 0)
     api_options.max_connections = std::min<size_t>(open_files / 2, kDefaultMaxConnections);
-  Api api(&loop, &supervisor, api_options);
+  AccountsOptions accounts_options;
+  if (int seconds = atoi(Env("BERTH_SESSION_IDLE_SECONDS").c_str()); seconds > 0)
+    accounts_options.session_idle_ms = int64_t{seconds} * 1000;
+  Accounts accounts(&loop, db->get(), accounts_options);
+  if (Status s = accounts.Load(); !s.ok()) return Fail(s.message());
+  auto admin_password = LoadAdminPassword();
+  if (!admin_password.ok()) return Fail(admin_password.status().message());
+  if (!admin_password->empty()) {
+    if (Status s = accounts.BootstrapAdmin(*admin_password); !s.ok()) return Fail(s.message());
+  }
+  Api api(&loop, &supervisor, &accounts, api_options);
   auto activated = TakeActivatedSockets();
   if (!activated.ok()) return Fail(activated.status().message());
   auto listeners = ApiListeners(options, *paths, &*activated);

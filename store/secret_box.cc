@@ -2,6 +2,8 @@
 // creation and checks of the key file.
 #include "store/secret_box.h"
 
+#include "base/hex.h"
+
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -153,20 +155,6 @@ Status WriteAll(int fd, const uint8_t* data, size_t size) {
   return Status::Ok();
 }
 
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(Bytes(raw), static_cast<int>(bytes)) != 1) {
-    ThrowOpenSslError("RAND_bytes");
-  }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : raw) {
-    hex += kDigits[c >> 4];
-    hex += kDigits[c & 0xF];
-  }
-  return hex;
-}
-
 // Writes a new random key to `tmp_path`, which must not exist, and syncs it. Errors name `path`.
 Status WriteNewKey(const std::string& path, const std::string& tmp_path) {
   UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -210,39 +198,6 @@ Status CreateKeyFile(const std::string& path) {
     return s;
   }
   return SyncDirectory(path);
-}
-
-bool IsBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/';
-}
-
-// Strict, canonical base64 with padding (EVP_DecodeBlock alone skips whitespace, returns the
-// padding as zero bytes and ignores the padding bits).
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0 || text.size() > INT_MAX) {
-    return std::nullopt;
-  }
-  size_t padding = 0;
-  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
-    ++padding;
-  }
-  for (size_t i = 0; i < text.size() - padding; ++i) {
-    if (!IsBase64Char(text[i])) {
-      return std::nullopt;
-    }
-  }
-  std::string raw(text.size() / 4 * 3, '\0');
-  int length = EVP_DecodeBlock(Bytes(raw), Bytes(text), static_cast<int>(text.size()));
-  if (length < 0) {
-    return std::nullopt;
-  }
-  raw.resize(static_cast<size_t>(length) - padding);
-  // Only one text encodes given bytes: refuse the others (e.g. non-zero padding bits).
-  if (Base64Encode(raw) != text) {
-    return std::nullopt;
-  }
-  return raw;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "base/hex.h"
 #include "supervise/fetch/source_url.h"
 
 namespace berth {
@@ -140,11 +141,7 @@ Result<Download> DownloadToFile(const std::string& url, int fd, Output& output,
   EVP_DigestFinal_ex(digest.get(), hash, &hash_size);
   Download download;
   download.size = transfer.received;
-  static const char kHex[] = "0123456789abcdef";
-  for (unsigned i = 0; i < hash_size; ++i) {
-    download.sha256 += kHex[hash[i] >> 4];
-    download.sha256 += kHex[hash[i] & 0xf];
-  }
+  download.sha256 = HexEncode(std::string_view(reinterpret_cast<char*>(hash), hash_size));
   output.Progress("downloaded " + FormatBytes(download.size) + ", sha256 " + download.sha256);
   return download;
 }
