@@ -561,7 +561,8 @@
 
     async function showLog(id) {
       const deployment = await api('GET', '/v1/apps/' + enc(name) + '/deployments/' + id + '?log=true');
-      log.textContent = deployment.log || '(no output)';
+      log.textContent = '# deployment ' + deployment.id + ' (' + deployment.outcome + ')\n' +
+          (deployment.log || '(no output)');
       log.hidden = false;
     }
 
@@ -606,6 +607,8 @@
 
     for (const [key, value] of Object.entries(env)) envRows.append(envRow(key, value));
     for (const key of Object.keys(secrets)) secretRows.append(secretRow(key, true));
+    if (!editable && !envRows.firstChild) envRows.append(h('p', {class: 'muted'}, 'None.'));
+    if (!editable && !secretRows.firstChild) secretRows.append(h('p', {class: 'muted'}, 'None.'));
 
     async function save() {
       const patch = {env: {}, secrets: {}};
