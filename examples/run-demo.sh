@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: starts berthd in ./.berth on 127.0.0.1:7070, with its proxy on a free local port
 # and app files in ${BERTH_CONFIG_DIR:-/etc/berth}/apps.d, applies examples/hello.json and
-# examples/site.json (a routed web app) and prints the URLs and token. Ctrl-C stops berthd (and
-# with it every app).
+# examples/site.json (a routed web app) and prints the URLs, the token and the dashboard's
+# sign-in (user admin, a password made once into .berth/admin-password). Ctrl-C stops berthd
+# (and with it every app).
 set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
@@ -10,7 +11,12 @@ state=$PWD/.berth
 config=${BERTH_CONFIG_DIR:-/etc/berth}
 mkdir -p "$state"
 rm -f "$state/run/listeners" "$state/run/proxy-listeners"
-"$build/berthd" --state-dir "$state" --config-dir "$config" \
+if [ -z "${BERTH_ADMIN_PASSWORD:-}" ]; then
+  [ -s "$state/admin-password" ] ||
+    (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$state/admin-password")
+  BERTH_ADMIN_PASSWORD=$(cat "$state/admin-password")
+fi
+BERTH_ADMIN_PASSWORD=$BERTH_ADMIN_PASSWORD "$build/berthd" --state-dir "$state" --config-dir "$config" \
   --listen 127.0.0.1:7070 --listen "unix:$state/run/api.sock" --proxy-listen 127.0.0.1:0 &
 berthd=$!
 trap 'kill -TERM $berthd 2>/dev/null; wait $berthd' INT TERM
@@ -23,6 +29,7 @@ cat <<MSG
 
 berthd is running on http://127.0.0.1:7070 (state in $state)
 admin token: $token
+dashboard: http://127.0.0.1:7070/dashboard (user admin, password: $BERTH_ADMIN_PASSWORD)
 proxy: $proxy (routes site.localhost to the app "site")
 app files: $config/apps.d (applied as they appear)
 

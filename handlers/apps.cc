@@ -28,6 +28,7 @@ std::vector<Need> NeedsOfPut(Api& api, const Exchange& exchange) {
   if (!app) return {{Action::kCreateApps}};
   auto spec = ParseAppSpec(exchange.json(), exchange.param("name"));
   if (!spec.ok()) return {{Action::kEditConfiguration, Over::kApp}};
+  api.supervisor()->KeepSecrets(app, &*spec);  // "***" keeps a secret as it is
   nlohmann::json before = AppSpecToJson(app->spec(), true);
   nlohmann::json after = AppSpecToJson(*spec, true);
   std::vector<Need> needs;

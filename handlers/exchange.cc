@@ -211,6 +211,7 @@ void Exchange::ReplyForbidden(Action action, std::string_view app) {
 }
 
 void Exchange::Replied(int status) {
+  if (server_.expired()) return;  // what it would tell is gone with the server
   if (auto on_reply = std::move(on_reply_)) {
     on_reply_ = nullptr;
     on_reply(status);

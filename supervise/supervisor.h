@@ -85,6 +85,9 @@ class Supervisor {
   // Forgets a file app once it has stopped; `done` runs then.
   void RemoveFile(const std::string& name, std::function<void(Status)> done);
 
+  // A "***" token in `spec` (a GET body sent back) means: keep the one the app has.
+  void KeepSecrets(const App* app, AppSpec* spec) const;
+
  private:
   // App names grouped by priority, lowest priority first unless `highest_first`; names in
   // alphabetical order within a group.
@@ -114,8 +117,6 @@ class Supervisor {
   Result<SecretBox*> Secrets();
   // Unseals a stored app's credentials in place.
   Status UnsealSecrets(nlohmann::json* stored);
-  // A "***" token in `spec` (a GET body sent back) means: keep the one the app has.
-  void KeepSecrets(const App* app, AppSpec* spec) const;
   void Purge(const AppSpec& spec, std::function<void(Status)> done);
 
   EventLoop* loop_;

@@ -149,6 +149,30 @@ TEST_F(UsersTest, EventsShowOnlyTheAppsTheCallerMayView) {
     EXPECT_EQ(std::string::npos, event.data.find("billing")) << event.data;
 }
 
+TEST_F(UsersTest, EditsNeedEditEnvForEnvAndSecretsAndEditConfigurationForTheRest) {
+  ASSERT_EQ(200, berthd().Patch("/v1/apps/shop-web", nlohmann::json::parse(
+                                    R"({"secrets": {"KEY": "s3cret"}, "env": {"A": "1"}})")).status);
+  HttpResponse created = berthd().Post(
+      "/v1/users", nlohmann::json::parse(R"({"name": "ops", "grants": [
+        {"scope": "app:shop-web", "actions": ["edit_configuration"]}]})"));
+  ASSERT_EQ(201, created.status);
+  std::string ops = Token(nlohmann::json{{"name", "t"}}, "ops");
+  // What GET shows, sent back with another command: the masked secret stays as it is.
+  nlohmann::json app = berthd().Get("/v1/apps/shop-web", Bearer(ops)).json();
+  ASSERT_EQ("***", app["secrets"].value("KEY", "")) << app.dump();
+  nlohmann::json spec = {{"name", "shop-web"}, {"command", {"sleep", "601"}}, {"autostart", true},
+                         {"env", app["env"]}, {"secrets", app["secrets"]}};
+  HttpResponse put = berthd().Put("/v1/apps/shop-web", spec, Bearer(ops));
+  EXPECT_EQ(200, put.status) << put.Describe();
+  spec["env"]["A"] = "2";
+  EXPECT_TRUE(IsApiError(berthd().Put("/v1/apps/shop-web", spec, Bearer(ops)), 403, "forbidden"));
+  EXPECT_TRUE(IsApiError(berthd().Patch("/v1/apps/shop-web",
+                                        nlohmann::json::parse(R"({"secrets": {"KEY": "x"}})"),
+                                        Bearer(ops)),
+                         403, "forbidden"));
+  EXPECT_EQ(200, berthd().Patch("/v1/apps/shop-web", nlohmann::json{{"start_seconds", 2}}, Bearer(ops)).status);
+}
+
 TEST_F(UsersTest, RevokedAndExpiredTokensStopWorking) {
   HttpResponse created = berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "laptop"}});
   ASSERT_EQ(201, created.status);
