@@ -60,7 +60,8 @@ void GetFile(Api&, const std::shared_ptr<Exchange>& exchange) {
 }  // namespace
 
 void AddDashboardRoutes(Router* router) {
-  router->Add({.method = "GET", .pattern = "/dashboard", .handler = GetIndex, .public_route = true});
+  router->Add(
+      {.method = "GET", .pattern = "/dashboard", .handler = GetIndex, .public_route = true});
   router->Add(
       {.method = "GET", .pattern = "/dashboard/{file}", .handler = GetFile, .public_route = true});
 }

@@ -83,8 +83,8 @@ TEST_F(DashboardAssetsTest, UnknownFileIs404) {
   EXPECT_TRUE(IsApiError(Anonymous(berthd(), "GET", "/dashboard/APP.JS"), 404, "not_found"));
   // Only GET (and HEAD): anything else needs a token, and is then 405.
   EXPECT_EQ(401, Anonymous(berthd(), "POST", "/dashboard/app.js").status);
-  EXPECT_TRUE(IsApiError(berthd().Post("/dashboard/app.js", std::string("{}")), 405,
-                         "method_not_allowed"));
+  EXPECT_TRUE(
+      IsApiError(berthd().Post("/dashboard/app.js", std::string("{}")), 405, "method_not_allowed"));
 }
 
 TEST_F(DashboardAssetsTest, ETagRevalidatesTo304) {
