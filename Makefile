@@ -10,12 +10,14 @@ BUILD_DEPS = cmake g++ make pkg-config curl ca-certificates passwd procps \
              libevent-dev libsystemd-dev nlohmann-json3-dev libsqlite3-dev \
              libcurl4-openssl-dev libssl-dev node-llhttp libgit2-dev libarchive-dev libgtest-dev libgmock-dev
 TEST_DEPS  = $(BUILD_DEPS) systemd git python3 python3-venv nodejs nginx-light fcgiwrap openssl bzip2 xz-utils \
-             strace docker.io debootstrap docker-registry apache2-utils busybox-static prometheus docker-compose
-BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light busybox-static docker.io curl openssl
+             strace docker.io debootstrap docker-registry apache2-utils busybox-static prometheus docker-compose \
+             chromium
+BENCH_DEPS = $(BUILD_DEPS) python3 supervisor wrk nginx-light busybox-static docker.io curl openssl \
+             nodejs chromium
 # The README's example apps serve with python3 -m http.server.
 RUN_DEPS   = $(BUILD_DEPS) python3
 
-.PHONY: all build run test bench deps deps-extra clean
+.PHONY: all build run test bench deps deps-extra browser-deps clean
 
 all: build
 
@@ -36,6 +38,11 @@ deps:
 deps-extra:
 	$(call install_missing,$(PKGS))
 
+# playwright-core for the dashboard's browser test and bench, from tests/browser/package-lock.json.
+browser-deps:
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory PKGS=npm deps-extra
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
@@ -52,13 +59,14 @@ run:
 # One build with warnings as errors and ASan+UBSan, then every test.
 test:
 	$(call install_missing,$(TEST_DEPS))
-	@command -v npm >/dev/null || $(MAKE) --no-print-directory PKGS=npm deps-extra
+	$(MAKE) --no-print-directory browser-deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBERTH_WERROR=ON -DBERTH_SANITIZE=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j$(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j2 --timeout 300
 
 bench:
 	$(call install_missing,$(BENCH_DEPS))
+	$(MAKE) --no-print-directory browser-deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BENCH_BUILD) -j$(JOBS) --target $(PROGRAMS)
 	BERTHD=$(CURDIR)/$(BENCH_BUILD)/berthd bench/run

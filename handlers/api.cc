@@ -73,6 +73,7 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, Accounts* accounts, ApiOptions
   AddUserRoutes(&router_);
   AddSessionRoutes(&router_);
   AddAuditRoutes(&router_);
+  AddDashboardRoutes(&router_);
 }
 
 Api::~Api() { CloseStreams(); }

@@ -109,6 +109,7 @@ void AddDeploymentRoutes(Router* router);
 void AddRegistryRoutes(Router* router);
 void AddMetricsRoutes(Router* router, bool metrics_public);
 void AddWebhookRoutes(Router* router);
+void AddDashboardRoutes(Router* router);
 void AddUserRoutes(Router* router);
 void AddSessionRoutes(Router* router);
 void AddAuditRoutes(Router* router);
