@@ -66,6 +66,18 @@ for _ in $(seq 100); do bash -c "$ask -sf" >/dev/null 2>&1 && break; sleep 0.1; 
   fail "cannot remove the routed app"
 echo "README's routed app answers through the proxy"
 
+# Users: the block's berthctl lines, then the user it made signs in as the dashboard does, and
+# the dashboard is served.
+users=$(block '## Users, permissions and the dashboard')
+[[ $users == *'berthctl users add alice'* ]] || fail "no users block in README.md"
+env -u BERTH_STATE_DIR -u BERTH_URL -u BERTH_TOKEN bash -euo pipefail -c "$setup"$'\n'"$users" \
+  >/dev/null || fail "README's users lines failed"
+signin=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  "http://$port/v1/session" -d '{"name": "alice", "password": "a long password for alice"}')
+[ "$signin" = 200 ] || fail "alice cannot sign in: $signin"
+curl -sf "http://$port/dashboard" | grep -q '<title>berth</title>' || fail "no dashboard at /dashboard"
+echo "README's user signs in"
+
 # A container app, when Docker answers: the block with the app renamed (so that no
 # berth-whoami of this machine is touched) on a free host port, without -f. It runs (and is
 # asked over HTTP) only where Docker has the image or can pull it.
