@@ -155,7 +155,9 @@ Result<UserRecord> Accounts::UpdateUser(const std::string& name, std::optional<G
       {user.name, user.password_hash, DumpJson(GrantsToJson(user.grants->list())), "", user.updated_at});
   if (!stored.ok()) return stored;
   if (password_hash) DropSessionsOf(name);
-  return users_[name] = std::move(user);
+  users_[name] = std::move(user);
+  Changed(name);
+  return users_[name];
 }
 
 Status Accounts::RemoveUser(const std::string& name) {
@@ -163,6 +165,7 @@ Status Accounts::RemoveUser(const std::string& name) {
   users_.erase(name);
   std::erase_if(tokens_, [&](const auto& entry) { return entry.second.user == name; });
   DropSessionsOf(name);
+  Changed(name);
   return Status::Ok();
 }
 
@@ -200,6 +203,7 @@ Status Accounts::RemoveToken(const std::string& user, int64_t id) {
   if (Status s = repository_.RemoveToken(user, id); !s.ok()) return s;
   std::erase_if(tokens_, [&](const auto& entry) { return entry.second.id == id; });
   last_used_dirty_.erase(id);
+  Changed(user);
   return Status::Ok();
 }
 
@@ -211,6 +215,10 @@ std::pair<std::string, Principal> Accounts::StartSession(const std::string& user
 }
 
 void Accounts::EndSession(const std::string& session_key) { sessions_.erase(session_key); }
+
+void Accounts::Changed(const std::string& user) {
+  if (on_change_) on_change_(user);
+}
 
 void Accounts::DropSessionsOf(const std::string& user) {
   std::erase_if(sessions_, [&](const auto& entry) { return entry.second.user == user; });

@@ -81,6 +81,12 @@ class Accounts {
   void EndSession(const std::string& session_key);
   int64_t session_idle_ms() const { return options_.session_idle_ms; }
 
+  // Called with a user's name after their grants or password change, a token of theirs is
+  // revoked, or they are removed.
+  void set_on_change(std::function<void(const std::string& user)> on_change) {
+    on_change_ = std::move(on_change);
+  }
+
   LoginLimiter& limiter() { return limiter_; }
   // Where password hashing runs, off the loop.
   BackgroundWorker& worker() { return worker_; }
@@ -94,6 +100,7 @@ class Accounts {
   Principal UserPrincipal(const UserRecord& user, PrincipalKind kind) const;
   void FlushLastUsed();
   void DropSessionsOf(const std::string& user);
+  void Changed(const std::string& user);
 
   Database* db_;
   AccountsOptions options_;
@@ -102,6 +109,7 @@ class Accounts {
   std::map<std::string, TokenRecord> tokens_;  // by SHA-256 of the token
   std::map<std::string, Session> sessions_;    // by SHA-256 of the cookie value
   std::map<int64_t, int64_t> last_used_dirty_;  // token id -> when, not yet written
+  std::function<void(const std::string&)> on_change_;
   Timer flush_;
   LoginLimiter limiter_;
   BackgroundWorker worker_;

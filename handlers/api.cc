@@ -72,11 +72,15 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, Accounts* accounts, ApiOptions
   AddWebhookRoutes(&router_);
   AddUserRoutes(&router_);
   AddSessionRoutes(&router_);
+  accounts_->set_on_change([this](const std::string& user) { CloseStreamsOf(user); });
   AddAuditRoutes(&router_);
   AddDashboardRoutes(&router_);
 }
 
-Api::~Api() { CloseStreams(); }
+Api::~Api() {
+  accounts_->set_on_change(nullptr);
+  CloseStreams();
+}
 
 Status Api::Serve(int listen_fd) {
   evhttp_bound_socket* bound = evhttp_accept_socket_with_handle(http_.get(), listen_fd);
@@ -99,6 +103,18 @@ void Api::DropStream(SseStream* stream) {
 }
 
 void Api::CloseStreams() { streams_.clear(); }
+
+void Api::CloseStreamsOf(const std::string& user) {
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    if (it->first->user() != user) {
+      ++it;
+      continue;
+    }
+    it->second->End([] {});
+    loop_->Defer([owned = std::shared_ptr<SseStream>(std::move(it->second))] {});
+    it = streams_.erase(it);
+  }
+}
 
 void Api::CloseStreams(std::function<void()> done) {
   streams_closed_ = std::move(done);

@@ -62,6 +62,9 @@ class Api {
   void DropStream(SseStream* stream);
   // Ends every stream at once.
   void CloseStreams();
+  // Ends the streams a user's token or session opened (their grants changed, or they are
+  // gone): a client that comes back is authenticated and filtered afresh.
+  void CloseStreamsOf(const std::string& user);
   // Ends every stream (at shutdown) and calls `done` once their clients have been sent all
   // that was written to them (the last `stopped` events), or after a short grace period.
   void CloseStreams(std::function<void()> done);

@@ -28,6 +28,8 @@ class SseStream {
   // Sends nothing more and ends the stream once the client has what was sent; `closed` runs
   // when its connection is gone.
   void End(std::function<void()> closed);
+  // The user whose token or session opened the stream; "" for the admin.
+  const std::string& user() const { return exchange_->principal().user; }
 
  private:
   void Write(std::string_view text);

@@ -173,6 +173,30 @@ TEST_F(UsersTest, EditsNeedEditEnvForEnvAndSecretsAndEditConfigurationForTheRest
   EXPECT_EQ(200, berthd().Patch("/v1/apps/shop-web", nlohmann::json{{"start_seconds", 2}}, Bearer(ops)).status);
 }
 
+TEST_F(UsersTest, StreamsEndWhenTheirUsersGrantsChangeOrTheirTokenIsRevoked) {
+  HttpResponse created = berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "tail"}});
+  ASSERT_EQ(201, created.status);
+  HeaderLines auth = Bearer(created.json().value("token", ""));
+  auto events = berthd().OpenSse("/v1/events", auth);
+  auto logs = berthd().OpenSse("/v1/apps/shop-api/logs?follow=true", auth);
+  ASSERT_EQ(200, events->WaitForStatus());
+  ASSERT_EQ(200, logs->WaitForStatus());
+  // Another user's change leaves them open.
+  ASSERT_EQ(201, berthd().Post("/v1/users", nlohmann::json{{"name", "bob"}}).status);
+  ASSERT_EQ(200, berthd().Patch("/v1/users/bob", nlohmann::json{{"grants", nlohmann::json::array()}}).status);
+  ASSERT_EQ(202, berthd().Post("/v1/apps/shop-web/control", nlohmann::json{{"command", "restart"}}).status);
+  EXPECT_TRUE(events->WaitForEvent([](const SseEvent& e) {
+    return e.event == "app" && e.json().value("app", "") == "shop-web";
+  })) << events->RawBody();
+  EXPECT_FALSE(events->Finished());
+  ASSERT_EQ(204, berthd().Delete("/v1/users/alice/tokens/" +
+                                 std::to_string(created.json().value("id", 0))).status);
+  EXPECT_TRUE(WaitUntil([&] { return events->Finished() && logs->Finished(); }))
+      << events->RawBody();
+  // The client that comes back is refused.
+  EXPECT_TRUE(IsApiError(berthd().Get("/v1/events", auth), 401, "unauthorized"));
+}
+
 TEST_F(UsersTest, RevokedAndExpiredTokensStopWorking) {
   HttpResponse created = berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "laptop"}});
   ASSERT_EQ(201, created.status);
