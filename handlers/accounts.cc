@@ -49,8 +49,8 @@ Status Accounts::Load() {
   auto tokens = repository_.ListTokens();
   if (!tokens.ok()) return tokens.status();
   for (const StoredToken& stored : *tokens) {
-    TokenRecord token{.id = stored.id, .user = stored.user, .name = stored.name,
-                      .created_at = stored.created_at};
+    TokenRecord token{
+        .id = stored.id, .user = stored.user, .name = stored.name, .created_at = stored.created_at};
     if (stored.grants) {
       auto grants = GrantsFromText(*stored.grants, "token " + std::to_string(stored.id));
       if (!grants.ok()) return grants.status();
@@ -131,9 +131,10 @@ Result<UserRecord> Accounts::CreateUser(const std::string& name, Grants grants,
                                         const std::string& password_hash) {
   static const std::regex kName("^[a-z][a-z0-9_.-]{0,31}$");
   if (!std::regex_match(name, kName))
-    return Status::Invalid("name must start with a lowercase letter and hold at most 32 "
-                           "lowercase letters, digits, '_', '.' and '-'",
-                           "name");
+    return Status::Invalid(
+        "name must start with a lowercase letter and hold at most 32 "
+        "lowercase letters, digits, '_', '.' and '-'",
+        "name");
   std::string now = FormatRfc3339(WallClockMs());
   UserRecord user{name, password_hash, std::make_shared<const GrantSet>(std::move(grants)), now,
                   now};
@@ -151,8 +152,9 @@ Result<UserRecord> Accounts::UpdateUser(const std::string& name, std::optional<G
   if (grants) user.grants = std::make_shared<const GrantSet>(std::move(*grants));
   if (password_hash) user.password_hash = std::move(*password_hash);
   user.updated_at = FormatRfc3339(WallClockMs());
-  Status stored = repository_.UpdateUser(
-      {user.name, user.password_hash, DumpJson(GrantsToJson(user.grants->list())), "", user.updated_at});
+  Status stored =
+      repository_.UpdateUser({user.name, user.password_hash,
+                              DumpJson(GrantsToJson(user.grants->list())), "", user.updated_at});
   if (!stored.ok()) return stored;
   if (password_hash) DropSessionsOf(name);
   users_[name] = std::move(user);
@@ -184,14 +186,20 @@ Result<std::pair<TokenRecord, std::string>> Accounts::CreateToken(
   if (!FindUser(user)) return Status::NotFound("no user named '" + user + "'");
   std::string secret = std::string(kTokenPrefix) + RandomHex(32);
   std::string hash = Sha256Hex(secret);
-  TokenRecord token{.user = user, .name = name,
-                    .grants = grants ? std::make_shared<const GrantSet>(std::move(*grants)) : nullptr,
-                    .created_at = FormatRfc3339(WallClockMs()), .expires_ms = expires_ms};
+  TokenRecord token{
+      .user = user,
+      .name = name,
+      .grants = grants ? std::make_shared<const GrantSet>(std::move(*grants)) : nullptr,
+      .created_at = FormatRfc3339(WallClockMs()),
+      .expires_ms = expires_ms};
   std::optional<std::string> grants_text, expires_text;
   if (token.grants) grants_text = DumpJson(GrantsToJson(token.grants->list()));
   if (expires_ms) expires_text = FormatRfc3339(*expires_ms);
-  auto id = repository_.InsertToken({.user = user, .name = name, .hash = hash,
-                                     .grants = grants_text, .created_at = token.created_at,
+  auto id = repository_.InsertToken({.user = user,
+                                     .name = name,
+                                     .hash = hash,
+                                     .grants = grants_text,
+                                     .created_at = token.created_at,
                                      .expires_at = expires_text});
   if (!id.ok()) return id.status();
   token.id = *id;

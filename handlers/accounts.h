@@ -21,7 +21,7 @@ namespace berth {
 
 struct UserRecord {
   std::string name;
-  std::string password_hash;  // "" when the user has no password
+  std::string password_hash;               // "" when the user has no password
   std::shared_ptr<const GrantSet> grants;  // never null
   std::string created_at;
   std::string updated_at;
@@ -106,8 +106,8 @@ class Accounts {
   AccountsOptions options_;
   UsersRepository repository_;
   std::map<std::string, UserRecord> users_;
-  std::map<std::string, TokenRecord> tokens_;  // by SHA-256 of the token
-  std::map<std::string, Session> sessions_;    // by SHA-256 of the cookie value
+  std::map<std::string, TokenRecord> tokens_;   // by SHA-256 of the token
+  std::map<std::string, Session> sessions_;     // by SHA-256 of the cookie value
   std::map<int64_t, int64_t> last_used_dirty_;  // token id -> when, not yet written
   std::function<void(const std::string&)> on_change_;
   Timer flush_;

@@ -13,9 +13,9 @@ constexpr std::string_view kGlobal = "global";
 constexpr std::string_view kAppPrefix = "app:";
 constexpr size_t kMaxGrants = 64;
 
-const char* const kNames[] = {"view",     "view_logs",          "control",
-                              "deploy",   "edit_env",           "edit_configuration",
-                              "manage",   "create_apps",        "manage_users"};
+const char* const kNames[] = {"view",   "view_logs",   "control",
+                              "deploy", "edit_env",    "edit_configuration",
+                              "manage", "create_apps", "manage_users"};
 
 bool IsGlobal(std::string_view scope) { return scope == kGlobal; }
 
@@ -33,8 +33,10 @@ Status CheckScope(const std::string& scope, const std::string& field) {
   if (IsGlobal(scope)) return Status::Ok();
   if (scope.rfind(kAppPrefix, 0) == 0 && IsAppPattern(scope.substr(kAppPrefix.size())))
     return Status::Ok();
-  return Status::Invalid(field + " must be \"global\", \"app:<name>\" or \"app:<pattern>\" (with * "
-                         "and ?), not \"" + scope + "\"",
+  return Status::Invalid(field +
+                             " must be \"global\", \"app:<name>\" or \"app:<pattern>\" (with * "
+                             "and ?), not \"" +
+                             scope + "\"",
                          field);
 }
 
@@ -91,7 +93,8 @@ Result<Grants> ParseGrants(const nlohmann::json& json, const std::string& field)
       if (key != "scope" && key != "actions")
         return Status::Invalid(at + " has an unknown field '" + key + "'", at + "." + key);
     if (!item.contains("scope") || !item["scope"].is_string())
-      return Status::Invalid(at + ".scope is required (\"global\" or \"app:<name>\")", at + ".scope");
+      return Status::Invalid(at + ".scope is required (\"global\" or \"app:<name>\")",
+                             at + ".scope");
     Grant grant{.scope = item["scope"].get<std::string>()};
     if (Status s = CheckScope(grant.scope, at + ".scope"); !s.ok()) return s;
     const nlohmann::json& actions = item.contains("actions") ? item["actions"] : nlohmann::json();
@@ -99,16 +102,18 @@ Result<Grants> ParseGrants(const nlohmann::json& json, const std::string& field)
       return Status::Invalid(at + ".actions must be a non-empty array of actions", at + ".actions");
     for (size_t j = 0; j < actions.size(); ++j) {
       std::string action_field = at + ".actions[" + std::to_string(j) + "]";
-      auto action = actions[j].is_string() ? ParseAction(actions[j].get<std::string>())
-                                           : std::nullopt;
+      auto action =
+          actions[j].is_string() ? ParseAction(actions[j].get<std::string>()) : std::nullopt;
       if (!action)
-        return Status::Invalid(action_field + " must be one of view, view_logs, control, deploy, "
-                               "edit_env, edit_configuration, manage, create_apps, manage_users",
-                               action_field);
+        return Status::Invalid(
+            action_field +
+                " must be one of view, view_logs, control, deploy, "
+                "edit_env, edit_configuration, manage, create_apps, manage_users",
+            action_field);
       if (!IsGlobal(grant.scope) && !IsAppAction(*action))
-        return Status::Invalid(action_field + ": " + to_string(*action) +
-                                   " can only be granted on the global scope",
-                               action_field);
+        return Status::Invalid(
+            action_field + ": " + to_string(*action) + " can only be granted on the global scope",
+            action_field);
       if (std::find(grant.actions.begin(), grant.actions.end(), *action) == grant.actions.end())
         grant.actions.push_back(*action);
     }
@@ -237,8 +242,8 @@ std::string WiderThan(const Grants& wanted, const Grants& limit, const std::stri
         });
       });
       if (!fits)
-        return field + "[" + std::to_string(i) + "]: " + to_string(action) + " on " +
-               grant.scope + " is more than the user may do";
+        return field + "[" + std::to_string(i) + "]: " + to_string(action) + " on " + grant.scope +
+               " is more than the user may do";
     }
   }
   return "";

@@ -29,9 +29,9 @@ enum class Action {
 };
 
 inline constexpr std::array<Action, 9> kAllActions = {
-    Action::kView,    Action::kViewLogs,          Action::kControl,
-    Action::kDeploy,  Action::kEditEnv,           Action::kEditConfiguration,
-    Action::kManage,  Action::kCreateApps,        Action::kManageUsers};
+    Action::kView,   Action::kViewLogs,   Action::kControl,
+    Action::kDeploy, Action::kEditEnv,    Action::kEditConfiguration,
+    Action::kManage, Action::kCreateApps, Action::kManageUsers};
 
 const char* to_string(Action action);
 std::optional<Action> ParseAction(std::string_view name);
@@ -70,9 +70,9 @@ class GrantSet {
 
  private:
   Grants list_;
-  uint32_t on_global_ = 0;  // berthd's own resources
-  uint32_t on_apps_ = 0;    // every app, from global grants
-  std::map<std::string, uint32_t, std::less<>> exact_;       // app name -> actions
+  uint32_t on_global_ = 0;                                  // berthd's own resources
+  uint32_t on_apps_ = 0;                                    // every app, from global grants
+  std::map<std::string, uint32_t, std::less<>> exact_;      // app name -> actions
   std::vector<std::pair<std::string, uint32_t>> patterns_;  // fnmatch pattern -> actions
 };
 

@@ -40,13 +40,13 @@ std::vector<std::string> Split(const std::string& text, char sep) {
 
 Status CheckPasswordRules(std::string_view password) {
   if (password.size() < kMinPasswordLength)
-    return Status::Invalid("password must be at least " + std::to_string(kMinPasswordLength) +
-                               " characters long",
-                           "password");
+    return Status::Invalid(
+        "password must be at least " + std::to_string(kMinPasswordLength) + " characters long",
+        "password");
   if (password.size() > kMaxPasswordLength)
-    return Status::Invalid("password must be at most " + std::to_string(kMaxPasswordLength) +
-                               " characters long",
-                           "password");
+    return Status::Invalid(
+        "password must be at most " + std::to_string(kMaxPasswordLength) + " characters long",
+        "password");
   return Status::Ok();
 }
 
@@ -54,8 +54,8 @@ std::string HashPassword(std::string_view password) {
   std::string salt(kSaltBytes, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size()));
   auto hash = Derive(password, salt, kIterations);
-  return std::string(kScheme) + "$" + std::to_string(kIterations) + "$" + Base64Encode(salt) +
-         "$" + Base64Encode(std::string(hash.begin(), hash.end()));
+  return std::string(kScheme) + "$" + std::to_string(kIterations) + "$" + Base64Encode(salt) + "$" +
+         Base64Encode(std::string(hash.begin(), hash.end()));
 }
 
 bool VerifyPassword(std::string_view password, const std::string& stored) {

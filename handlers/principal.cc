@@ -20,7 +20,8 @@ const char* to_string(PrincipalKind kind) {
 }
 
 Grants Principal::EffectiveGrants() const {
-  if (kind == PrincipalKind::kAdmin) return {Grant{.scope = "global", .actions = {Action::kManage}}};
+  if (kind == PrincipalKind::kAdmin)
+    return {Grant{.scope = "global", .actions = {Action::kManage}}};
   if (kind != PrincipalKind::kToken && kind != PrincipalKind::kSession) return {};
   if (token_grants) return token_grants->list();
   return grants ? grants->list() : Grants{};

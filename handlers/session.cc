@@ -13,10 +13,11 @@ using ExchangePtr = std::shared_ptr<Exchange>;
 constexpr size_t kMaxPendingSignIns = 16;
 
 nlohmann::json WhoAmI(const Principal& caller, const Accounts& accounts) {
-  nlohmann::json body = {{"principal", caller.label},
-                         {"kind", to_string(caller.kind)},
-                         {"user", caller.user.empty() ? nlohmann::json() : nlohmann::json(caller.user)},
-                         {"grants", GrantsToJson(caller.EffectiveGrants())}};
+  nlohmann::json body = {
+      {"principal", caller.label},
+      {"kind", to_string(caller.kind)},
+      {"user", caller.user.empty() ? nlohmann::json() : nlohmann::json(caller.user)},
+      {"grants", GrantsToJson(caller.EffectiveGrants())}};
   if (caller.kind == PrincipalKind::kSession) {
     body["csrf_token"] = caller.csrf_token;
     body["idle_timeout_seconds"] = accounts.session_idle_ms() / 1000;
@@ -33,8 +34,8 @@ bool BehindTls(const Exchange& exchange) {
 }
 
 std::string SessionCookie(const std::string& value, const Exchange& exchange, bool clear) {
-  std::string cookie = std::string(kSessionCookie) + "=" + value +
-                       "; Path=/; HttpOnly; SameSite=Strict";
+  std::string cookie =
+      std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
   if (clear) cookie += "; Max-Age=0";
   if (BehindTls(exchange)) cookie += "; Secure";
   return cookie;
@@ -52,9 +53,9 @@ void SignIn(Api& api, const ExchangePtr& exchange) {
   int64_t wait = accounts->limiter().WaitMs(name, exchange->client(), MonotonicMs());
   if (wait > 0) {
     exchange->AddHeader("Retry-After", std::to_string((wait + 999) / 1000));
-    return exchange->ReplyError(429, "too_many_requests",
-                                "too many failed sign-ins: try again in " +
-                                    std::to_string((wait + 999) / 1000) + " s");
+    return exchange->ReplyError(
+        429, "too_many_requests",
+        "too many failed sign-ins: try again in " + std::to_string((wait + 999) / 1000) + " s");
   }
   if (accounts->worker().pending() >= kMaxPendingSignIns)
     return exchange->ReplyError(503, "unavailable", "too many sign-ins at once: try again");

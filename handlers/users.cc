@@ -112,8 +112,7 @@ void CreateUser(Api& api, const ExchangePtr& exchange) {
 }
 
 void GetUser(Api& api, const ExchangePtr& exchange) {
-  if (const UserRecord* user = FindUserOr404(api, *exchange))
-    exchange->Reply(200, UserJson(*user));
+  if (const UserRecord* user = FindUserOr404(api, *exchange)) exchange->Reply(200, UserJson(*user));
 }
 
 // Grants need manage_users; a user may change their own password by giving the current one.
@@ -192,7 +191,8 @@ Result<std::optional<Grants>> TokenGrants(const Exchange& exchange, const UserRe
   if (std::string wider = WiderThan(*grants, user.grants->list(), "grants"); !wider.empty())
     return Status::Invalid(wider, "grants");
   if (own && caller.token_grants) {
-    if (std::string wider = WiderThan(*grants, caller.token_grants->list(), "grants"); !wider.empty())
+    if (std::string wider = WiderThan(*grants, caller.token_grants->list(), "grants");
+        !wider.empty())
       return Status::Invalid(wider + " (this token's own grants)", "grants");
   }
   return grants;
@@ -203,7 +203,8 @@ void CreateToken(Api& api, const ExchangePtr& exchange) {
   const UserRecord* user = FindUserOr404(api, *exchange);
   if (!user) return;
   const nlohmann::json& body = exchange->json();
-  std::string name = body.contains("name") && body["name"].is_string() ? body["name"].get<std::string>() : "";
+  std::string name =
+      body.contains("name") && body["name"].is_string() ? body["name"].get<std::string>() : "";
   if (name.empty() || name.size() > kMaxTokenName)
     return exchange->ReplyError(422, "invalid", "name is required: 1 to 64 characters", "name");
   std::optional<int64_t> expires;
@@ -262,7 +263,8 @@ void Permissions(Api& api, const ExchangePtr& exchange) {
 void AddUserRoutes(Router* router) {
   const std::vector<Need> manage_users = {{Action::kManageUsers}};
   const std::vector<Need> self = {{Action::kManageUsers, Over::kGlobalOrSelf}};
-  router->Add({.method = "GET", .pattern = "/v1/users", .handler = ListUsers, .needs = manage_users});
+  router->Add(
+      {.method = "GET", .pattern = "/v1/users", .handler = ListUsers, .needs = manage_users});
   router->Add({.method = "POST",
                .pattern = "/v1/users",
                .handler = CreateUser,

@@ -39,8 +39,8 @@ Result<std::vector<StoredUser>> UsersRepository::ListUsers() {
     if (!row.ok()) return row.status();
     if (!*row) return users;
     const Statement& s = **query;
-    users.push_back({s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3),
-                     s.ColumnText(4)});
+    users.push_back(
+        {s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnText(3), s.ColumnText(4)});
   }
 }
 
@@ -50,7 +50,8 @@ Status UsersRepository::InsertUser(const StoredUser& user) {
                    {user.name, user.password, user.grants, user.created_at, user.updated_at});
   if (!query.ok()) return query.status();
   if (Status s = query->Run(); !s.ok()) return s;
-  if (db_->changes() == 0) return Status::Conflict("a user named '" + user.name + "' exists", "name");
+  if (db_->changes() == 0)
+    return Status::Conflict("a user named '" + user.name + "' exists", "name");
   return Status::Ok();
 }
 
@@ -92,10 +93,9 @@ Result<std::vector<StoredToken>> UsersRepository::ListTokens() {
 }
 
 Result<int64_t> UsersRepository::InsertToken(const StoredToken& token) {
-  Result<Query> query =
-      Query::Start(db_, insert_token_, kInsertTokenSql,
-                   {token.user, token.name, token.hash, token.grants, token.created_at,
-                    token.expires_at});
+  Result<Query> query = Query::Start(
+      db_, insert_token_, kInsertTokenSql,
+      {token.user, token.name, token.hash, token.grants, token.created_at, token.expires_at});
   if (!query.ok()) return query.status();
   if (Status s = query->Run(); !s.ok()) return s;
   Result<Statement> id = db_->Prepare("SELECT last_insert_rowid()");

@@ -10,9 +10,9 @@
 namespace berth::testing {
 namespace {
 
-const std::vector<std::string> kActions = {"view",     "view_logs",          "control",
-                                           "deploy",   "edit_env",           "edit_configuration",
-                                           "manage",   "create_apps",        "manage_users"};
+const std::vector<std::string> kActions = {"view",   "view_logs",   "control",
+                                           "deploy", "edit_env",    "edit_configuration",
+                                           "manage", "create_apps", "manage_users"};
 
 struct Cell {
   std::string route;  // the table's first column, without backticks
@@ -64,7 +64,8 @@ class PermissionsMatrixTest : public BerthdTest {
     ASSERT_EQ(201, berthd().Post("/v1/apps", App(0)).status);
     for (const std::string& action : kActions) {
       bool app_action = action != "create_apps" && action != "manage_users";
-      if (app_action) tokens_["app:" + action] = UserToken("m-app-" + action, "app:matrix-*", action);
+      if (app_action)
+        tokens_["app:" + action] = UserToken("m-app-" + action, "app:matrix-*", action);
       tokens_["global:" + action] = UserToken("m-global-" + action, "global", action);
     }
   }
@@ -89,9 +90,11 @@ class PermissionsMatrixTest : public BerthdTest {
   std::string UserToken(const std::string& user, const std::string& scope,
                         const std::string& action) {
     nlohmann::json grants = {{{"scope", scope}, {"actions", {action}}}};
-    HttpResponse created = berthd().Post("/v1/users", nlohmann::json{{"name", user}, {"grants", grants}});
+    HttpResponse created =
+        berthd().Post("/v1/users", nlohmann::json{{"name", user}, {"grants", grants}});
     EXPECT_EQ(201, created.status) << created.Describe();
-    HttpResponse token = berthd().Post("/v1/users/" + user + "/tokens", nlohmann::json{{"name", "t"}});
+    HttpResponse token =
+        berthd().Post("/v1/users/" + user + "/tokens", nlohmann::json{{"name", "t"}});
     EXPECT_EQ(201, token.status) << token.Describe();
     return token.json().value("token", "");
   }
@@ -106,7 +109,8 @@ class PermissionsMatrixTest : public BerthdTest {
         {"GET /v1/apps/{name}", {"GET", "/v1/apps/matrix-none", none}},
         {"GET /v1/apps/{name}/stats", {"GET", "/v1/apps/matrix-none/stats", none}},
         {"GET /v1/apps/{name}/deployments", {"GET", "/v1/apps/matrix-none/deployments", none}},
-        {"GET /v1/apps/{name}/deployments/{id}", {"GET", "/v1/apps/matrix-none/deployments/1", none}},
+        {"GET /v1/apps/{name}/deployments/{id}",
+         {"GET", "/v1/apps/matrix-none/deployments/1", none}},
         {"GET /v1/apps/{name}/deployments/{id}?log=true",
          {"GET", "/v1/apps/matrix-none/deployments/1?log=true", none}},
         {"GET /v1/apps/{name}/image/tags", {"GET", "/v1/apps/matrix-none/image/tags", none}},
@@ -121,13 +125,15 @@ class PermissionsMatrixTest : public BerthdTest {
          {"PATCH", "/v1/apps/matrix-none", {{"env", {{"A", "1"}}}}}},
         {"PATCH /v1/apps/{name} other fields", {"PATCH", "/v1/apps/matrix-none", {{"port", 9}}}},
         {"PUT /v1/apps/{name} changing env",
-         {"PUT", "/v1/apps/matrix-app", [&] {
+         {"PUT", "/v1/apps/matrix-app",
+          [&] {
             nlohmann::json app = Current();
             app["env"]["N"] = std::to_string(n);
             return app;
           }()}},
         {"PUT /v1/apps/{name} changing other fields",
-         {"PUT", "/v1/apps/matrix-app", [&] {
+         {"PUT", "/v1/apps/matrix-app",
+          [&] {
             nlohmann::json app = Current();
             app["command"] = App(n)["command"];
             return app;
@@ -146,7 +152,8 @@ class PermissionsMatrixTest : public BerthdTest {
         {"GET /v1/users", {"GET", "/v1/users", none}},
         {"POST /v1/users", {"POST", "/v1/users", nlohmann::json::object()}},
         {"GET /v1/users/{name}", {"GET", "/v1/users/nobody", none}},
-        {"PATCH /v1/users/{name}", {"PATCH", "/v1/users/nobody", {{"grants", nlohmann::json::array()}}}},
+        {"PATCH /v1/users/{name}",
+         {"PATCH", "/v1/users/nobody", {{"grants", nlohmann::json::array()}}}},
         {"DELETE /v1/users/{name}", {"DELETE", "/v1/users/nobody", none}},
         {"GET /v1/users/{name}/tokens", {"GET", "/v1/users/nobody/tokens", none}},
         {"POST /v1/users/{name}/tokens", {"POST", "/v1/users/nobody/tokens", {{"name", "x"}}}},
@@ -185,8 +192,8 @@ TEST_F(PermissionsMatrixTest, EveryCellOfTheTableHolds) {
         EXPECT_NE(0, response.status) << response.Describe();
       } else {
         EXPECT_TRUE(IsApiError(response, 403, "forbidden")) << response.Describe();
-        EXPECT_NE(std::string::npos, response.json()["error"].value("message", "").find(
-                                         "you need "))
+        EXPECT_NE(std::string::npos,
+                  response.json()["error"].value("message", "").find("you need "))
             << response.Describe();
       }
       ++checked;
@@ -199,9 +206,11 @@ TEST_F(PermissionsMatrixTest, NoCredentialsAre401OnEveryRowOfTheTable) {
   for (const Cell& row : ReadTable()) {
     auto call = CallFor(row.route);
     ASSERT_TRUE(call) << row.route;
-    HttpResponse response = berthd().Request(
-        call->method, call->path, call->body.is_null() ? "" : call->body.dump(), {"Authorization:"});
-    EXPECT_TRUE(IsApiError(response, 401, "unauthorized")) << row.route << ": " << response.Describe();
+    HttpResponse response =
+        berthd().Request(call->method, call->path, call->body.is_null() ? "" : call->body.dump(),
+                         {"Authorization:"});
+    EXPECT_TRUE(IsApiError(response, 401, "unauthorized"))
+        << row.route << ": " << response.Describe();
   }
 }
 

@@ -30,9 +30,7 @@ class UsersTest : public BerthdTest {
     return created.json().value("token", "");
   }
 
-  static HeaderLines Bearer(const std::string& token) {
-    return {"Authorization: Bearer " + token};
-  }
+  static HeaderLines Bearer(const std::string& token) { return {"Authorization: Bearer " + token}; }
 
   static std::vector<std::string> Names(const HttpResponse& apps) {
     std::vector<std::string> names;
@@ -71,14 +69,16 @@ TEST_F(UsersTest, AUserIsListedWithoutThePasswordAndExplained) {
 TEST_F(UsersTest, BadUsersAreRefusedNamingTheField) {
   EXPECT_TRUE(IsApiError(berthd().Post("/v1/users", nlohmann::json{{"name", "Bob!"}}), 422,
                          "invalid", "name"));
+  EXPECT_TRUE(
+      IsApiError(berthd().Post("/v1/users", nlohmann::json{{"name", "bob"}, {"password", "short"}}),
+                 422, "invalid", "password"));
   EXPECT_TRUE(IsApiError(
-      berthd().Post("/v1/users", nlohmann::json{{"name", "bob"}, {"password", "short"}}), 422,
-      "invalid", "password"));
-  EXPECT_TRUE(IsApiError(berthd().Post("/v1/users", nlohmann::json::parse(
-                             R"({"name": "bob", "grants": [{"scope": "app:x", "actions": ["fly"]}]})")),
-                         422, "invalid", "grants[0].actions[0]"));
-  EXPECT_TRUE(IsApiError(berthd().Post("/v1/users", nlohmann::json{{"name", "alice"}}), 409,
-                         "conflict"));
+      berthd().Post("/v1/users",
+                    nlohmann::json::parse(
+                        R"({"name": "bob", "grants": [{"scope": "app:x", "actions": ["fly"]}]})")),
+      422, "invalid", "grants[0].actions[0]"));
+  EXPECT_TRUE(
+      IsApiError(berthd().Post("/v1/users", nlohmann::json{{"name", "alice"}}), 409, "conflict"));
   EXPECT_EQ(1u, berthd().Get("/v1/users").json().size());
 }
 
@@ -103,14 +103,14 @@ TEST_F(UsersTest, ATokenSeesAndDoesOnlyWhatItsGrantsAllow) {
           R"({"name": "more", "grants": [{"scope": "app:shop-*", "actions": ["control"]}]})"),
       Bearer(ci));
   EXPECT_TRUE(IsApiError(wider, 422, "invalid", "grants")) << wider.Describe();
-  HttpResponse same = berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "copy"}},
-                                    Bearer(ci));
+  HttpResponse same =
+      berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "copy"}}, Bearer(ci));
   ASSERT_EQ(201, same.status) << same.Describe();
   EXPECT_EQ(nlohmann::json::parse(R"([{"scope": "app:shop-api", "actions": ["deploy"]}])"),
             same.json()["grants"]);
-  EXPECT_TRUE(IsApiError(berthd().Post("/v1/users", nlohmann::json{{"name", "mallory"}},
-                                       Bearer(ci)),
-                         403, "forbidden"));
+  EXPECT_TRUE(
+      IsApiError(berthd().Post("/v1/users", nlohmann::json{{"name", "mallory"}}, Bearer(ci)), 403,
+                 "forbidden"));
   EXPECT_EQ(std::vector<std::string>{"alice"}, [&] {
     std::vector<std::string> users;
     for (const auto& u : berthd().Get("/v1/users").json()) users.push_back(u.value("name", ""));
@@ -128,18 +128,22 @@ TEST_F(UsersTest, StopAllStopsOnlyTheAppsTheCallerMayControl) {
   EXPECT_EQ((std::vector<std::string>{"shop-api", "shop-web"}), Names(stopped));
   ASSERT_TRUE(berthd().WaitForState("shop-web", "stopped")) << berthd().LastSeen();
   EXPECT_EQ("running", berthd().Get("/v1/apps/billing").json()["status"].value("state", ""));
-  EXPECT_TRUE(IsApiError(berthd().Post("/v1/control",
-                                       nlohmann::json{{"command", "stop"}, {"apps", {"billing"}}},
-                                       Bearer(token)),
-                         403, "forbidden"));
+  EXPECT_TRUE(IsApiError(
+      berthd().Post("/v1/control", nlohmann::json{{"command", "stop"}, {"apps", {"billing"}}},
+                    Bearer(token)),
+      403, "forbidden"));
 }
 
 TEST_F(UsersTest, EventsShowOnlyTheAppsTheCallerMayView) {
   std::string token = Token(nlohmann::json{{"name", "events"}});
   auto stream = berthd().OpenSse("/v1/events", Bearer(token));
   ASSERT_EQ(200, stream->WaitForStatus());
-  ASSERT_EQ(202, berthd().Post("/v1/apps/billing/control", nlohmann::json{{"command", "restart"}}).status);
-  ASSERT_EQ(202, berthd().Post("/v1/apps/shop-web/control", nlohmann::json{{"command", "restart"}}).status);
+  ASSERT_EQ(
+      202,
+      berthd().Post("/v1/apps/billing/control", nlohmann::json{{"command", "restart"}}).status);
+  ASSERT_EQ(
+      202,
+      berthd().Post("/v1/apps/shop-web/control", nlohmann::json{{"command", "restart"}}).status);
   auto shop = stream->WaitForEvent([](const SseEvent& e) {
     return e.event == "app" && e.json().value("app", "") == "shop-web";
   });
@@ -150,27 +154,35 @@ TEST_F(UsersTest, EventsShowOnlyTheAppsTheCallerMayView) {
 }
 
 TEST_F(UsersTest, EditsNeedEditEnvForEnvAndSecretsAndEditConfigurationForTheRest) {
-  ASSERT_EQ(200, berthd().Patch("/v1/apps/shop-web", nlohmann::json::parse(
-                                    R"({"secrets": {"KEY": "s3cret"}, "env": {"A": "1"}})")).status);
-  HttpResponse created = berthd().Post(
-      "/v1/users", nlohmann::json::parse(R"({"name": "ops", "grants": [
+  ASSERT_EQ(
+      200, berthd()
+               .Patch("/v1/apps/shop-web",
+                      nlohmann::json::parse(R"({"secrets": {"KEY": "s3cret"}, "env": {"A": "1"}})"))
+               .status);
+  HttpResponse created =
+      berthd().Post("/v1/users", nlohmann::json::parse(R"({"name": "ops", "grants": [
         {"scope": "app:shop-web", "actions": ["edit_configuration"]}]})"));
   ASSERT_EQ(201, created.status);
   std::string ops = Token(nlohmann::json{{"name", "t"}}, "ops");
   // What GET shows, sent back with another command: the masked secret stays as it is.
   nlohmann::json app = berthd().Get("/v1/apps/shop-web", Bearer(ops)).json();
   ASSERT_EQ("***", app["secrets"].value("KEY", "")) << app.dump();
-  nlohmann::json spec = {{"name", "shop-web"}, {"command", {"sleep", "601"}}, {"autostart", true},
-                         {"env", app["env"]}, {"secrets", app["secrets"]}};
+  nlohmann::json spec = {{"name", "shop-web"},
+                         {"command", {"sleep", "601"}},
+                         {"autostart", true},
+                         {"env", app["env"]},
+                         {"secrets", app["secrets"]}};
   HttpResponse put = berthd().Put("/v1/apps/shop-web", spec, Bearer(ops));
   EXPECT_EQ(200, put.status) << put.Describe();
   spec["env"]["A"] = "2";
   EXPECT_TRUE(IsApiError(berthd().Put("/v1/apps/shop-web", spec, Bearer(ops)), 403, "forbidden"));
-  EXPECT_TRUE(IsApiError(berthd().Patch("/v1/apps/shop-web",
-                                        nlohmann::json::parse(R"({"secrets": {"KEY": "x"}})"),
-                                        Bearer(ops)),
-                         403, "forbidden"));
-  EXPECT_EQ(200, berthd().Patch("/v1/apps/shop-web", nlohmann::json{{"start_seconds", 2}}, Bearer(ops)).status);
+  EXPECT_TRUE(
+      IsApiError(berthd().Patch("/v1/apps/shop-web",
+                                nlohmann::json::parse(R"({"secrets": {"KEY": "x"}})"), Bearer(ops)),
+                 403, "forbidden"));
+  EXPECT_EQ(200, berthd()
+                     .Patch("/v1/apps/shop-web", nlohmann::json{{"start_seconds", 2}}, Bearer(ops))
+                     .status);
 }
 
 TEST_F(UsersTest, StreamsEndWhenTheirUsersGrantsChangeOrTheirTokenIsRevoked) {
@@ -183,14 +195,20 @@ TEST_F(UsersTest, StreamsEndWhenTheirUsersGrantsChangeOrTheirTokenIsRevoked) {
   ASSERT_EQ(200, logs->WaitForStatus());
   // Another user's change leaves them open.
   ASSERT_EQ(201, berthd().Post("/v1/users", nlohmann::json{{"name", "bob"}}).status);
-  ASSERT_EQ(200, berthd().Patch("/v1/users/bob", nlohmann::json{{"grants", nlohmann::json::array()}}).status);
-  ASSERT_EQ(202, berthd().Post("/v1/apps/shop-web/control", nlohmann::json{{"command", "restart"}}).status);
+  ASSERT_EQ(
+      200,
+      berthd().Patch("/v1/users/bob", nlohmann::json{{"grants", nlohmann::json::array()}}).status);
+  ASSERT_EQ(
+      202,
+      berthd().Post("/v1/apps/shop-web/control", nlohmann::json{{"command", "restart"}}).status);
   EXPECT_TRUE(events->WaitForEvent([](const SseEvent& e) {
     return e.event == "app" && e.json().value("app", "") == "shop-web";
   })) << events->RawBody();
   EXPECT_FALSE(events->Finished());
-  ASSERT_EQ(204, berthd().Delete("/v1/users/alice/tokens/" +
-                                 std::to_string(created.json().value("id", 0))).status);
+  ASSERT_EQ(204,
+            berthd()
+                .Delete("/v1/users/alice/tokens/" + std::to_string(created.json().value("id", 0)))
+                .status);
   EXPECT_TRUE(WaitUntil([&] { return events->Finished() && logs->Finished(); }))
       << events->RawBody();
   // The client that comes back is refused.
@@ -198,7 +216,8 @@ TEST_F(UsersTest, StreamsEndWhenTheirUsersGrantsChangeOrTheirTokenIsRevoked) {
 }
 
 TEST_F(UsersTest, RevokedAndExpiredTokensStopWorking) {
-  HttpResponse created = berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "laptop"}});
+  HttpResponse created =
+      berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "laptop"}});
   ASSERT_EQ(201, created.status);
   std::string token = created.json().value("token", "");
   ASSERT_EQ(0u, token.rfind("berth_", 0));
@@ -210,12 +229,13 @@ TEST_F(UsersTest, RevokedAndExpiredTokensStopWorking) {
   std::string id = std::to_string(created.json().value("id", 0));
   EXPECT_EQ(204, berthd().Delete("/v1/users/alice/tokens/" + id).status);
   EXPECT_TRUE(IsApiError(berthd().Get("/v1/apps/shop-api", Bearer(token)), 401, "unauthorized"));
-  EXPECT_TRUE(IsApiError(berthd().Post("/v1/users/alice/tokens",
-                                       nlohmann::json{{"name", "x"}, {"expires", "2001-01-01T00:00:00Z"}}),
-                         422, "invalid", "expires"));
-  EXPECT_TRUE(IsApiError(berthd().Post("/v1/users/alice/tokens",
-                                       nlohmann::json{{"name", "x"}, {"expires", "soon"}}),
-                         422, "invalid", "expires"));
+  EXPECT_TRUE(
+      IsApiError(berthd().Post("/v1/users/alice/tokens",
+                               nlohmann::json{{"name", "x"}, {"expires", "2001-01-01T00:00:00Z"}}),
+                 422, "invalid", "expires"));
+  EXPECT_TRUE(IsApiError(
+      berthd().Post("/v1/users/alice/tokens", nlohmann::json{{"name", "x"}, {"expires", "soon"}}),
+      422, "invalid", "expires"));
 }
 
 TEST_F(UsersTest, TokensAndUsersSurviveARestartAndDieWithTheirUser) {
@@ -243,23 +263,29 @@ TEST_F(UsersTest, ASessionCookieIsHttpOnlyStrictAndWritesNeedItsCsrfToken) {
   EXPECT_EQ(std::vector<std::string>({"shop-api", "shop-web"}),
             Names(berthd().Get("/v1/apps", {"Authorization:", cookie})));
   nlohmann::json restart = {{"command", "restart"}};
-  HttpResponse forged = berthd().Post("/v1/apps/shop-web/control", restart, {"Authorization:", cookie});
+  HttpResponse forged =
+      berthd().Post("/v1/apps/shop-web/control", restart, {"Authorization:", cookie});
   EXPECT_TRUE(IsApiError(forged, 403, "forbidden")) << forged.Describe();
   EXPECT_NE(std::string::npos, forged.body.find("X-CSRF-Token"));
-  EXPECT_TRUE(IsApiError(berthd().Post("/v1/apps/shop-web/control", restart,
-                                       {"Authorization:", cookie, "X-CSRF-Token: " + std::string(64, '0')}),
-                         403, "forbidden"));
-  EXPECT_EQ(202, berthd().Post("/v1/apps/shop-web/control", restart,
-                               {"Authorization:", cookie, "X-CSRF-Token: " + csrf})
+  EXPECT_TRUE(
+      IsApiError(berthd().Post("/v1/apps/shop-web/control", restart,
+                               {"Authorization:", cookie, "X-CSRF-Token: " + std::string(64, '0')}),
+                 403, "forbidden"));
+  EXPECT_EQ(202, berthd()
+                     .Post("/v1/apps/shop-web/control", restart,
+                           {"Authorization:", cookie, "X-CSRF-Token: " + csrf})
                      .status);
   // Behind a TLS proxy the cookie is Secure.
-  HttpResponse tls = berthd().Post(
-      "/v1/session", nlohmann::json{{"name", "alice"}, {"password", kAlicePassword}},
-      {"Authorization:", "X-Forwarded-Proto: https"});
+  HttpResponse tls =
+      berthd().Post("/v1/session", nlohmann::json{{"name", "alice"}, {"password", kAlicePassword}},
+                    {"Authorization:", "X-Forwarded-Proto: https"});
   EXPECT_NE(std::string::npos, tls.header("set-cookie").find("; Secure"));
   // Signing out ends it.
-  EXPECT_EQ(204, berthd().Delete("/v1/session", {"Authorization:", cookie, "X-CSRF-Token: " + csrf}).status);
-  EXPECT_TRUE(IsApiError(berthd().Get("/v1/apps", {"Authorization:", cookie}), 401, "unauthorized"));
+  EXPECT_EQ(
+      204,
+      berthd().Delete("/v1/session", {"Authorization:", cookie, "X-CSRF-Token: " + csrf}).status);
+  EXPECT_TRUE(
+      IsApiError(berthd().Get("/v1/apps", {"Authorization:", cookie}), 401, "unauthorized"));
 }
 
 TEST_F(UsersTest, WrongPasswordsAreSlowedDownPerUser) {
@@ -277,17 +303,20 @@ TEST_F(UsersTest, WrongPasswordsAreSlowedDownPerUser) {
   SignIn("nobody-at-all", "not-the-password", &csrf, &answer);
   EXPECT_TRUE(answer.status == 401 || answer.status == 429) << answer.Describe();
   // Once the wait is over, the right password works and clears the count.
-  ASSERT_TRUE(WaitUntil([&] {
-    return !SignIn("alice", kAlicePassword, &csrf, &answer).empty();
-  }, milliseconds(5000))) << answer.Describe();
+  ASSERT_TRUE(WaitUntil([&] { return !SignIn("alice", kAlicePassword, &csrf, &answer).empty(); },
+                        milliseconds(5000)))
+      << answer.Describe();
 }
 
 TEST(UsersSessionTest, AnIdleSessionExpires) {
   BerthdProcess berthd({.extra_env = {"BERTH_SESSION_IDLE_SECONDS=2"}});
   ASSERT_TRUE(berthd.Start());
-  ASSERT_EQ(201, berthd.Post("/v1/users", nlohmann::json{{"name", "alice"}, {"password", kAlicePassword}}).status);
-  HttpResponse signed_in = berthd.Post(
-      "/v1/session", nlohmann::json{{"name", "alice"}, {"password", kAlicePassword}}, {"Authorization:"});
+  ASSERT_EQ(
+      201, berthd.Post("/v1/users", nlohmann::json{{"name", "alice"}, {"password", kAlicePassword}})
+               .status);
+  HttpResponse signed_in =
+      berthd.Post("/v1/session", nlohmann::json{{"name", "alice"}, {"password", kAlicePassword}},
+                  {"Authorization:"});
   ASSERT_EQ(200, signed_in.status) << signed_in.Describe();
   std::string set_cookie = signed_in.header("set-cookie");
   HeaderLines cookie = {"Authorization:", "Cookie: " + set_cookie.substr(0, set_cookie.find(';'))};
@@ -306,7 +335,8 @@ TEST(UsersBootstrapTest, TheAdminPasswordMakesAnAdminUser) {
   BerthdProcess berthd({.extra_env = {"BERTH_ADMIN_PASSWORD=admin-password-1"}});
   ASSERT_TRUE(berthd.Start());
   HttpResponse signed_in = berthd.Post(
-      "/v1/session", nlohmann::json{{"name", "admin"}, {"password", "admin-password-1"}}, {"Authorization:"});
+      "/v1/session", nlohmann::json{{"name", "admin"}, {"password", "admin-password-1"}},
+      {"Authorization:"});
   ASSERT_EQ(200, signed_in.status) << signed_in.Describe();
   EXPECT_EQ(nlohmann::json::parse(R"([{"scope": "global", "actions": ["manage"]}])"),
             signed_in.json()["grants"]);

@@ -64,16 +64,14 @@ TEST(GrantsTest, ParsingNamesTheFieldAtFault) {
     const char* json;
     const char* field;
   };
-  for (const Case& c : {Case{R"({})", "grants"},
-                        Case{R"([{"scope": "service:x", "actions": ["view"]}])", "grants[0].scope"},
-                        Case{R"([{"scope": "app:Shop", "actions": ["view"]}])", "grants[0].scope"},
-                        Case{R"([{"scope": "app:x", "actions": []}])", "grants[0].actions"},
-                        Case{R"([{"scope": "app:x", "actions": ["view", "fly"]}])",
-                             "grants[0].actions[1]"},
-                        Case{R"([{"scope": "app:x", "actions": ["manage_users"]}])",
-                             "grants[0].actions[0]"},
-                        Case{R"([{"scope": "global", "actions": ["view"], "x": 1}])",
-                             "grants[0].x"}}) {
+  for (const Case& c :
+       {Case{R"({})", "grants"},
+        Case{R"([{"scope": "service:x", "actions": ["view"]}])", "grants[0].scope"},
+        Case{R"([{"scope": "app:Shop", "actions": ["view"]}])", "grants[0].scope"},
+        Case{R"([{"scope": "app:x", "actions": []}])", "grants[0].actions"},
+        Case{R"([{"scope": "app:x", "actions": ["view", "fly"]}])", "grants[0].actions[1]"},
+        Case{R"([{"scope": "app:x", "actions": ["manage_users"]}])", "grants[0].actions[0]"},
+        Case{R"([{"scope": "global", "actions": ["view"], "x": 1}])", "grants[0].x"}}) {
     auto grants = ParseGrants(nlohmann::json::parse(c.json));
     ASSERT_FALSE(grants.ok()) << c.json;
     EXPECT_EQ(grants.status().field(), c.field) << c.json << ": " << grants.status().message();
@@ -106,8 +104,8 @@ TEST(GrantsTest, ATokenMayNotReachFurtherThanItsUser) {
 TEST(PrincipalTest, ATokenIsLimitedByBothItsGrantsAndItsUsers) {
   Principal token;
   token.kind = PrincipalKind::kToken;
-  token.grants =
-      std::make_shared<const GrantSet>(Parse(R"([{"scope": "app:shop-*", "actions": ["control"]}])"));
+  token.grants = std::make_shared<const GrantSet>(
+      Parse(R"([{"scope": "app:shop-*", "actions": ["control"]}])"));
   token.token_grants =
       std::make_shared<const GrantSet>(Parse(R"([{"scope": "app:*", "actions": ["manage"]}])"));
   EXPECT_TRUE(token.Allows(Action::kControl, "shop-api"));
@@ -131,7 +129,7 @@ TEST(GrantSetTest, AnswersAsTheGrantsDo) {
       EXPECT_EQ(Allows(grants, action, app), set.Allows(action, app))
           << to_string(action) << " on '" << app << "'";
   GrantSet admin(Parse(R"([{"scope": "global", "actions": ["manage"]}])"));
-  for (Action action : kAllActions) EXPECT_TRUE(admin.Allows(action, "x")  || !IsAppAction(action));
+  for (Action action : kAllActions) EXPECT_TRUE(admin.Allows(action, "x") || !IsAppAction(action));
   EXPECT_TRUE(admin.Allows(Action::kManageUsers, ""));
 }
 

@@ -19,8 +19,9 @@ TEST(ParseRfc3339Test, ReadsOffsetsDatesAndFractions) {
 }
 
 TEST(ParseRfc3339Test, RefusesWhatIsNotOne) {
-  for (const char* bad : {"", "yesterday", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00",
-                          "2026-01-01T00:00:00Zjunk", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00.Z"})
+  for (const char* bad :
+       {"", "yesterday", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00Zjunk",
+        "2026-01-01T25:00:00Z", "2026-01-01T00:00:00.Z"})
     EXPECT_FALSE(ParseRfc3339(bad)) << bad;
 }
 
