@@ -575,7 +575,7 @@
           h('td', {dataset: {label: 'Revision'}}, h('code', {}, (d.revision || '—').slice(0, 12))),
           h('td', {dataset: {label: 'Started'}}, when(d.started)),
           h('td', {dataset: {label: 'Took'}}, d.duration_ms === null || d.duration_ms === undefined ? '—' : duration(d.duration_ms / 1000)),
-          h('td', {}, button('Log', () => showLog(d.id))))));
+          h('td', {}, can('view_logs', name) ? button('Log', () => showLog(d.id)) : null))));
       if (deployments.length === 0) list.append(h('tr', {}, h('td', {colspan: 7, class: 'muted'}, 'No deployments yet.')));
     }
     reload().catch(showError);
@@ -674,7 +674,7 @@
   // --- A new app ---------------------------------------------------------------------------
   function newAppView() {
     const form = h('form', {id: 'new-app', class: 'card'},
-        h('label', {}, 'Name', h('input', {name: 'name', required: true, pattern: '[a-z][a-z0-9\\-]{0,31}',
+        h('label', {}, 'Name', h('input', {name: 'name', pattern: '[a-z][a-z0-9\\-]{0,31}',
             placeholder: 'web'})),
         h('label', {}, 'Kind', h('select', {name: 'kind'},
             ['process', 'container', 'compose'].map((kind) => h('option', {value: kind}, kind)))),

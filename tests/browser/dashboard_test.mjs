@@ -2,6 +2,7 @@
 // live updates from the event and log streams, the session cookie and CSRF.
 // Usage: node dashboard_test.mjs BERTHD [--screenshot PNG] [--keep]
 // Exits 77 (skipped) when playwright-core is not installed (`npm ci` in tests/browser).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -263,6 +264,57 @@ async function run(berthd, browser) {
     }
     await page.locator('a[data-nav="audit"]').click();
     await waitForText(page, '#audit', 'refused');
+  });
+
+  await step('create an app with the form, then edit its env and a secret', async () => {
+    await page.evaluate(() => { location.hash = '#/apps/new'; });
+    const definition = processApp(berthd, 'notes', 'exec sleep 1000',
+        { autostart: false, env: { A: '1' } });
+    await page.locator('#new-app details summary').click();
+    await page.locator('#new-app textarea[name=json]').fill(JSON.stringify(definition));
+    await page.locator('#new-app button[type=submit]').click();
+    await page.locator('#env').waitFor({ timeout: TIMEOUT });
+    assert((await berthd.app('notes')).env.A === '1', 'notes was not made as the form said');
+    await page.locator('#env-rows .row.env .value').first().fill('2');
+    await page.locator('#env button', { hasText: 'Add secret' }).click();
+    await page.locator('#secret-rows .row.secret .key').last().fill('TOKEN');
+    await page.locator('#secret-rows .row.secret .value').last().fill('s3cret-value');
+    await page.locator('#env-save').click();
+    await waitUntil(async () => (await berthd.app('notes')).env.A === '2', 'env A to be 2');
+    const app = await berthd.app('notes');
+    assert(app.secrets.TOKEN === '***', `secrets: ${JSON.stringify(app.secrets)}`);
+    // Write-only: the page shows the secret's name, never its value.
+    await waitUntil(async () => (await page.locator('#secret-rows [data-known="TOKEN"]').count()) === 1,
+        'the secret TOKEN to be listed');
+    assert(!(await page.content()).includes('s3cret-value'), 'the secret value is in the page');
+  });
+
+  await step('an app from git: its deployments, a deployment\'s log, a redeploy', async () => {
+    const repo = join(berthd.root, 'repo');
+    const commit = (text) => {
+      writeFileSync(join(repo, 'run.sh'), `echo ${text}; exec sleep 1000\n`);
+      execFileSync('git', ['-C', repo, 'add', '-A']);
+      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', text]);
+    };
+    mkdirSync(repo);
+    execFileSync('git', ['init', '-q', '--initial-branch=main', repo]);
+    commit('v1');
+    await berthd.api('POST', '/v1/apps', { name: 'site', kind: 'process', user: 'root',
+      command: 'exec sh run.sh', start_seconds: 0,
+      source: { git: { url: 'file://' + repo, ref: 'main' } } }, 201);
+    await berthd.waitForApp('site', (app) => app.status.state === 'running', 'site running');
+    await page.evaluate(() => { location.hash = '#/apps/site'; });
+    const rows = page.locator('#deployments tbody tr[data-id]');
+    await rows.first().waitFor({ timeout: TIMEOUT });
+    await rows.first().locator('button', { hasText: 'Log' }).click();
+    await waitForText(page, '#deployment-log', /# deployment 1 \(succeeded\)/);
+    commit('v2');
+    await page.locator('button[data-command="redeploy"]').click();
+    // The deploy event brings the new deployment into the list, without a reload.
+    await waitUntil(async () => (await rows.count()) === 2, 'a second deployment listed');
+    await waitUntil(async () => (await textOf(page, '#deployments tbody tr[data-id]')).includes('succeeded'),
+        'the redeploy to succeed');
+    await waitForText(page, '#logs', 'v2');
   });
 
   await step('the app list fits a 375 px phone screen', async () => {
