@@ -122,13 +122,57 @@ AuditEntry AuditEntryOf(const Exchange& exchange, const Route* route, int status
 }
 
 AuditTrail::AuditTrail(EventLoop* loop, Database* db, int keep_days)
-    : repository_(db), keep_days_(keep_days), prune_timer_(loop, [this] { Prune(); }) {
+    : db_(db),
+      repository_(db),
+      keep_days_(keep_days),
+      prune_timer_(loop, [this] { Prune(); }),
+      flush_timer_(loop, [this] { Flush(); }) {
   Prune();
   prune_timer_.StartRepeating(kPrunePeriodMs);
 }
 
+AuditTrail::~AuditTrail() { Flush(); }
+
 void AuditTrail::Record(AuditEntry entry) {
   if (entry.outcome.empty()) entry.outcome = AuditOutcome(entry.status);
+  if (entry.principal != "anonymous") return Write(entry);
+  if (pending_.size() < kMaxPending)
+    pending_.push_back(std::move(entry));
+  else
+    ++dropped_;
+  if (!flush_timer_.pending()) flush_timer_.Start(kFlushMs);
+}
+
+void AuditTrail::Flush() {
+  flush_timer_.Stop();
+  if (pending_.empty() && dropped_ == 0) return;
+  if (dropped_ > 0) {
+    AuditEntry last = pending_.back();
+    pending_.push_back({.ts_ms = last.ts_ms,
+                        .principal = "anonymous",
+                        .client = "",
+                        .method = "",
+                        .route = "",
+                        .status = 0,
+                        .outcome = "refused",
+                        .summary = std::to_string(dropped_) +
+                                   " more requests without valid credentials in that second, "
+                                   "not recorded one by one"});
+  }
+  std::vector<AuditEntry> batch = std::move(pending_);
+  pending_.clear();
+  dropped_ = 0;
+  Status stored = db_->Transaction([&] {
+    for (const AuditEntry& entry : batch)
+      if (Status s = repository_.Append(entry); !s.ok()) return s;
+    return Status::Ok();
+  });
+  if (!stored.ok())
+    LogError("cannot record " + std::to_string(batch.size()) +
+             " requests without valid credentials in the audit trail: " + stored.message());
+}
+
+void AuditTrail::Write(const AuditEntry& entry) {
   Status stored = repository_.Append(entry);
   if (!stored.ok())
     LogError("cannot record " + entry.method + " " + entry.route + " by " + entry.principal +

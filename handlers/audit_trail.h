@@ -44,11 +44,22 @@ AuditEntry AuditEntryOf(const Exchange& exchange, const Route* route, int status
 // which must outlive it.
 class AuditTrail {
  public:
+  // Anonymous callers' entries wait at most this long, and at most kMaxPending of them.
+  static constexpr long kFlushMs = 1000;
+  static constexpr size_t kMaxPending = 1000;
+
   AuditTrail(EventLoop* loop, Database* db, int keep_days);
+  // Writes what still waits.
+  ~AuditTrail();
 
   // Stores `entry` (an empty outcome is filled from its status). A failed write is logged as
-  // an error, never thrown: the request it records has already been answered.
+  // an error, never thrown: the request it records has already been answered. An anonymous
+  // caller's entry (a request without valid credentials) is written with the others of the
+  // same second in one transaction, so that a flood of them costs one write a second, not one
+  // each; past kMaxPending in a second they are counted, and one entry says how many.
   void Record(AuditEntry entry);
+  // Writes the anonymous entries waiting now.
+  void Flush();
   // The entries matching `filter`, newest first.
   Result<std::vector<AuditEntry>> Find(const AuditFilter& filter);
   AuditRepository& repository() { return repository_; }
@@ -56,9 +67,15 @@ class AuditTrail {
  private:
   void Prune();
 
+  void Write(const AuditEntry& entry);
+
+  Database* db_;
   AuditRepository repository_;
   int keep_days_;
   Timer prune_timer_;
+  std::vector<AuditEntry> pending_;
+  int64_t dropped_ = 0;
+  Timer flush_timer_;
 };
 
 }  // namespace berth

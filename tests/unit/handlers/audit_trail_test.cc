@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "reactor/clock.h"
+#include "tests/unit/run_loop.h"
 
 namespace berth {
 namespace {
@@ -142,6 +143,22 @@ TEST_F(AuditTrailTest, PrunesEntriesOlderThanItsDaysWhenItStarts) {
   ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].ts_ms, now - day);
   EXPECT_EQ((*found)[1].ts_ms, now - 6 * day);
+}
+
+TEST_F(AuditTrailTest, AnonymousRefusalsAreWrittenTogetherAndCountedPastTheCap) {
+  AuditTrail trail(&loop_, db_.get(), 90);
+  AuditEntry refused = Entry(WallClockMs(), 401);
+  refused.principal = "anonymous";
+  for (size_t i = 0; i < AuditTrail::kMaxPending + 5; ++i) trail.Record(refused);
+  trail.Record(Entry(WallClockMs(), 204));  // a known caller's is written at once
+  ASSERT_EQ(trail.Find({})->size(), 1u);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return trail.Find({.limit = 2000})->size() > 1; }));
+  Result<std::vector<AuditEntry>> found = trail.Find({.limit = 2000});
+  ASSERT_EQ(found->size(), AuditTrail::kMaxPending + 2);
+  int counted = 0;
+  for (const AuditEntry& entry : *found)
+    if (entry.summary.rfind("5 more requests without valid credentials", 0) == 0) ++counted;
+  EXPECT_EQ(counted, 1);
 }
 
 TEST_F(AuditTrailTest, AFailedWriteIsLoggedNotThrown) {
