@@ -202,10 +202,6 @@ bool Api::Authenticate(Exchange& exchange, const Route* route) {
     else
       known = false;
   }
-  if (route && route->pattern == "/v1/apps/{name}/webhook" && principal.kind == PrincipalKind::kAnonymous) {
-    principal.kind = PrincipalKind::kWebhook;
-    principal.label = "webhook:" + exchange.param("name");
-  }
   exchange.set_principal(std::move(principal));
   bool is_public = route && route->public_route;
   if (is_public || (known && exchange.principal().kind != PrincipalKind::kAnonymous)) return true;

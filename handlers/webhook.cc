@@ -92,6 +92,11 @@ void Render(const ExchangePtr& exchange, const std::string& app, const WebhookOu
 }
 
 void Receive(Api& api, const ExchangePtr& exchange) {
+  // The signature, checked below, is the caller's credential.
+  Principal caller;
+  caller.kind = PrincipalKind::kWebhook;
+  caller.label = "webhook:" + exchange->param("name");
+  exchange->set_principal(std::move(caller));
   App* app = FindAppOr404(api, *exchange);
   if (!app || !api.CheckBodySize(*exchange)) return;
   const DeploySpec& deploy = app->spec().deploy;

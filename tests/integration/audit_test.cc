@@ -93,6 +93,16 @@ TEST_F(AuditTest, FailedRequestsAreRecordedAsFailed) {
   EXPECT_EQ(entries[0]["outcome"], "failed");
 }
 
+TEST_F(AuditTest, AWebhookIsRecordedAsTheAppsWebhook) {
+  HttpResponse delivery = berthd().Post("/v1/apps/hooked/webhook", std::string("{}"),
+                                        {"Authorization:", "X-GitHub-Event: push"});
+  ASSERT_EQ(404, delivery.status) << delivery.Describe();
+  json entries = AuditWithAtLeast(1, "?app=hooked");
+  ASSERT_GE(entries.size(), 1u);
+  EXPECT_EQ(entries[0]["principal"], "webhook:hooked") << entries.dump();
+  EXPECT_EQ(entries[0]["route"], "/v1/apps/hooked/webhook");
+}
+
 TEST_F(AuditTest, SecretsNeverReachTheTrail) {
   HttpResponse created =
       berthd().Post("/v1/registries",
