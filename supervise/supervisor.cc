@@ -9,6 +9,7 @@
 #include "reactor/clock.h"
 #include "reactor/log.h"
 #include "supervise/compose_runtime.h"
+#include "supervise/swarm_runtime.h"
 #include "supervise/container_runtime.h"
 #include "supervise/foreign_container.h"
 
@@ -90,13 +91,15 @@ RuntimeFactory Supervisor::DefaultRuntimes() {
                                  return registries_.CredentialsFor(container);
                                }},
           std::move(events));
-    if (spec.compose())
-      return std::make_unique<ComposeRuntime>(
-          ComposeContext{.loop = loop_,
-                         .reaper = reaper_,
-                         .engine = [this] { return Docker(); },
-                         .docker_host = paths_.docker_host},
-          std::move(events));
+    if (spec.compose()) {
+      ComposeContext compose{.loop = loop_,
+                             .reaper = reaper_,
+                             .engine = [this] { return Docker(); },
+                             .docker_host = paths_.docker_host};
+      if (IsSwarmStack(spec))
+        return std::make_unique<SwarmRuntime>(std::move(compose), std::move(events));
+      return std::make_unique<ComposeRuntime>(std::move(compose), std::move(events));
+    }
     return std::make_unique<ProcessRuntime>(
         ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
         std::move(events));
@@ -213,6 +216,13 @@ Status Supervisor::CheckRoutesFree(const AppSpec& spec) const {
 }
 
 Status Supervisor::CheckSameKind(const App& app, const AppSpec& spec) {
+  // Another runtime too: the App keeps the one it was made with.
+  if (app.spec().kind() == spec.kind() && IsSwarmStack(app.spec()) != IsSwarmStack(spec))
+    return Status::Conflict("app '" + spec.name + "' runs with compose.target " +
+                                to_string(app.spec().compose()->target) +
+                                " and cannot change it; delete it (its stack is removed) and "
+                                "create it again",
+                            "compose.target");
   if (app.spec().kind() == spec.kind()) return Status::Ok();
   return Status::Conflict("app '" + spec.name + "' is a " + to_string(app.spec().kind()) +
                               " app and cannot become a " + to_string(spec.kind()) +
