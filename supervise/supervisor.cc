@@ -10,6 +10,7 @@
 #include "reactor/log.h"
 #include "supervise/compose_runtime.h"
 #include "supervise/swarm_runtime.h"
+#include "supervise/swarm_stack.h"
 #include "supervise/container_runtime.h"
 #include "supervise/foreign_container.h"
 
@@ -327,16 +328,20 @@ Result<App*> Supervisor::Create(AppSpec spec) {
 }
 
 void Supervisor::CheckContainerName(const AppSpec& spec, std::function<void(Status)> done) {
-  if (!spec.container() || Find(spec.name)) return done(Status::Ok());
+  bool swarm = IsSwarmStack(spec);
+  if (!swarm && (!spec.container() || Find(spec.name))) return done(Status::Ok());
   // At the first container app the engine is still connecting: ask once it answered or not.
-  Docker()->WhenReady([this, app = spec.name, done = std::move(done)]() mutable {
+  Docker()->WhenReady([this, swarm, app = spec.name, done = std::move(done)]() mutable {
     if (!docker_->up()) return done(Status::Ok());
     uint64_t id = next_name_check_++;
-    name_checks_[id] = AskForForeignContainer(docker_.get(), app, [this, id, done](Status s) {
+    auto checked = [this, id, swarm, done](Status s) {
       loop_->Defer([call = std::shared_ptr<HttpCall>(std::move(name_checks_[id]))] {});
       name_checks_.erase(id);
-      done(s);
-    });
+      // A swarm that cannot be asked now is the deployment's to report.
+      done(swarm && s.code() != Status::Code::kInvalid ? Status::Ok() : s);
+    };
+    name_checks_[id] = swarm ? CheckSwarmManager(docker_.get(), checked)
+                             : AskForForeignContainer(docker_.get(), app, checked);
   });
 }
 

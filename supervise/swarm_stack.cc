@@ -186,10 +186,11 @@ std::unique_ptr<HttpCall> CheckSwarmManager(docker::DockerEngine* engine,
     std::string what = state.empty() || state == "inactive" ? "not in a swarm"
                                                             : "in swarm state \"" + state + "\"";
     if (state == "active") what = "a swarm worker, not a manager";
-    done(Status::Unavailable(
+    done(Status::Invalid(
         "compose.target swarm needs the Docker that berthd talks to to be a swarm manager "
         "(docker swarm init, or run berthd on a manager node); this one is " +
-        what));
+            what,
+        "compose.target"));
   });
 }
 

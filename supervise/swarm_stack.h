@@ -70,8 +70,8 @@ StackReadiness SwarmReadiness(const SwarmStack& stack, int64_t since_ms, std::st
 std::vector<std::string> StackDeployArgs(const std::string& app, const ComposeSpec& compose,
                                          const std::string& workdir, const std::string& file);
 
-// Ok when the Docker behind `engine` is an active swarm manager; Unavailable saying what to do
-// otherwise. `done` runs once, never after the returned call is destroyed.
+// Ok when the Docker behind `engine` is an active swarm manager; Invalid (compose.target) saying
+// what to do when it is not; Unavailable when it cannot be asked. `done` runs once, never after the returned call is destroyed.
 [[nodiscard]] std::unique_ptr<HttpCall> CheckSwarmManager(docker::DockerEngine* engine,
                                                           std::function<void(Status)> done);
 

@@ -153,23 +153,22 @@ TEST_F(SwarmTest, TheDefinitionRefusesWhatAStackCannotDo) {
   EXPECT_TRUE(Contains(reply.body, "routes are not for compose.target swarm")) << reply.body;
 }
 
-// The shared dockerd is no swarm manager: the deployment fails saying what to do, and the
+// The shared dockerd is no swarm manager: the definition is refused saying what to do, and the
 // shared daemon is left as it was.
 TEST_F(SwarmTest, ADockerThatIsNoSwarmManagerIsRefused) {
   ASSERT_TRUE(EnsureTestImage());
   ASSERT_TRUE(StartBerthd({}));
   repo_->Commit({{"compose.yaml", Stack("web v1", 1)}});
   std::string app = "sw-refused-" + std::to_string(getpid());
-  ASSERT_EQ(201, berthd().Put("/v1/apps/" + app, SwarmApp(repo_->url())).status);
-  int64_t id = 0;
-  ASSERT_TRUE(WaitUntil([&] { return (id = NewestDeploymentId(berthd(), app)) > 0; }));
-  json deployment = WaitForDeployment(berthd(), app, id);
-  EXPECT_EQ("failed", deployment.value("outcome", "")) << deployment;
-  EXPECT_TRUE(Contains(deployment.dump(),
+  HttpResponse reply = berthd().Put("/v1/apps/" + app, SwarmApp(repo_->url()));
+  EXPECT_EQ(422, reply.status) << reply.Describe();
+  EXPECT_TRUE(Contains(reply.body,
                        "compose.target swarm needs the Docker that berthd talks to to be a swarm "
                        "manager (docker swarm init, or run berthd on a manager node); this one is "
                        "not in a swarm"))
-      << deployment;
+      << reply.body;
+  EXPECT_TRUE(Contains(reply.body, "\"field\":\"compose.target\"")) << reply.body;
+  EXPECT_EQ(404, berthd().Get("/v1/apps/" + app).status);
 }
 
 TEST_F(SwarmTest, AStackIsDeployedScaledRolledBackAndRemoved) {
