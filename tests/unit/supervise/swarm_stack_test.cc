@@ -62,8 +62,9 @@ TEST(SwarmStackTest, CountsOnlyRunningTasksOfThePresentSpec) {
 }
 
 TEST(SwarmStackTest, ReadyWhenEveryServiceRunsItsReplicas) {
-  SwarmStack stack = ParseSwarmStack({Service("w", "berth-shop_web", 1)},
-                                     {Task("w", kSpecV2, "running", "running")}, kNodes);
+  SwarmStack stack =
+      ParseSwarmStack(json::array({Service("w", "berth-shop_web", 1)}),
+                      json::array({Task("w", kSpecV2, "running", "running")}), kNodes);
   std::string why;
   EXPECT_EQ(SwarmReadiness(stack, 0, &why), StackReadiness::kReady) << why;
   EXPECT_EQ(SwarmReadiness(ParseSwarmStack(json::array(), json::array(), kNodes), 0, &why),
@@ -74,8 +75,9 @@ TEST(SwarmStackTest, ARollbackBySwarmAfterTheDeployBeganFailsIt) {
   json update = {{"State", "rollback_completed"},
                  {"StartedAt", "2026-12-05T10:00:00.5Z"},
                  {"Message", "rollback completed"}};
-  SwarmStack stack = ParseSwarmStack({Service("w", "berth-shop_web", 1, update)},
-                                     {Task("w", kSpecV2, "running", "running")}, kNodes);
+  SwarmStack stack =
+      ParseSwarmStack(json::array({Service("w", "berth-shop_web", 1, update)}),
+                      json::array({Task("w", kSpecV2, "running", "running")}), kNodes);
   std::string why;
   int64_t began = *ParseRfc3339("2026-12-05T10:00:00Z");
   EXPECT_EQ(SwarmReadiness(stack, began, &why), StackReadiness::kFailed);
