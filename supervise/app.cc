@@ -713,6 +713,7 @@ Status App::Pause() {
   if (state_ != AppState::kRunning)
     return Status::Conflict("app '" + spec_.name + "' is " + to_string(state_) +
                             ": only a running app can be paused");
+  if (Status supported = runtime_->PauseSupported(); !supported.ok()) return supported;
   runtime_->Pause([this](Status done) {
     if (!done.ok()) return LogWarn("app " + spec_.name + ": " + done.message());
     if (state_ == AppState::kRunning) Transition(AppState::kPaused);

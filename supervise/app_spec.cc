@@ -335,6 +335,11 @@ Status CheckDeployStrategy(const AppSpec& spec) {
 
 // Every route must lead to a port; a compose stack's to a service too.
 Status CheckRoutes(const AppSpec& spec) {
+  if (IsSwarmStack(spec) && !spec.routes.empty())
+    return Status::Invalid(
+        "routes are not for compose.target swarm: the built-in proxy does not reach a swarm's "
+        "services; publish a port (the swarm's ingress serves it) or run a proxy in the stack",
+        "routes");
   for (size_t i = 0; i < spec.routes.size(); ++i) {
     const RouteSpec& route = spec.routes[i];
     std::string at = "routes[" + std::to_string(i) + "]";
@@ -356,6 +361,11 @@ Status CheckHealth(const AppSpec& spec) {
   if (!spec.health) return Status::Ok();
   const HealthSpec& health = *spec.health;
   bool compose = spec.kind() == AppKind::kCompose;
+  if (IsSwarmStack(spec))
+    return Status::Invalid(
+        "health is not for compose.target swarm: give the service a healthcheck in its compose "
+        "file (Swarm runs it, and a deployment waits for it)",
+        "health");
   if (compose && health.type == HealthProbeType::kExec)
     return Status::Invalid(
         "health.exec is not for compose apps: give the service a healthcheck in its compose "
@@ -542,6 +552,11 @@ json AppSpecToJson(const AppSpec& spec, bool reveal_secrets) {
       break;
   }
   return j;
+}
+
+bool IsSwarmStack(const AppSpec& spec) {
+  const ComposeSpec* compose = spec.compose();
+  return compose && compose->target == ComposeTarget::kSwarm;
 }
 
 bool ChangesHowItRuns(const AppSpec& a, const AppSpec& b) {

@@ -130,6 +130,9 @@ bool ChangesWhatIsDeployed(const AppSpec& a, const AppSpec& b);
 // compose app's files, variables, env files or profiles).
 bool ChangesHowReleasesAreBuilt(const AppSpec& a, const AppSpec& b);
 
+// True for a compose app with compose.target swarm (a Swarm stack, swarm_runtime.h).
+bool IsSwarmStack(const AppSpec& spec);
+
 // The port of the app that `route` goes to: its own, else the app's (a process's `port`, a
 // container's first port); nullopt when neither says.
 std::optional<int> RoutePort(const AppSpec& spec, const RouteSpec& route);

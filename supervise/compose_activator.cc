@@ -17,6 +17,19 @@ constexpr long kPullMs = 30 * 60 * 1000;
 
 }  // namespace
 
+Result<std::string> PreviousComposeFile(const Activation& activation, const ComposeSpec& compose,
+                                        const std::string& reason) {
+  const std::optional<Release>& previous = activation.previous;
+  if (!previous || previous->id == activation.release.id)
+    return Status::Invalid(reason +
+                           " (no earlier release to go back to: the stack is left as it is)");
+  auto file = ResolveComposeFile(compose, previous->workdir);
+  if (!file.ok())
+    return Status::Invalid(reason + "; cannot go back to release " + previous->id + ": " +
+                           file.status().message());
+  return file;
+}
+
 ComposeActivator::ComposeActivator(AppSpec spec, ComposeContext context)
     : spec_(std::move(spec)),
       context_(std::move(context)),
@@ -149,14 +162,9 @@ void ComposeActivator::Ready(Status status) {
 void ComposeActivator::RollBack(const std::string& reason) {
   reason_ = reason;
   Log("==> " + reason);
+  auto file = PreviousComposeFile(activation_, *spec_.compose(), reason);
+  if (!file.ok()) return End({file.status()});
   const std::optional<Release>& previous = activation_.previous;
-  if (!previous || previous->id == activation_.release.id)
-    return End({Status::Invalid(reason + " (no earlier release to go back to: the stack is left "
-                                         "as it is)")});
-  auto file = ResolveComposeFile(*spec_.compose(), previous->workdir);
-  if (!file.ok())
-    return End({Status::Invalid(reason + "; cannot go back to release " + previous->id + ": " +
-                                file.status().message())});
   file_ = *file;
   Log("==> rolling back to release " + previous->id + ": up -d --remove-orphans");
   Run(previous->workdir, {"up", "-d", "--remove-orphans"}, &ComposeActivator::RolledBackUp,

@@ -21,6 +21,12 @@ namespace berth {
 // The file, beside a release's sources, that keeps the config it was deployed with.
 inline constexpr char kRenderedComposeFile[] = ".berth-compose.yml";
 
+// For going back after `reason` (a stack deployment that failed once it began): the compose file
+// of `activation.previous`, or the Invalid that ends the activation (no earlier release, or its
+// file is missing). Shared with the swarm activator.
+Result<std::string> PreviousComposeFile(const Activation& activation, const ComposeSpec& compose,
+                                        const std::string& reason);
+
 class ComposeActivator : public ReleaseActivator {
  public:
   ComposeActivator(AppSpec spec, ComposeContext context);

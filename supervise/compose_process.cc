@@ -53,12 +53,20 @@ Result<std::unique_ptr<ComposeProcess>> ComposeProcess::Start(
     DoneFn done) {
   const ComposeSpec* compose = spec.compose();
   if (!compose) return Status::Invalid("app '" + spec.name + "' is not a compose app");
+  return StartArgv(loop, reaper, spec, invocation.docker_host, invocation.workdir,
+                   ComposeCommand(invocation.tool, spec.name, *compose, invocation.workdir,
+                                  invocation.file, command),
+                   std::move(on_line), std::move(done));
+}
+
+Result<std::unique_ptr<ComposeProcess>> ComposeProcess::StartArgv(
+    EventLoop* loop, ChildReaper* reaper, const AppSpec& spec, const std::string& docker_host,
+    const std::string& workdir, std::vector<std::string> argv, LineFn on_line, DoneFn done) {
   std::unique_ptr<ComposeProcess> run(new ComposeProcess(loop, std::move(on_line), std::move(done)));
   SpawnOptions options;
-  options.argv = ComposeCommand(invocation.tool, spec.name, *compose, invocation.workdir,
-                                invocation.file, command);
-  options.env = ComposeEnvironment(spec, invocation.docker_host);
-  options.cwd = invocation.workdir;
+  options.argv = std::move(argv);
+  options.env = ComposeEnvironment(spec, docker_host);
+  options.cwd = workdir;
   std::weak_ptr<int> alive = run->alive_;
   ComposeProcess* raw = run.get();
   auto child = ChildProcess::Spawn(

@@ -51,6 +51,13 @@ class ComposeProcess {
                                                        const ComposeInvocation& invocation,
                                                        const std::vector<std::string>& command,
                                                        LineFn on_line, DoneFn done);
+  // The same for any `argv` run with the stack's environment in `workdir` (`docker stack …`).
+  static Result<std::unique_ptr<ComposeProcess>> StartArgv(EventLoop* loop, ChildReaper* reaper,
+                                                           const AppSpec& spec,
+                                                           const std::string& docker_host,
+                                                           const std::string& workdir,
+                                                           std::vector<std::string> argv,
+                                                           LineFn on_line, DoneFn done);
   ~ComposeProcess();
 
   // Kills the run's process group (a step that took too long); `done` still follows.

@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string> kComposeFields = {"file", "includes", "variables", "env_files",
-                                              "profiles"};
+                                              "profiles", "target"};
 
 Status ReadPath(const json& value, const std::string& field, std::string* out) {
   if (!value.is_string()) return Status::Invalid(field + " must be a string", field);
@@ -95,7 +95,32 @@ std::string OnPath(const std::string& name) {
   return "";
 }
 
+Status ReadTarget(const json& c, ComposeSpec* compose) {
+  if (!c.contains("target") || c.at("target").is_null()) return Status::Ok();
+  const json& t = c.at("target");
+  if (t == "local") return Status::Ok();
+  if (t != "swarm")
+    return Status::Invalid("compose.target must be \"local\" or \"swarm\"", "compose.target");
+  compose->target = ComposeTarget::kSwarm;
+  // `docker stack deploy` interpolates from its environment only, and runs every service.
+  if (!compose->env_files.empty())
+    return Status::Invalid(
+        "compose.env_files is not for compose.target swarm: docker stack deploy has no "
+        "--env-file; give the variables in compose.variables",
+        "compose.env_files");
+  if (!compose->profiles.empty())
+    return Status::Invalid(
+        "compose.profiles is not for compose.target swarm: docker stack deploy runs every "
+        "service and has no --profile",
+        "compose.profiles");
+  return Status::Ok();
+}
+
 }  // namespace
+
+const char* to_string(ComposeTarget target) {
+  return target == ComposeTarget::kSwarm ? "swarm" : "local";
+}
 
 bool IsComposeField(const std::string& key) { return key == "compose"; }
 
@@ -114,7 +139,8 @@ Status ParseComposePart(const json& j, ComposeSpec* compose) {
   if (Status s = ReadList(c, "includes", ReadPath, &compose->includes); !s.ok()) return s;
   if (Status s = ReadList(c, "env_files", ReadPath, &compose->env_files); !s.ok()) return s;
   if (Status s = ReadList(c, "profiles", ReadProfile, &compose->profiles); !s.ok()) return s;
-  return ReadVariables(c, compose);
+  if (Status s = ReadVariables(c, compose); !s.ok()) return s;
+  return ReadTarget(c, compose);
 }
 
 void ComposePartToJson(const ComposeSpec& compose, json* j) {
@@ -122,10 +148,17 @@ void ComposePartToJson(const ComposeSpec& compose, json* j) {
                      {"includes", compose.includes},
                      {"variables", compose.variables},
                      {"env_files", compose.env_files},
-                     {"profiles", compose.profiles}};
+                     {"profiles", compose.profiles},
+                     {"target", to_string(compose.target)}};
 }
 
 std::string ComposeProjectName(const std::string& app) { return "berth-" + app; }
+
+Result<std::string> FindDockerCli() {
+  if (std::string docker = OnPath("docker"); !docker.empty()) return docker;
+  return Status::NotFound("the docker CLI is not installed (docker stack deploy runs it): install "
+                          "Debian's docker.io package");
+}
 
 Result<ComposeTool> FindComposeTool() {
   // The v2 plugin where the docker CLI looks for it (no process is run: nothing blocks).

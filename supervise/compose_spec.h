@@ -12,6 +12,11 @@
 
 namespace berth {
 
+// Where a compose app runs: with the Compose tool on this Docker host, or as a Swarm stack
+// (`docker stack deploy`) on the swarm whose manager berthd talks to (swarm_runtime.h).
+enum class ComposeTarget { kLocal, kSwarm };
+const char* to_string(ComposeTarget target);
+
 struct ComposeSpec {
   // The compose file, relative to the release's workdir (the source's root or subdir). Empty:
   // the first of kDefaultComposeFiles that exists there.
@@ -22,6 +27,7 @@ struct ComposeSpec {
   std::map<std::string, std::string> variables;
   std::vector<std::string> env_files;  // --env-file, relative to the workdir
   std::vector<std::string> profiles;   // --profile
+  ComposeTarget target = ComposeTarget::kLocal;
   // Not part of the definition: the workdir of the release a launch runs (set by the App).
   std::string release_workdir;
   bool operator==(const ComposeSpec&) const = default;
@@ -53,6 +59,9 @@ struct ComposeTool {
 // Finds the tool once (it runs `docker compose version`, blocking for at most a second: call it
 // at startup or in a child, not per request). NotFound naming both when neither is installed.
 Result<ComposeTool> FindComposeTool();
+
+// The docker CLI on PATH (for `docker stack`); NotFound when it is not installed.
+Result<std::string> FindDockerCli();
 
 // The argv of `tool` running `command` (e.g. {"up", "-d"}) on the stack of app `app` whose
 // release workdir is `workdir`: project name, every -f file, --env-file and --profile in order.

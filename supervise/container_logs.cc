@@ -4,13 +4,14 @@
 namespace berth {
 
 ContainerLogs::ContainerLogs(EventLoop* loop, docker::DockerEngine* engine, const std::string& id,
-                             bool from_now, Callbacks callbacks, int64_t since_s)
+                             bool from_now, Callbacks callbacks, int64_t since_s,
+                             const char* collection)
     : loop_(loop),
       callbacks_(std::move(callbacks)),
       demuxer_(docker::LogFraming::kMultiplexed, [this](LogStream stream, std::string_view line) {
         callbacks_.line(stream, line);
       }) {
-  std::string path = "/containers/" + id + "/logs?follow=1&stdout=1&stderr=1";
+  std::string path = "/" + std::string(collection) + "/" + id + "/logs?follow=1&stdout=1&stderr=1";
   if (from_now) path += "&tail=0";
   if (since_s > 0) path += "&since=" + std::to_string(since_s);
   HttpStream stream;

@@ -29,9 +29,11 @@ class ContainerLogs {
   // Starts following container `id`: from its first line kept by Docker, or only what it writes
   // from now on (`from_now`, for a container adopted after a restart), or what it wrote since
   // `since_s` (Unix time, when not 0). Callbacks never run after the ContainerLogs is
-  // destroyed; none may destroy it.
+  // destroyed; none may destroy it. `collection` "services": a swarm service's output instead
+  // (GET /services/<id>/logs, every task's).
   ContainerLogs(EventLoop* loop, docker::DockerEngine* engine, const std::string& id,
-                bool from_now, Callbacks callbacks, int64_t since_s = 0);
+                bool from_now, Callbacks callbacks, int64_t since_s = 0,
+                const char* collection = "containers");
   ~ContainerLogs();
 
   bool ended() const { return !call_; }

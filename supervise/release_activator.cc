@@ -10,6 +10,7 @@
 #include "supervise/compose_activator.h"
 #include "supervise/deployer.h"
 #include "supervise/process_activator.h"
+#include "supervise/swarm_activator.h"
 
 namespace berth {
 
@@ -18,13 +19,15 @@ std::unique_ptr<ReleaseActivator> MakeReleaseActivator(const AppSpec& spec,
   switch (spec.kind()) {
     case AppKind::kProcess:
       return std::make_unique<ProcessActivator>(spec.process()->install);
-    case AppKind::kCompose:
+    case AppKind::kCompose: {
       if (!context || !context->docker) return nullptr;
-      return std::make_unique<ComposeActivator>(
-          spec, ComposeContext{.loop = context->loop,
-                               .reaper = context->reaper,
-                               .engine = context->docker,
-                               .docker_host = context->paths->docker_host});
+      ComposeContext compose{.loop = context->loop,
+                             .reaper = context->reaper,
+                             .engine = context->docker,
+                             .docker_host = context->paths->docker_host};
+      if (IsSwarmStack(spec)) return std::make_unique<SwarmActivator>(spec, std::move(compose));
+      return std::make_unique<ComposeActivator>(spec, std::move(compose));
+    }
     case AppKind::kContainer:  // deployed by an ImageDeployer
       return nullptr;
   }

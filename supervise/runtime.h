@@ -106,6 +106,8 @@ class Runtime {
   // whether that worked. REQUIRES: it runs.
   virtual void Pause(std::function<void(Status)> done) = 0;
   virtual void Resume(std::function<void(Status)> done) = 0;
+  // Ok when this kind can pause at all; else why not (a Conflict the API answers with).
+  virtual Status PauseSupported() const { return Status::Ok(); }
   // Finds what a deployment of `spec` runs (a container's image), writing progress to `log`;
   // `done` gets its revision (the image id), once, maybe synchronously, never after the
   // runtime is destroyed. `pull`: fetches it again (a redeploy); else only when it is missing.

@@ -9,6 +9,8 @@
 #include "reactor/clock.h"
 #include "reactor/log.h"
 #include "supervise/compose_runtime.h"
+#include "supervise/swarm_runtime.h"
+#include "supervise/swarm_stack.h"
 #include "supervise/container_runtime.h"
 #include "supervise/foreign_container.h"
 
@@ -90,13 +92,15 @@ RuntimeFactory Supervisor::DefaultRuntimes() {
                                  return registries_.CredentialsFor(container);
                                }},
           std::move(events));
-    if (spec.compose())
-      return std::make_unique<ComposeRuntime>(
-          ComposeContext{.loop = loop_,
-                         .reaper = reaper_,
-                         .engine = [this] { return Docker(); },
-                         .docker_host = paths_.docker_host},
-          std::move(events));
+    if (spec.compose()) {
+      ComposeContext compose{.loop = loop_,
+                             .reaper = reaper_,
+                             .engine = [this] { return Docker(); },
+                             .docker_host = paths_.docker_host};
+      if (IsSwarmStack(spec))
+        return std::make_unique<SwarmRuntime>(std::move(compose), std::move(events));
+      return std::make_unique<ComposeRuntime>(std::move(compose), std::move(events));
+    }
     return std::make_unique<ProcessRuntime>(
         ProcessContext{loop_, reaper_, &admin_, &paths_, &groups_, &group_waiters_},
         std::move(events));
@@ -213,6 +217,13 @@ Status Supervisor::CheckRoutesFree(const AppSpec& spec) const {
 }
 
 Status Supervisor::CheckSameKind(const App& app, const AppSpec& spec) {
+  // Another runtime too: the App keeps the one it was made with.
+  if (app.spec().kind() == spec.kind() && IsSwarmStack(app.spec()) != IsSwarmStack(spec))
+    return Status::Conflict("app '" + spec.name + "' runs with compose.target " +
+                                to_string(app.spec().compose()->target) +
+                                " and cannot change it; delete it (its stack is removed) and "
+                                "create it again",
+                            "compose.target");
   if (app.spec().kind() == spec.kind()) return Status::Ok();
   return Status::Conflict("app '" + spec.name + "' is a " + to_string(app.spec().kind()) +
                               " app and cannot become a " + to_string(spec.kind()) +
@@ -317,16 +328,20 @@ Result<App*> Supervisor::Create(AppSpec spec) {
 }
 
 void Supervisor::CheckContainerName(const AppSpec& spec, std::function<void(Status)> done) {
-  if (!spec.container() || Find(spec.name)) return done(Status::Ok());
+  bool swarm = IsSwarmStack(spec);
+  if (!swarm && (!spec.container() || Find(spec.name))) return done(Status::Ok());
   // At the first container app the engine is still connecting: ask once it answered or not.
-  Docker()->WhenReady([this, app = spec.name, done = std::move(done)]() mutable {
+  Docker()->WhenReady([this, swarm, app = spec.name, done = std::move(done)]() mutable {
     if (!docker_->up()) return done(Status::Ok());
     uint64_t id = next_name_check_++;
-    name_checks_[id] = AskForForeignContainer(docker_.get(), app, [this, id, done](Status s) {
+    auto checked = [this, id, swarm, done](Status s) {
       loop_->Defer([call = std::shared_ptr<HttpCall>(std::move(name_checks_[id]))] {});
       name_checks_.erase(id);
-      done(s);
-    });
+      // A swarm that cannot be asked now is the deployment's to report.
+      done(swarm && s.code() != Status::Code::kInvalid ? Status::Ok() : s);
+    };
+    name_checks_[id] = swarm ? CheckSwarmManager(docker_.get(), checked)
+                             : AskForForeignContainer(docker_.get(), app, checked);
   });
 }
 

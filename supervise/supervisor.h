@@ -67,7 +67,9 @@ class Supervisor {
   // Before the API creates a container app: Conflict when Docker has a container named
   // berth-<app> that berth did not make for it; Ok when it has none or this app's, when `spec`
   // is no container app or replaces an app, and when Docker cannot be asked (the app's start
-  // then says why). `done` runs once, maybe at once, never after the Supervisor is gone.
+  // then says why). For a swarm stack (compose.target swarm), new or replacing an app: Invalid
+  // when Docker answers but is no swarm manager. `done` runs once, maybe at once, never after
+  // the Supervisor is gone.
   void CheckContainerName(const AppSpec& spec, std::function<void(Status)> done);
   // Applies a JSON merge patch (RFC 7386) to the app's definition.
   Result<App*> Patch(const std::string& name, const nlohmann::json& patch);

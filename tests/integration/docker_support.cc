@@ -199,9 +199,6 @@ CommandResult DockerCliAt(const std::string& socket, const std::vector<std::stri
   return RunCommand(argv, {"DOCKER_HOST=unix://" + socket, "DOCKER_CLI_HINTS=false"}, timeout);
 }
 
-namespace {
-
-// filters={"label": [...]}, escaped for a query.
 std::string LabelFilter(const std::vector<std::string>& labels) {
   nlohmann::json filters = {{"label", labels}};
   char* escaped = curl_easy_escape(nullptr, filters.dump().c_str(), 0);
@@ -209,8 +206,6 @@ std::string LabelFilter(const std::vector<std::string>& labels) {
   curl_free(escaped);
   return "filters=" + query;
 }
-
-}  // namespace
 
 nlohmann::json ContainersWithLabels(const std::vector<std::string>& labels, bool all) {
   return DockerApi("GET", std::string("/containers/json?") + (all ? "all=1&" : "") +

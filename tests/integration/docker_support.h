@@ -60,6 +60,8 @@ CommandResult DockerCli(const std::vector<std::string>& args,
 CommandResult DockerCliAt(const std::string& socket, const std::vector<std::string>& args,
                           milliseconds timeout = milliseconds(120000));
 
+// filters={"label": [...]}, escaped for a query.
+std::string LabelFilter(const std::vector<std::string>& labels);
 // GET /containers/json of the containers with every one of `labels` ("key" or "key=value"),
 // stopped ones too when `all`.
 nlohmann::json ContainersWithLabels(const std::vector<std::string>& labels, bool all);
