@@ -20,6 +20,12 @@ class StacksRepositoryTest : public ::testing::Test {
     return {.app = app, .run_at = at, .action = "stop", .status = status, .message = "m"};
   }
 
+  std::optional<StoredStack> Find(const std::string& uuid) {
+    auto found = stacks_->FindByUuid(uuid);
+    EXPECT_TRUE(found.ok()) << found.status().message();
+    return found.ok() ? *found : std::nullopt;
+  }
+
   std::unique_ptr<Database> db_;
   std::unique_ptr<StacksRepository> stacks_;
 };
@@ -35,8 +41,8 @@ TEST_F(StacksRepositoryTest, AUuidIsAssignedOnceAndFoundAgain) {
   ASSERT_TRUE(found.ok() && *found);
   EXPECT_EQ((*found)->app, "web");
   ASSERT_TRUE(stacks_->Touch("web", "2026-01-03T00:00:00.000Z").ok());
-  EXPECT_EQ((*stacks_->FindByUuid("u-1"))->updated_at, "2026-01-03T00:00:00.000Z");
-  EXPECT_FALSE(*stacks_->FindByUuid("u-2"));
+  EXPECT_EQ(Find("u-1")->updated_at, "2026-01-03T00:00:00.000Z");
+  EXPECT_FALSE(Find("u-2"));
 }
 
 TEST_F(StacksRepositoryTest, JobsComeNewestFirstAndAreCounted) {
@@ -59,7 +65,7 @@ TEST_F(StacksRepositoryTest, RemovingAnAppRemovesItsStackAndItsJobs) {
   ASSERT_TRUE(stacks_->Ensure("web", "u-1", "t").ok());
   ASSERT_TRUE(stacks_->AddJob(Job("web", "t1", "succeeded")).ok());
   ASSERT_TRUE(stacks_->RemoveForApp("web").ok());
-  EXPECT_FALSE(*stacks_->FindByUuid("u-1"));
+  EXPECT_FALSE(Find("u-1"));
   EXPECT_TRUE(stacks_->Jobs("web", 10)->empty());
   EXPECT_TRUE(stacks_->RemoveForApp("web").ok());
   // A new app of that name is a new stack.
