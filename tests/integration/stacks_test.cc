@@ -261,6 +261,32 @@ TEST_F(StacksTest, TheClientsWholeJourneyOverARealComposeStack) {
   EXPECT_EQ(404, berthd().Get("/v1/apps/" + name).status);
 }
 
+TEST_F(StacksTest, AReferenceMayBeARefsPathABranchATagOrACommit) {
+  std::string name = NewStackName("refs");
+  std::string commit = repo_->Commit({{"README", "tagged\n"}});
+  repo_->Git({"-C", repo_->work(), "tag", "v1"});
+  repo_->Git({"-C", repo_->work(), "push", "-q", repo_->url(), "v1"});
+  json stack = PollingStack(name);
+  stack["git_reference"] = commit;
+  std::string uuid = Create(stack);
+  ASSERT_FALSE(uuid.empty());
+  int64_t id = 0;
+  ASSERT_TRUE(WaitUntil([&] { return (id = NewestDeploymentId(berthd(), name)) > 0; }));
+  EXPECT_EQ("succeeded", WaitForDeployment(berthd(), name, id).value("outcome", ""));
+  for (std::string ref : {"refs/tags/v1", "v1", "main", "refs/heads/main"}) {
+    SCOPED_TRACE(ref);
+    int64_t before = id;
+    HttpResponse updated = Call("PATCH", "/stacks/" + uuid, {{"git_reference", ref}});
+    ASSERT_EQ(200, updated.status) << updated.Describe();
+    EXPECT_EQ(ref, updated.json().value("git_reference", ""));
+    ASSERT_TRUE(WaitUntil([&] { return (id = NewestDeploymentId(berthd(), name)) > before; }));
+    // Each names the commit that serves: nothing new to serve, but resolved.
+    json deployment = WaitForDeployment(berthd(), name, id);
+    EXPECT_EQ("skipped", deployment.value("outcome", "")) << deployment;
+    EXPECT_EQ(commit, deployment.value("revision", "")) << deployment;
+  }
+}
+
 TEST_F(StacksTest, KeysBodiesAndErrorsAsUpstreamsRequestSpecsDescribe) {
   std::string name = NewStackName("specs");
   EXPECT_EQ(401, berthd().Request("GET", "/stacks", "", ClientHeaders("4711")).status);
