@@ -9,6 +9,7 @@
 
 #include "handlers/audit_trail.h"
 #include "handlers/sse.h"
+#include "handlers/stack_jobs.h"
 #include "reactor/clock.h"
 #include "reactor/log.h"
 
@@ -45,6 +46,7 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, Accounts* accounts, ApiOptions
       accounts_(accounts),
       options_(std::move(options)),
       auth_(options_.admin_token),
+      supervisor_auth_(options_.supervisor_api_key),
       http_(evhttp_new(loop->base())),
       throttle_(loop),
       streams_grace_(loop, [this] { OnStreamsClosed(); }) {
@@ -74,6 +76,8 @@ Api::Api(EventLoop* loop, Supervisor* supervisor, Accounts* accounts, ApiOptions
   AddSessionRoutes(&router_);
   accounts_->set_on_change([this](const std::string& user) { CloseStreamsOf(user); });
   AddAuditRoutes(&router_);
+  AddStackRoutes(&router_);
+  stack_jobs_ = std::make_unique<StackJobs>(loop, supervisor);
   AddDashboardRoutes(&router_);
 }
 
@@ -185,10 +189,16 @@ bool Api::Authenticate(Exchange& exchange, const Route* route) {
   const char* authorization = exchange.header("Authorization");
   std::string cookie = RequestCookie(exchange, kSessionCookie);
   bool known = true;
+  bool compat = route && route->supervisor_compat;
   if (authorization) {
     if (auth_.Check(authorization)) {
       principal.kind = PrincipalKind::kAdmin;
       principal.label = "admin";
+    } else if (compat && !options_.supervisor_api_key.empty() &&
+               supervisor_auth_.Check(authorization)) {
+      // Everything /stacks can do, and only there.
+      principal.kind = PrincipalKind::kAdmin;
+      principal.label = "supervisor-api-key";
     } else if (auto user = strncmp(authorization, "Bearer ", 7) == 0
                                ? accounts_->FromToken(authorization + 7)
                                : std::nullopt) {
@@ -206,7 +216,9 @@ bool Api::Authenticate(Exchange& exchange, const Route* route) {
   bool is_public = route && route->public_route;
   if (is_public || (known && exchange.principal().kind != PrincipalKind::kAnonymous)) return true;
   exchange.AddHeader("WWW-Authenticate", "Bearer");
-  if (!cookie.empty() && !authorization) {
+  if (compat) {
+    exchange.Reply(401, {{"error", "Unauthorized"}});
+  } else if (!cookie.empty() && !authorization) {
     exchange.ReplyError(401, "unauthorized",
                         "the session has ended (signed out, or idle too long): sign in again");
   } else {

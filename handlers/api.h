@@ -21,6 +21,7 @@ namespace berth {
 
 class AuditTrail;
 class SseStream;
+class StackJobs;
 
 struct ApiOptions {
   std::string admin_token;
@@ -29,6 +30,8 @@ struct ApiOptions {
   int idle_timeout_seconds = 60;  // a silent client is dropped after this
   int header_timeout_seconds = 10;  // a request's head must arrive within this
   size_t max_connections = 512;     // more open connections are closed as they come
+  // SUPERVISOR_API_KEY: a bearer token for the /stacks routes only; "" for none.
+  std::string supervisor_api_key;
 };
 
 class Api {
@@ -53,6 +56,8 @@ class Api {
   void SetAuditTrail(AuditTrail* trail) { audit_trail_ = trail; }
   AuditTrail* audit_trail() const { return audit_trail_; }
   const ApiOptions& options() const { return options_; }
+  // The /stacks API's control jobs.
+  StackJobs& stack_jobs() { return *stack_jobs_; }
 
   // False (and 413 sent) when the body is over max_body_bytes.
   bool CheckBodySize(Exchange& exchange);
@@ -86,10 +91,12 @@ class Api {
   Accounts* accounts_;
   ApiOptions options_;
   TokenAuth auth_;
+  TokenAuth supervisor_auth_;
   Metrics metrics_;
   const ProxyMetrics* proxy_metrics_ = nullptr;
   AuditTrail* audit_trail_ = nullptr;
   Router router_;
+  std::unique_ptr<StackJobs> stack_jobs_;
   // Declared before http_: evhttp tells it of each connection it closes as it is freed.
   std::unique_ptr<ApiConnections> connections_;
   EvhttpPtr http_;
@@ -116,6 +123,7 @@ void AddDashboardRoutes(Router* router);
 void AddUserRoutes(Router* router);
 void AddSessionRoutes(Router* router);
 void AddAuditRoutes(Router* router);
+void AddStackRoutes(Router* router);
 
 // For routes that show each caller what they may see (listings, event streams): any caller
 // known to berthd may ask.

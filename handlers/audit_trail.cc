@@ -69,13 +69,16 @@ nlohmann::json Masked(const nlohmann::json& value) {
   return out;
 }
 
-// The app a request is about: the {name} of an /v1/apps/{name}... route, or the name a
-// POST /v1/apps creates; "" for none.
+// The app a request is about: the {name} of an /v1/apps/{name}... route (or the app a
+// /stacks/{uuid} names), or the name a POST /v1/apps or /stacks creates; "" for none.
 std::string AppOf(const Exchange& exchange, const Route* route) {
   if (!route) return "";
-  if (route->pattern.starts_with("/v1/apps/{name}")) return exchange.param("name");
+  const std::string& pattern = route->pattern;
+  if (pattern.starts_with("/v1/apps/{name}") || pattern.starts_with("/stacks/{uuid}"))
+    return exchange.param("name");
   const nlohmann::json& body = exchange.json();
-  if (route->pattern == "/v1/apps" && body.is_object() && body.contains("name") &&
+  bool creates = route->pattern == "/v1/apps" || route->pattern == "/stacks";
+  if (creates && body.is_object() && body.contains("name") &&
       body["name"].is_string())
     return body["name"].get<std::string>();
   return "";

@@ -204,10 +204,13 @@ void Exchange::ReplyError(int status, std::string_view code, std::string_view me
 }
 
 void Exchange::ReplyForbidden(Action action, std::string_view app) {
+  ReplyError(403, "forbidden", ForbiddenMessage(action, app));
+}
+
+std::string Exchange::ForbiddenMessage(Action action, std::string_view app) const {
   std::string scope = app.empty() ? "global" : "app:" + std::string(app);
-  ReplyError(403, "forbidden",
-             std::string("you need ") + to_string(action) + " on " + scope + "; " +
-                 principal_.label + " does not have it");
+  return std::string("you need ") + to_string(action) + " on " + scope + "; " + principal_.label +
+         " does not have it";
 }
 
 void Exchange::Replied(int status) {
@@ -216,6 +219,12 @@ void Exchange::Replied(int status) {
     on_reply_ = nullptr;
     on_reply(status);
   }
+}
+
+int HttpStatusOf(const Status& status) {
+  int http_status = 500;
+  ErrorCodeFor(status.code(), &http_status);
+  return http_status;
 }
 
 void Exchange::ReplyStatus(const Status& status) {

@@ -26,6 +26,9 @@ class Metrics;
 // Compact JSON; invalid UTF-8 (app output) becomes U+FFFD instead of an error.
 std::string DumpJson(const nlohmann::json& json);
 
+// The HTTP status a failed Status is answered with (422 for Invalid, 409 for Conflict...).
+int HttpStatusOf(const Status& status);
+
 // The message of a 413 answer.
 std::string BodyTooLargeMessage(uint64_t size, uint64_t limit);
 
@@ -55,6 +58,7 @@ class Exchange {
   const std::string& path() const { return path_; }
   // A path parameter captured by the router, e.g. "name".
   const std::string& param(const std::string& key) const;
+  const std::map<std::string, std::string>& params() const { return params_; }
   void set_params(std::map<std::string, std::string> params) { params_ = std::move(params); }
   // Query parameters; false (and a 400 sent) when the query is malformed.
   const std::map<std::string, std::string>& query() const { return query_; }
@@ -74,6 +78,8 @@ class Exchange {
   void AddHeader(const char* name, const std::string& value);
   // 403 forbidden naming what the caller lacks: "you need control on app:shop".
   void ReplyForbidden(Action action, std::string_view app);
+  // Its message.
+  std::string ForbiddenMessage(Action action, std::string_view app) const;
 
   // Who is calling, as authentication found it.
   const Principal& principal() const { return principal_; }

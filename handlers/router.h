@@ -41,6 +41,9 @@ struct Route {
   Handler handler;
   bool takes_json = false;    // the body must be JSON (413/415/400 checked before the handler)
   bool public_route = false;  // no credentials needed
+  // A route of the Supervisor-compatible /stacks API: the Supervisor API key is a credential
+  // here, and a 401 has Supervisor's body.
+  bool supervisor_compat = false;
   std::set<std::string> query_keys;  // any other query key is a 400
   // What the caller must be allowed: `needs`, or what `needs_of` says for this request. Every
   // route that is not public names at least one.

@@ -39,6 +39,7 @@ SseStream::~SseStream() {
 void SseStream::Send(std::optional<uint64_t> id, std::string_view event, std::string_view data) {
   std::string text;
   text.reserve(data.size() + event.size() + 32);
+  if (retry_ms_ > 0) text += "retry: " + std::to_string(retry_ms_) + "\n";
   if (id) text += "id: " + std::to_string(*id) + "\n";
   text += "event: ";
   text += event;

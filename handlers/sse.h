@@ -24,6 +24,8 @@ class SseStream {
   ~SseStream();
 
   void set_on_end(std::function<void()> on_end) { on_end_ = std::move(on_end); }
+  // Each event from now on starts with "retry: <ms>" (the /stacks log stream, as upstream's).
+  void set_retry_ms(long ms) { retry_ms_ = ms; }
   void Send(std::optional<uint64_t> id, std::string_view event, std::string_view data);
   // Sends nothing more and ends the stream once the client has what was sent; `closed` runs
   // when its connection is gone.
@@ -40,6 +42,7 @@ class SseStream {
   std::function<void()> on_end_;
   Timer keepalive_;
   bool dropped_ = false;
+  long retry_ms_ = 0;
 };
 
 // Registers a new stream with the Api and returns it (owned by the Api). Null for HEAD, which

@@ -8,7 +8,12 @@ void AddUpRoutes(Router* router) {
                .pattern = "/up",
                .handler =
                    [](Api&, const std::shared_ptr<Exchange>& exchange) {
-                     exchange->Reply(200, {{"status", "ok"}, {"version", BERTH_VERSION}});
+                     // `code` and `errors`: the verbose body of rails-healthcheck, which
+                     // Supervisor's client reads.
+                     exchange->Reply(200, {{"status", "ok"},
+                                           {"version", BERTH_VERSION},
+                                           {"code", 200},
+                                           {"errors", nlohmann::json::array()}});
                    },
                .public_route = true});
 }

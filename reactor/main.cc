@@ -321,6 +321,7 @@ int Run(const Options& options) {
   ApiOptions api_options;
   api_options.admin_token = *token;
   api_options.metrics_public = Env("BERTH_METRICS_PUBLIC") == "1";
+  api_options.supervisor_api_key = Env("SUPERVISOR_API_KEY");
   if (int seconds = atoi(Env("BERTH_HTTP_TIMEOUT").c_str()); seconds > 0)
     api_options.idle_timeout_seconds = seconds;
   api_options.header_timeout_seconds = options.header_timeout;

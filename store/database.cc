@@ -13,7 +13,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // kMigrations[i] brings the schema from version i to version i + 1. Never edit a released
 // migration: append a new one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
       CREATE TABLE apps (
         name TEXT PRIMARY KEY,
@@ -95,6 +95,26 @@ constexpr std::array<const char*, 4> kMigrations = {
       CREATE INDEX audit_ts ON audit (ts_ms);
       CREATE INDEX audit_app ON audit (app, ts_ms);
       CREATE INDEX audit_user ON audit (user, ts_ms);
+    )sql",
+    // 5: the Supervisor-compatible /stacks API: the uuid each compose app is known by there,
+    // and the control commands it ran (start, stop, ...) for the stack's job log.
+    R"sql(
+      CREATE TABLE stacks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT UNIQUE NOT NULL,
+        uuid TEXT UNIQUE NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE stack_jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL,
+        run_at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        status TEXT NOT NULL,
+        message TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX stack_jobs_app ON stack_jobs (app, id);
     )sql",
 };
 static_assert(kMigrations.size() == Database::kSchemaVersion);

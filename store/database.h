@@ -102,7 +102,7 @@ class Query {
 class Database {
  public:
   // The schema version this binary writes (the number of migrations it knows).
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens (creating if missing; the parent directory must exist) the database at `path`,
   // sets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and a busy timeout, then brings

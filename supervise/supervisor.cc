@@ -68,6 +68,7 @@ Supervisor::Supervisor(EventLoop* loop, ChildReaper* reaper, Database* db, Berth
       paths_(std::move(paths)),
       repository_(db),
       deployments_(db),
+      stacks_(db),
       admin_(loop, reaper),
       deploy_context_{loop, reaper, &admin_, &paths_, &bus_, &deployments_, FetchProgram(),
                       [this] { return Docker(); }},
@@ -397,7 +398,11 @@ void Supervisor::Forget(const std::string& name, bool purge, std::function<void(
 
 void Supervisor::ForgetStopped(const std::string& name, bool purge, bool stored,
                                std::function<void(Status)> done) {
-  Status removed = stored ? repository_.Remove(name) : Status::Ok();
+  // The app's /stacks rows go in the same transaction: never a uuid without its app.
+  Status removed = stacks_.Atomically([&] {
+    if (Status s = stored ? repository_.Remove(name) : Status::Ok(); !s.ok()) return s;
+    return stacks_.RemoveForApp(name);
+  });
   auto it = apps_.find(name);
   AppSpec spec = it->second->spec();
   if (!removed.ok()) {

@@ -14,6 +14,7 @@
 #include "store/apps_repository.h"
 #include "store/deployments_repository.h"
 #include "store/secret_box.h"
+#include "store/stacks_repository.h"
 #include "supervise/app.h"
 #include "supervise/deployment_counters.h"
 #include "supervise/process_group_ledger.h"
@@ -49,6 +50,8 @@ class Supervisor {
   const std::map<std::string, std::unique_ptr<App>>& apps() const { return apps_; }
   EventBus& bus() { return bus_; }
   DeploymentsRepository& deployments() { return deployments_; }
+  // The /stacks API's uuids and control jobs; an app's rows go with it.
+  StacksRepository& stacks() { return stacks_; }
   // Finished deployments by app and outcome, and their durations (from Load() on).
   const DeploymentCounters& deployment_counters() const { return deployment_counters_; }
   const BerthPaths& paths() const { return paths_; }
@@ -126,6 +129,7 @@ class Supervisor {
   BerthPaths paths_;
   AppsRepository repository_;
   DeploymentsRepository deployments_;
+  StacksRepository stacks_;
   std::optional<SecretBox> secrets_;
   AdminCommands admin_;
   EventBus bus_;

@@ -13,7 +13,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_app_spec fuzz_line_splitter fuzz_sse_parser fuzz_router fuzz_provision
     fuzz_source_url fuzz_docker_log_frames fuzz_www_authenticate fuzz_image_reference
-    fuzz_json_stream fuzz_webhook_signature fuzz_proxy_parser)
+    fuzz_json_stream fuzz_webhook_signature fuzz_proxy_parser fuzz_stack_params)
 fi
 
 if [ ! -f "$build/CMakeCache.txt" ]; then

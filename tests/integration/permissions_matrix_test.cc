@@ -62,6 +62,7 @@ class PermissionsMatrixTest : public BerthdTest {
   void SetUp() override {
     BerthdTest::SetUp();
     ASSERT_EQ(201, berthd().Post("/v1/apps", App(0)).status);
+    stack_ = NewStack("matrix-stack");
     for (const std::string& action : kActions) {
       bool app_action = action != "create_apps" && action != "manage_users";
       if (app_action)
@@ -99,12 +100,28 @@ class PermissionsMatrixTest : public BerthdTest {
     return token.json().value("token", "");
   }
 
+  // A compose app from git that never starts (a stack of /stacks); returns its uuid.
+  std::string NewStack(const std::string& name) {
+    nlohmann::json app = {{"kind", "compose"},
+                          {"autostart", false},
+                          {"source", {{"git", {{"url", "file:///nonexistent/repo.git"}}}}}};
+    EXPECT_EQ(201, berthd().Put("/v1/apps/" + name, app).status);
+    for (const nlohmann::json& stack : berthd().Get("/stacks").json())
+      if (stack.value("name", "") == name) return stack.value("uuid", "");
+    ADD_FAILURE() << "no stack for " << name;
+    return "";
+  }
+
   // The request a row stands for. Most go to an app or user that does not exist: a caller let
   // through then gets 404 or 422, and nothing changes.
   std::optional<Call> CallFor(const std::string& route) {
     static int n = 0;
     ++n;
     const nlohmann::json none;
+    // A caller let through deletes it: a new one each time.
+    if (route == "DELETE /stacks/{uuid}")
+      return Call{"DELETE", "/stacks/" + NewStack("matrix-del-" + std::to_string(n)), none};
+    const std::string stack = "/stacks/" + stack_;
     std::map<std::string, Call> calls = {
         {"GET /v1/apps/{name}", {"GET", "/v1/apps/matrix-none", none}},
         {"GET /v1/apps/{name}/stats", {"GET", "/v1/apps/matrix-none/stats", none}},
@@ -160,6 +177,16 @@ class PermissionsMatrixTest : public BerthdTest {
         {"DELETE /v1/users/{name}/tokens/{id}", {"DELETE", "/v1/users/nobody/tokens/1", none}},
         {"GET /v1/users/{name}/permissions", {"GET", "/v1/users/nobody/permissions", none}},
         {"GET /v1/audit", {"GET", "/v1/audit", none}},
+        {"GET /stacks/{uuid}", {"GET", stack, none}},
+        {"GET /stacks/{uuid}/stats", {"GET", stack + "/stats", none}},
+        {"GET /stacks/{uuid}/log", {"GET", stack + "/log", none}},
+        {"POST /stacks/{uuid}/control start, stop, restart, pause, unpause",
+         {"POST", stack + "/control", {{"command", "stop"}}}},
+        {"POST /stacks/{uuid}/control redeploy",
+         {"POST", stack + "/control", {{"command", "redeploy"}}}},
+        {"PATCH /stacks/{uuid}", {"PATCH", stack, {{"strategy", "nope"}}}},
+        {"PUT /stacks/{uuid}", {"PUT", stack, {{"strategy", "nope"}}}},
+        {"POST /stacks", {"POST", "/stacks", {{"name", "matrix-new"}, {"strategy", "nope"}}}},
     };
     auto it = calls.find(route);
     if (it == calls.end()) return std::nullopt;
@@ -167,7 +194,22 @@ class PermissionsMatrixTest : public BerthdTest {
   }
 
   std::map<std::string, std::string> tokens_;
+  std::string stack_;  // matrix-stack's uuid
 };
+
+bool IsStackRoute(const std::string& route) { return route.find("/stacks") != std::string::npos; }
+
+// A refusal in /stacks' shape: 403 naming what is missing, or 404 for a stack the caller may
+// not even view (`action` reaches no app).
+::testing::AssertionResult IsStackRefusal(const HttpResponse& response, const std::string& action) {
+  std::string error = response.json().value("error", "");
+  if (response.status == 403 && error.find("you need ") != std::string::npos)
+    return ::testing::AssertionSuccess();
+  bool blind = action == "create_apps" || action == "manage_users";
+  if (blind && response.status == 404 && error == "Stack not found")
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "not a refusal";
+}
 
 TEST_F(PermissionsMatrixTest, EveryCellOfTheTableHolds) {
   std::vector<Cell> rows = ReadTable();
@@ -190,6 +232,8 @@ TEST_F(PermissionsMatrixTest, EveryCellOfTheTableHolds) {
         EXPECT_NE(401, response.status) << response.Describe();
         EXPECT_NE(403, response.status) << response.Describe();
         EXPECT_NE(0, response.status) << response.Describe();
+      } else if (IsStackRoute(row.route)) {
+        EXPECT_TRUE(IsStackRefusal(response, action)) << response.Describe();
       } else {
         EXPECT_TRUE(IsApiError(response, 403, "forbidden")) << response.Describe();
         EXPECT_NE(std::string::npos,
@@ -209,8 +253,12 @@ TEST_F(PermissionsMatrixTest, NoCredentialsAre401OnEveryRowOfTheTable) {
     HttpResponse response =
         berthd().Request(call->method, call->path, call->body.is_null() ? "" : call->body.dump(),
                          {"Authorization:"});
-    EXPECT_TRUE(IsApiError(response, 401, "unauthorized"))
-        << row.route << ": " << response.Describe();
+    if (IsStackRoute(row.route))
+      EXPECT_EQ(nlohmann::json({{"error", "Unauthorized"}}), response.json())
+          << row.route << ": " << response.Describe();
+    else
+      EXPECT_TRUE(IsApiError(response, 401, "unauthorized"))
+          << row.route << ": " << response.Describe();
   }
 }
 
