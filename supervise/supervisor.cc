@@ -481,6 +481,12 @@ void Supervisor::StopGroups(std::vector<std::vector<std::string>> groups, size_t
   };
   for (const std::string& name : (*shared)[next]) {
     if (App* app = Find(name)) {
+      // A swarm keeps its stacks running by itself, on every node; berthd's own stop must not
+      // take them down across the cluster. The next berthd adopts them.
+      if (IsSwarmStack(app->spec())) {
+        LogInfo("app " + name + ": left running: the swarm keeps its services");
+        continue;
+      }
       ++*remaining;
       app->Stop(one_done);
     }

@@ -81,7 +81,8 @@ class Supervisor {
   void Remove(const std::string& name, bool purge, std::function<void(Status)> done);
   // Whether the app is on its way out (no changes or commands then).
   bool IsBeingRemoved(const std::string& name) const { return removing_.count(name) > 0; }
-  // Stops every app; `done` runs once all are stopped.
+  // Stops every app but swarm stacks (the swarm keeps those running); `done` runs once all
+  // are stopped.
   void StopAll(std::function<void()> done);
 
   // Apps defined by files (source "file"), not stored: creates the app, or replaces it when the

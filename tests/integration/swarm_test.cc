@@ -230,5 +230,30 @@ TEST_F(SwarmTest, AStackIsDeployedScaledRolledBackAndRemoved) {
       << StackServices(app);
 }
 
+
+// berthd's own stop leaves a swarm stack running: the swarm keeps it on every node, and the
+// next berthd adopts it without deploying again.
+TEST_F(SwarmTest, BerthdsOwnStopLeavesTheStackToTheSwarm) {
+  ASSERT_TRUE(StartSwarm());
+  std::string app = "sw-kept";
+  repo_->Commit({{"compose.yaml", Stack("kept", 1)}});
+  ASSERT_EQ(201, berthd().Put("/v1/apps/" + app, SwarmApp(repo_->url())).status);
+  ASSERT_TRUE(WaitRuns(app, {{"web", 1}, {"worker", 1}})) << berthd().LastSeen();
+  int64_t deployments = NewestDeploymentId(berthd(), app);
+  std::string service_id = StackServices(app)[0].value("ID", "");
+  ASSERT_FALSE(service_id.empty());
+
+  ASSERT_EQ(0, berthd().Stop());
+  json services = StackServices(app);
+  ASSERT_EQ(2u, services.size()) << services;
+
+  ASSERT_TRUE(berthd().Restart());
+  ASSERT_TRUE(WaitRuns(app, {{"web", 1}, {"worker", 1}})) << berthd().LastSeen();
+  EXPECT_EQ(deployments, NewestDeploymentId(berthd(), app));
+  bool same = false;
+  for (const json& s : StackServices(app)) same = same || s.value("ID", "") == service_id;
+  EXPECT_TRUE(same) << StackServices(app);
+}
+
 }  // namespace
 }  // namespace berth::testing
