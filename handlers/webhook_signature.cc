@@ -22,7 +22,8 @@ struct HmacAlgorithm {
 };
 
 constexpr HmacAlgorithm kAlgorithms[] = {
-    {"sha1", EVP_sha1}, {"sha256", EVP_sha256}, {"sha512", EVP_sha512}};
+    {"sha1", EVP_sha1},     {"sha256", EVP_sha256}, {"sha512", EVP_sha512},
+    {"sha224", EVP_sha224}, {"sha384", EVP_sha384}};
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 

@@ -13,7 +13,8 @@ namespace berth {
 
 // How a header carries its proof.
 enum class SignatureScheme {
-  kHmac,   // "<algorithm>=<hex>" (sha1, sha256, sha512) or bare hex (sha256), over the raw body
+  kHmac,   // "<algorithm>=<hex>" (sha1, sha224, sha256, sha384, sha512) or bare hex (sha256),
+           // over the raw body
   kToken,  // the secret itself (GitLab)
 };
 

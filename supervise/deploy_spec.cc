@@ -3,6 +3,8 @@
 
 #include <strings.h>
 
+#include <cctype>
+
 #include "supervise/spec_fields.h"
 
 namespace berth {
@@ -28,17 +30,21 @@ Status ReadStrategy(const json& d, DeploySpec* deploy) {
 Status ReadSignatureHeader(const json& d, DeploySpec* deploy) {
   if (Status s = ReadSpecString(d, "signature_header", &deploy->signature_header); !s.ok())
     return Status::Invalid("deploy.signature_header must be a string", "deploy.signature_header");
-  if (deploy->signature_header.empty()) return Status::Ok();
-  std::string known;
+  std::string& name = deploy->signature_header;
+  if (name.empty()) return Status::Ok();
   for (const char* header : kWebhookSignatureHeaders) {
-    if (strcasecmp(header, deploy->signature_header.c_str()) == 0) {
-      deploy->signature_header = header;  // canonical case
+    if (strcasecmp(header, name.c_str()) == 0) {
+      name = header;  // canonical case
       return Status::Ok();
     }
-    known += known.empty() ? header : std::string(", ") + header;
   }
-  return Status::Invalid("deploy.signature_header must be one of " + known + " (got \"" +
-                             deploy->signature_header + "\")",
+  // Another header carries "<algorithm>=<hex>", the HMAC of the body. Its name must be one a
+  // request can send: letters, digits and '-', as header names are.
+  bool token = name.size() <= 64;
+  for (char c : name) token = token && (isalnum(static_cast<unsigned char>(c)) || c == '-');
+  if (token) return Status::Ok();
+  return Status::Invalid("deploy.signature_header must be a header name (letters, digits and "
+                         "'-', at most 64), such as X-Hub-Signature-256 (got \"" + name + "\")",
                          "deploy.signature_header");
 }
 

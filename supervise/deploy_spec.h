@@ -18,8 +18,9 @@ const char* to_string(DeployStrategy strategy);
 struct DeploySpec {
   DeployStrategy strategy = DeployStrategy::kManual;
   int interval_s = 300;  // polling: seconds between polls (±10 % jitter), at least 10
-  // webhook: the one header that carries the signature (any case); empty: the first of the
-  // known ones present.
+  // webhook: the one header that carries the signature (any case): one of
+  // kWebhookSignatureHeaders, or another that carries "<algorithm>=<hex>"; empty: the first of
+  // the known ones present.
   std::string signature_header;
   std::string secret;   // webhook: never shown, stored sealed
   int timeout_s = 180;  // a deployment's wait for its services to be running and healthy

@@ -362,9 +362,10 @@ TEST_F(StacksTest, WebhooksNeedTheirSignatureAndDeployOnlyWebhookStacks) {
 
   std::string body = R"({"ref":"refs/heads/main"})";
   std::string path = "/stacks/" + uuid + "/webhook";
+  std::string header = "X-Hub-Signature-256";
   auto post = [&](const std::string& signature) {
     HeaderLines headers = {"Authorization:", "Content-Type: application/json"};
-    if (!signature.empty()) headers.push_back("X-Hub-Signature-256: " + signature);
+    if (!signature.empty()) headers.push_back(header + ": " + signature);
     return berthd().Request("POST", path, body, headers);
   };
   HttpResponse unsigned_reply = post("");
@@ -385,6 +386,16 @@ TEST_F(StacksTest, WebhooksNeedTheirSignatureAndDeployOnlyWebhookStacks) {
   }
   EXPECT_EQ("webhook", WaitForJob(uuid, "webhook")[0].value("action", ""));
   EXPECT_EQ(404, berthd().Request("POST", "/stacks/nope/webhook", body, {"Authorization:"}).status);
+
+  // Any header a sender names, as upstream, normalised; the SHA family of HMACs.
+  HttpResponse custom = Call("PATCH", "/stacks/" + uuid, {{"signature_header", "x_my_signature"}});
+  ASSERT_EQ(200, custom.status) << custom.Describe();
+  EXPECT_EQ("X-My-Signature", custom.json().value("signature_header", ""));
+  header = "X-My-Signature";
+  EXPECT_EQ(202, post("sha384=" + Hmac(EVP_sha384(), "hook-secret", body)).status);
+  header = "X-Hub-Signature-256";
+  EXPECT_EQ(400, post("sha384=" + Hmac(EVP_sha384(), "hook-secret", body)).status);
+  header = "X-My-Signature";
 
   // A polling stack may carry a signature too, and then refuses webhooks.
   HttpResponse polling =

@@ -41,7 +41,14 @@ TEST(DeploySpecTest, WebhookNeedsASecretWhichIsMaskedAndHeadersAreCanonical) {
   EXPECT_EQ(spec->deploy.signature_header, "X-Hub-Signature-256");
   EXPECT_EQ(AppSpecToJson(*spec)["deploy"]["secret"], "***");
   EXPECT_EQ(AppSpecToJson(*spec, true)["deploy"]["secret"], "s3cret");
+  // Another header name carries an HMAC; it must be a name a request can send.
   j["deploy"]["signature_header"] = "X-Signature";
+  spec = ParseAppSpec(j, "web");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  EXPECT_EQ(spec->deploy.signature_header, "X-Signature");
+  j["deploy"]["signature_header"] = "X Signature";
+  EXPECT_EQ(RejectedField(j), "deploy.signature_header");
+  j["deploy"]["signature_header"] = "X-Sig:nature";
   EXPECT_EQ(RejectedField(j), "deploy.signature_header");
 }
 
