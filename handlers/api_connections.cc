@@ -1,6 +1,10 @@
 // Watching the API's connections.
 #include "handlers/api_connections.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <string>
 
 namespace berth {
@@ -58,6 +62,11 @@ void ApiConnections::Adopt(bufferevent* bev) {
     bufferevent_decref(bev);
     return;
   }
+  // evhttp writes a reply's head and a large body apart; with Nagle the body would wait for
+  // the client's delayed ACK of the head (40 ms) on every keep-alive request. Unix sockets
+  // refuse the option, which is fine.
+  int one = 1;
+  setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   evhttp_connection_set_closecb(connection, &ApiConnections::OnClose, this);
   connections_[connection] = std::make_unique<ApiConnection>(loop_, connection, bev, &limits_.request);
   bufferevent_decref(bev);  // the ApiConnection holds its own reference
