@@ -1,6 +1,7 @@
 // BackgroundWorker: a queue, one thread, and an eventfd back to the loop.
 #include "reactor/background_worker.h"
 
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -8,10 +9,28 @@
 
 namespace berth {
 
+namespace {
+
+// Starts `body` on a thread born with every signal blocked (a thread inherits its creator's
+// mask), so process signals only ever reach the loop thread. Otherwise a SIGTERM could land
+// on the worker after the loop's watchers gave SIGTERM back its default action, and kill a
+// berthd that was exiting cleanly.
+std::thread StartWithSignalsBlocked(std::function<void()> body) {
+  sigset_t all;
+  sigset_t before;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &before);
+  std::thread thread(std::move(body));
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return thread;
+}
+
+}  // namespace
+
 BackgroundWorker::BackgroundWorker(EventLoop* loop)
     : wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       watcher_(loop, wake_.get(), [this] { Deliver(); }),
-      thread_([this] { RunThread(); }) {}
+      thread_(StartWithSignalsBlocked([this] { RunThread(); })) {}
 
 BackgroundWorker::~BackgroundWorker() {
   {
