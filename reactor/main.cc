@@ -311,6 +311,17 @@ int Run(const Options& options) {
   if (!token.ok()) return Fail(token.status().message());
 
   EventLoop loop;
+  // Watched from here on, though answered only once the loop runs, after every piece below is
+  // in place: a SIGTERM that comes while berthd is still starting is a clean stop, not a
+  // death. Ignored first, because the watchers' teardown gives each signal back the action it
+  // had before them: one more SIGTERM from an impatient admin while berthd leaves must not
+  // turn a clean exit into a death by signal, whichever thread it lands on.
+  std::function<void()> shutdown;
+  std::function<void()> reload;
+  for (int signo : {SIGTERM, SIGINT, SIGHUP}) IgnoreSignal(signo);
+  SignalWatcher sigterm(&loop, SIGTERM, [&] { shutdown(); });
+  SignalWatcher sigint(&loop, SIGINT, [&] { shutdown(); });
+  SignalWatcher sighup(&loop, SIGHUP, [&] { reload(); });
   SystemdNotifier notifier(&loop);
   ChildReaper reaper(&loop);
   Supervisor supervisor(&loop, &reaper, db->get(), *paths);
@@ -373,7 +384,7 @@ int Run(const Options& options) {
   KeepStatusCurrent(&loop, &supervisor, &notifier);
 
   bool shutting_down = false;
-  auto shutdown = [&] {
+  shutdown = [&] {
     if (shutting_down) return;
     shutting_down = true;
     notifier.Stopping();
@@ -383,24 +394,15 @@ int Run(const Options& options) {
       api.CloseStreams([&] { loop.Exit(); });
     });
   };
-  auto reload = [&] {
+  reload = [&] {
     if (shutting_down) return;
     notifier.Reloading();
     LogInfo("berthd: reloading: rescanning " + apps_dir.dir());
     apps_dir.Scan();
     notifier.Ready();
   };
-  SignalWatcher sigterm(&loop, SIGTERM, shutdown);
-  SignalWatcher sigint(&loop, SIGINT, shutdown);
-  SignalWatcher sighup(&loop, SIGHUP, reload);
   loop.Run();
   supervisor.SetTrafficDrain(nullptr);  // the proxy goes first
-  // Leaving: the watchers' teardown gives these signals back their default action, and one
-  // more SIGTERM from an impatient admin must not turn a clean exit into a death by signal.
-  sigset_t leaving;
-  sigemptyset(&leaving);
-  for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&leaving, signo);
-  sigprocmask(SIG_BLOCK, &leaving, nullptr);
   return 0;
 }
 

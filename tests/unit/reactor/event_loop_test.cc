@@ -185,6 +185,25 @@ TEST(SignalWatcherTest, DeliversTheSignalFromTheLoop) {
   ASSERT_TRUE(RunUntil(&loop, [&] { return delivered == 1; }));
 }
 
+// berthd ignores SIGTERM before watching it, so that the watcher's teardown leaves it ignored
+// rather than deadly while the process exits.
+TEST(SignalWatcherTest, TeardownGivesBackTheActionTheSignalHadBefore) {
+  IgnoreSignal(SIGUSR1);
+  {
+    EventLoop loop;
+    int delivered = 0;
+    SignalWatcher watcher(&loop, SIGUSR1, [&] { ++delivered; });
+    Timer raise_it(&loop, [] { raise(SIGUSR1); });
+    raise_it.Start(0);
+    ASSERT_TRUE(RunUntil(&loop, [&] { return delivered == 1; }));
+  }
+  struct sigaction after {};
+  sigaction(SIGUSR1, nullptr, &after);
+  EXPECT_EQ(SIG_IGN, after.sa_handler);
+  EXPECT_TRUE(sigismember(&ChangedSignals(), SIGUSR1)) << "children get it back as default";
+  signal(SIGUSR1, SIG_DFL);
+}
+
 TEST(FdWatcherTest, CallsBackWhileReadable) {
   EventLoop loop;
   int fds[2];
