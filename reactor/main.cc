@@ -329,6 +329,7 @@ int Run(const Options& options) {
   ProvisionFromEnv(&supervisor);
   AppsDirectory apps_dir(&loop, &supervisor, paths->apps_dir);
   apps_dir.Scan();
+  if (auto file_apps = apps_dir.FileAppNames()) supervisor.ForgetStacksOfAppsGone(*file_apps);
   ApiOptions api_options;
   api_options.admin_token = *token;
   api_options.metrics_public = Env("BERTH_METRICS_PUBLIC") == "1";

@@ -81,14 +81,19 @@ void AppsDirectory::Scan() {
   SyncAll();
 }
 
-void AppsDirectory::SyncAll() {
+std::optional<std::set<std::string>> AppsDirectory::FileAppNames() const {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir_.c_str()), &closedir);
+  if (!d) return std::nullopt;
   std::set<std::string> names;
-  if (std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir_.c_str()), &closedir); d) {
-    while (dirent* entry = readdir(d.get())) {
-      std::string name = AppNameForFile(entry->d_name);
-      if (!name.empty()) names.insert(name);
-    }
+  while (dirent* entry = readdir(d.get())) {
+    std::string name = AppNameForFile(entry->d_name);
+    if (!name.empty()) names.insert(name);
   }
+  return names;
+}
+
+void AppsDirectory::SyncAll() {
+  std::set<std::string> names = FileAppNames().value_or(std::set<std::string>{});
   for (const auto& [name, app] : supervisor_->apps())
     if (app->source() == "file") names.insert(name);
   for (const std::string& name : names) Sync(name);

@@ -4,6 +4,7 @@
 // good definition; the error goes to the log, to an event and to the app's status.last_error.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -22,6 +23,9 @@ class AppsDirectory {
   // on SIGHUP.
   void Scan();
   const std::string& dir() const { return dir_; }
+  // The app names of the files in the directory now, valid or not; nullopt when it cannot be
+  // read (then nobody can tell which file apps are gone).
+  std::optional<std::set<std::string>> FileAppNames() const;
 
  private:
   // Reads every file and drops the file apps whose file is gone.

@@ -144,6 +144,30 @@ Status Supervisor::Load() {
   return Status::Ok();
 }
 
+void Supervisor::ForgetStacksOfAppsGone(const std::set<std::string>& file_apps) {
+  std::vector<StoredStack> gone;
+  Status forgotten = stacks_.Atomically([&]() -> Status {
+    auto stored = repository_.List();
+    if (!stored.ok()) return stored.status();
+    std::set<std::string> known = file_apps;
+    for (const auto& row : *stored) known.insert(row.name);
+    auto stacks = stacks_.List();
+    if (!stacks.ok()) return stacks.status();
+    for (StoredStack& stack : *stacks) {
+      if (known.count(stack.app)) continue;
+      if (Status s = stacks_.RemoveForApp(stack.app); !s.ok()) return s;
+      gone.push_back(std::move(stack));
+    }
+    return Status::Ok();
+  });
+  if (!forgotten.ok())
+    return LogError("cannot forget the /stacks rows of apps that are gone: " +
+                    forgotten.message());
+  for (const StoredStack& stack : gone)
+    LogInfo("app " + stack.app + " is gone (its apps.d file was removed while berthd was down); "
+            "its /stacks uuid " + stack.uuid + " is forgotten");
+}
+
 void Supervisor::StartAutostartApps() {
   autostart_done_ = true;
   for (const auto& group : ByPriority(/*highest_first=*/false))

@@ -34,6 +34,10 @@ class Supervisor {
 
   // Reads every stored app. A row that no longer parses is logged and left in place.
   Status Load();
+  // Deletes the /stacks rows of apps that are neither stored nor named by a file in
+  // `file_apps`: an apps.d file removed while berthd was down. Otherwise a new app of that name
+  // would take the old stack's uuid. At start, after the first scan of apps.d.
+  void ForgetStacksOfAppsGone(const std::set<std::string>& file_apps);
   // Adopts what of each app still runs after berthd restarted, then starts the autostart apps
   // that were not adopted; from then on a new autostart app starts as soon as it is defined.
   void StartAutostartApps();

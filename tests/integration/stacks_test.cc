@@ -3,6 +3,7 @@
 // repository on the shared dockerd, their jobs, log stream, webhooks, and berth's own tokens.
 #include <unistd.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -440,6 +441,50 @@ TEST_F(StacksTest, BerthTokensSeeOnlyTheirStacksAndUuidsSurviveARestart) {
   ASSERT_TRUE(berthd().Restart());
   EXPECT_EQ(before, Call("GET", "/stacks").json());
   EXPECT_EQ(200, Call("GET", "/stacks/" + uuid).status);
+}
+
+// The uuid of an apps.d app whose file was removed while berthd was down is forgotten: a new
+// app of that name is a new stack. A file that is only broken keeps its app's uuid.
+TEST_F(StacksTest, AFileRemovedWhileBerthdIsDownTakesItsUuidAlong) {
+  std::string removed = NewStackName("gone");
+  std::string broken = NewStackName("broken");
+  json app = {{"kind", "compose"},
+              {"autostart", false},
+              {"source", {{"git", {{"url", repo_->url()}, {"ref", "main"}}}}}};
+  auto file = [&](const std::string& name) {
+    return berthd().config_dir() + "/apps.d/" + name + ".json";
+  };
+  WriteFile(file(removed), app.dump());
+  WriteFile(file(broken), app.dump());
+  auto uuids = [&] {
+    std::map<std::string, std::string> by_name;
+    json list = Call("GET", "/stacks").json();
+    for (const json& stack : list) by_name[stack.value("name", "")] = stack.value("uuid", "");
+    return by_name;
+  };
+  std::map<std::string, std::string> before;
+  ASSERT_TRUE(WaitUntil([&] {
+    before = uuids();
+    return before.count(removed) && before.count(broken);
+  })) << Call("GET", "/stacks").body;
+
+  ASSERT_EQ(0, berthd().Stop());
+  ASSERT_EQ(0, unlink(file(removed).c_str()));
+  WriteFile(file(broken), "{ not json");
+  ASSERT_TRUE(berthd().Restart());
+  EXPECT_NE(std::string::npos,
+            berthd().StderrContents().find("its /stacks uuid " + before[removed] + " is forgotten"))
+      << berthd().StderrContents();
+  EXPECT_EQ(404, Call("GET", "/stacks/" + before[removed]).status);
+  ASSERT_EQ(201, berthd().Put("/v1/apps/" + removed, app).status);
+  std::map<std::string, std::string> after = uuids();
+  ASSERT_TRUE(after.count(removed)) << Call("GET", "/stacks").body;
+  EXPECT_NE(before[removed], after[removed]) << "a new app is a new stack";
+
+  WriteFile(file(broken), app.dump());
+  ASSERT_TRUE(WaitUntil([&] { return uuids().count(broken) == 1; }))
+      << Call("GET", "/stacks").body;
+  EXPECT_EQ(before[broken], uuids()[broken]) << "a broken file is no removed app";
 }
 
 }  // namespace
