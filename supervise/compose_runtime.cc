@@ -1,14 +1,10 @@
 // Starting, stopping, adopting and watching compose stacks.
 #include "supervise/compose_runtime.h"
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
-#include "reactor/child_process.h"
-#include "reactor/clock.h"
 #include "reactor/log.h"
 #include "supervise/docker/stats.h"
 
@@ -16,8 +12,6 @@ namespace berth {
 namespace {
 
 using nlohmann::json;
-
-int64_t NowS() { return WallClockMs() / 1000; }
 
 // The usage of a stack, gathered from the stats of each of its running containers.
 struct StackUsage {
@@ -55,23 +49,20 @@ struct StackUsage {
 }  // namespace
 
 ComposeRuntime::ComposeRuntime(ComposeContext context, Events events)
-    : context_(std::move(context)), events_(std::move(events)) {}
+    : StackRuntime(std::move(context), std::move(events)) {}
 
 ComposeRuntime::~ComposeRuntime() {
   if (engine_) engine_->Unwatch(watch_id_);
 }
 
-docker::DockerEngine* ComposeRuntime::Engine() {
-  if (engine_) return engine_;
-  engine_ = context_.engine();
-  watch_id_ = engine_->Watch(
+void ComposeRuntime::OnEngine(docker::DockerEngine* engine) {
+  watch_id_ = engine->Watch(
       [this](const docker::ContainerEvent& event) {
-        if (event.project == ComposeProjectName(spec_.name)) Refresh();
+        if (event.project == project()) Refresh();
       },
       [this](bool up) {
         if (up) Refresh();
       });
-  return engine_;
 }
 
 void ComposeRuntime::Run(const std::vector<std::string>& command, RunDone done) {
@@ -94,114 +85,49 @@ void ComposeRuntime::Run(const std::vector<std::string>& command, RunDone done) 
         if (!line.empty()) LogInfo("app " + app + ": compose: " + std::string(line));
       },
       [command, done](int wait_status, const std::string& last_error) {
-        if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return done(Status::Ok());
-        done(Status::Unavailable("compose " + command[0] + " failed (" +
-                                 DescribeWaitStatus(wait_status) + ")" +
-                                 (last_error.empty() ? "" : ": " + last_error)));
+        done(ToolStatus("compose " + command[0], wait_status, last_error));
       });
   if (!run.ok()) return done(run.status());
-  std::unique_ptr<ComposeProcess>& slot =
-      command[0] == "pause" || command[0] == "unpause" ? control_run_ : run_;
-  if (slot) context_.loop->Defer([old = std::shared_ptr<ComposeProcess>(std::move(slot))] {});
-  slot = std::move(run).value();
+  bool control = command[0] == "pause" || command[0] == "unpause";
+  Keep(control ? &control_run_ : &run_, std::move(run).value());
 }
 
-void ComposeRuntime::Start(const AppSpec& spec) {
-  spec_ = spec;
-  starting_ = true;
-  stopping_ = false;
-  docker::DockerEngine* engine = Engine();
-  engine->WhenReady([this, engine, alive = std::weak_ptr<int>(alive_)] {
-    if (!alive.lock() || !starting_) return;
-    if (!engine->up()) return FailStart(engine->error());
-    // A container's output from its start (or from where an earlier stream of it ended).
-    logs_since_s_ = 0;
-    Run({"up", "-d", "--remove-orphans"}, [this](Status up) { OnUp(std::move(up)); });
-  });
+void ComposeRuntime::Launch() {
+  Run({"up", "-d", "--remove-orphans"}, [this](Status up) { OnUp(std::move(up)); });
 }
 
 void ComposeRuntime::OnUp(Status status) {
   if (!starting_) return;
   if (!status.ok()) return FailStart(status.message());
-  waiter_ = std::make_unique<StackWaiter>(
-      context_.loop, Engine(), ComposeProjectName(spec_.name), false,
-      std::max(spec_.deploy.timeout_s, 1) * 1000L, [this](Status ready) {
-        context_.loop->Defer([waiter = std::shared_ptr<StackWaiter>(std::move(waiter_))] {});
-        if (!starting_) return;
-        if (!ready.ok()) return FailStart(ready.message());
-        Started();
-      });
+  waiter_ = std::make_unique<StackWaiter>(context_.loop, Engine(), project(), false,
+                                          std::max(spec_.deploy.timeout_s, 1) * 1000L,
+                                          [this](Status ready) {
+                                            FreeLater(waiter_);
+                                            if (!starting_) return;
+                                            if (!ready.ok()) return FailStart(ready.message());
+                                            Started();
+                                          });
 }
 
-void ComposeRuntime::FailStart(const std::string& error) {
-  starting_ = false;
-  events_.start_failed(error);
-}
+void ComposeRuntime::AbandonStart() { FreeLater(waiter_); }
 
-void ComposeRuntime::Started() {
-  starting_ = false;
-  running_ = true;
-  Refresh();
-  events_.started(RuntimeInfo{});
-}
-
-bool ComposeRuntime::Stop(int, double timeout_s) {
-  if (starting_) {
-    // Not started yet: what `up` made stays as it is, stopped by the next stop or removal.
-    starting_ = false;
-    if (run_) context_.loop->Defer([old = std::shared_ptr<ComposeProcess>(std::move(run_))] {});
-    if (waiter_) context_.loop->Defer([old = std::shared_ptr<StackWaiter>(std::move(waiter_))] {});
-    FinishOnNextTurn(context_.loop, alive_, &events_);
-    return true;
-  }
-  if (!running_) return false;
-  if (stopping_) return true;
-  stopping_ = true;
+void ComposeRuntime::StopRunning(double timeout_s) {
   Run({"stop", "-t", std::to_string(static_cast<long>(timeout_s))},
       [this](Status stopped) { Stopped(std::move(stopped)); });
-  return true;
 }
 
-void ComposeRuntime::Stopped(Status status) {
-  if (!status.ok()) LogWarn("app " + spec_.name + ": " + status.message());
-  running_ = stopping_ = false;
-  for (auto& [id, logs] : logs_) {
-    logs_ended_s_[id] = NowS();
-    context_.loop->Defer([old = std::shared_ptr<ContainerLogs>(std::move(logs))] {});
-  }
-  logs_.clear();
-  if (!problem_.empty() && events_.problem) events_.problem("");
-  problem_.clear();
-  Refresh();
-  RuntimeExit exit{.exit_code = status.ok() ? 0 : -1,
-                   .clean = status.ok(),
-                   .description = status.ok() ? "the stack was stopped" : status.message()};
-  events_.finished(exit);
+void ComposeRuntime::Find(RecoverFn done) {
+  list_call_ =
+      ListComposeContainers(engine_, project(), [this, done](Result<ComposeContainers> found) {
+        FreeLater(list_call_);
+        bool runs = found.ok() && std::any_of(found->begin(), found->end(),
+                                              [](const auto& c) { return c.state == "running"; });
+        if (!runs) return done(std::nullopt);
+        Adopted();
+        OnContainers(std::move(found).value());
+        done(RuntimeInfo{});
+      });
 }
-
-void ComposeRuntime::Recover(const AppSpec& spec, RecoverFn done) {
-  spec_ = spec;
-  docker::DockerEngine* engine = Engine();
-  engine->WhenReady([this, engine, done, alive = std::weak_ptr<int>(alive_)] {
-    if (!alive.lock()) return;
-    if (!engine->up()) return done(std::nullopt);
-    list_call_ = ListComposeContainers(
-        engine, ComposeProjectName(spec_.name), [this, done](Result<ComposeContainers> found) {
-          context_.loop->Defer([call = std::shared_ptr<HttpCall>(std::move(list_call_))] {});
-          bool runs = found.ok() && std::any_of(found->begin(), found->end(), [](const auto& c) {
-                        return c.state == "running";
-                      });
-          if (!runs) return done(std::nullopt);
-          // Adopted as it runs: no second `up`; its logs from now on.
-          running_ = true;
-          logs_since_s_ = NowS();
-          OnContainers(std::move(found).value());
-          done(RuntimeInfo{});
-        });
-  });
-}
-
-void ComposeRuntime::TakeRelease(const AppSpec& launch_spec) { spec_ = launch_spec; }
 
 void ComposeRuntime::Refresh() {
   if (!engine_ || !engine_->up()) return;
@@ -209,53 +135,28 @@ void ComposeRuntime::Refresh() {
     list_again_ = true;
     return;
   }
-  list_call_ = ListComposeContainers(
-      engine_, ComposeProjectName(spec_.name), [this](Result<ComposeContainers> found) {
-        context_.loop->Defer([call = std::shared_ptr<HttpCall>(std::move(list_call_))] {});
-        if (found.ok()) OnContainers(std::move(found).value());
-        if (std::exchange(list_again_, false)) Refresh();
-      });
+  list_call_ = ListComposeContainers(engine_, project(), [this](Result<ComposeContainers> found) {
+    FreeLater(list_call_);
+    if (found.ok()) OnContainers(std::move(found).value());
+    if (std::exchange(list_again_, false)) Refresh();
+  });
 }
 
 void ComposeRuntime::OnContainers(ComposeContainers containers) {
   if (ServicesJson(containers) != ServicesJson(containers_)) ++detail_version_;
   containers_ = std::move(containers);
   if (!running_) return;
-  FollowLogs();
+  std::vector<LogSource> sources;
+  for (const ComposeContainer& c : containers_)
+    if (c.state == "running") sources.push_back({c.id, c.service});
+  FollowLogs(sources, "containers");
   ReportProblems();
 }
 
 void ComposeRuntime::ReportProblems() {
   if (stopping_) return;
   std::string why;
-  std::string problem =
-      Readiness(containers_, true, &why) == StackReadiness::kReady ? "" : why;
-  if (problem == problem_) return;
-  problem_ = problem;
-  if (!problem.empty()) LogWarn("app " + spec_.name + ": " + problem);
-  if (events_.problem) events_.problem(problem);
-}
-
-void ComposeRuntime::FollowLogs() {
-  for (const ComposeContainer& c : containers_) {
-    auto it = logs_.find(c.id);
-    if (it != logs_.end() && !it->second->ended()) continue;
-    if (c.state != "running") continue;
-    if (it != logs_.end())
-      context_.loop->Defer([old = std::shared_ptr<ContainerLogs>(std::move(it->second))] {});
-    auto ended = logs_ended_s_.find(c.id);
-    int64_t since = ended != logs_ended_s_.end() ? ended->second : logs_since_s_;
-    std::string id = c.id, service = c.service;
-    logs_[id] = std::make_unique<ContainerLogs>(
-        context_.loop, engine_, id, false,
-        ContainerLogs::Callbacks{.line =
-                                     [this, service](LogStream stream, std::string_view line) {
-                                       lines_.assign(1, line);
-                                       events_.service_lines(service, stream, lines_);
-                                     },
-                                 .ended = [this, id] { logs_ended_s_[id] = NowS(); }},
-        since);
-  }
+  SetProblem(Readiness(containers_, true, &why) == StackReadiness::kReady ? "" : why);
 }
 
 void ComposeRuntime::Pause(std::function<void(Status)> done) { Run({"pause"}, std::move(done)); }
