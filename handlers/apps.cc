@@ -64,7 +64,7 @@ void CreateApp(Api& api, const ExchangePtr& exchange) {
   auto spec = ParseAppSpec(body, name);
   if (!spec.ok()) return exchange->ReplyStatus(spec.status());
   Supervisor* supervisor = api.supervisor();
-  supervisor->CheckContainerName(*spec, [exchange, supervisor, spec = *spec](Status free) {
+  supervisor->CheckWithDocker(*spec, [exchange, supervisor, spec = *spec](Status free) {
     if (!free.ok()) return exchange->ReplyStatus(free);
     auto app = supervisor->Create(spec);
     if (!app.ok()) return exchange->ReplyStatus(app.status());
@@ -81,7 +81,7 @@ void PutApp(Api& api, const ExchangePtr& exchange) {
   auto spec = ParseAppSpec(exchange->json(), exchange->param("name"));
   if (!spec.ok()) return exchange->ReplyStatus(spec.status());
   Supervisor* supervisor = api.supervisor();
-  supervisor->CheckContainerName(*spec, [exchange, supervisor, spec = *spec](Status free) {
+  supervisor->CheckWithDocker(*spec, [exchange, supervisor, spec = *spec](Status free) {
     if (!free.ok()) return exchange->ReplyStatus(free);
     bool created = false;
     auto app = supervisor->Put(spec, &created);

@@ -352,20 +352,20 @@ Result<App*> Supervisor::Create(AppSpec spec) {
   return Add(std::move(spec), "api");
 }
 
-void Supervisor::CheckContainerName(const AppSpec& spec, std::function<void(Status)> done) {
+void Supervisor::CheckWithDocker(const AppSpec& spec, std::function<void(Status)> done) {
   bool swarm = IsSwarmStack(spec);
   if (!swarm && (!spec.container() || Find(spec.name))) return done(Status::Ok());
   // At the first container app the engine is still connecting: ask once it answered or not.
   Docker()->WhenReady([this, swarm, app = spec.name, done = std::move(done)]() mutable {
     if (!docker_->up()) return done(Status::Ok());
-    uint64_t id = next_name_check_++;
+    uint64_t id = next_docker_check_++;
     auto checked = [this, id, swarm, done](Status s) {
-      loop_->Defer([call = std::shared_ptr<HttpCall>(std::move(name_checks_[id]))] {});
-      name_checks_.erase(id);
+      loop_->Defer([call = std::shared_ptr<HttpCall>(std::move(docker_checks_[id]))] {});
+      docker_checks_.erase(id);
       // A swarm that cannot be asked now is the deployment's to report.
       done(swarm && s.code() != Status::Code::kInvalid ? Status::Ok() : s);
     };
-    name_checks_[id] = swarm ? CheckSwarmManager(docker_.get(), checked)
+    docker_checks_[id] = swarm ? CheckSwarmManager(docker_.get(), checked)
                              : AskForForeignContainer(docker_.get(), app, checked);
   });
 }

@@ -71,13 +71,13 @@ class Supervisor {
   Result<App*> Create(AppSpec spec);
   // Creates or replaces; `*created` says which.
   Result<App*> Put(AppSpec spec, bool* created);
-  // Before the API creates a container app: Conflict when Docker has a container named
-  // berth-<app> that berth did not make for it; Ok when it has none or this app's, when `spec`
-  // is no container app or replaces an app, and when Docker cannot be asked (the app's start
-  // then says why). For a swarm stack (compose.target swarm), new or replacing an app: Invalid
-  // when Docker answers but is no swarm manager. `done` runs once, maybe at once, never after
-  // the Supervisor is gone.
-  void CheckContainerName(const AppSpec& spec, std::function<void(Status)> done);
+  // What only Docker can tell before the API creates or replaces an app. For a container app
+  // being created: Conflict when Docker has a container named berth-<app> that berth did not
+  // make for it. For a swarm stack (compose.target swarm), new or replacing an app: Invalid
+  // when Docker answers but is no swarm manager. Ok otherwise, and when Docker cannot be asked
+  // (the app's start then says why). `done` runs once, maybe at once, never after the
+  // Supervisor is gone.
+  void CheckWithDocker(const AppSpec& spec, std::function<void(Status)> done);
   // Applies a JSON merge patch (RFC 7386) to the app's definition.
   Result<App*> Patch(const std::string& name, const nlohmann::json& patch);
   // Stops the app, forgets it and, with `purge`, removes berth's directory and user for it.
@@ -146,8 +146,8 @@ class Supervisor {
   Registries registries_;
   WebhookIntake webhooks_;
   std::unique_ptr<docker::DockerEngine> docker_;
-  std::map<uint64_t, std::unique_ptr<HttpCall>> name_checks_;  // CheckContainerName's calls
-  uint64_t next_name_check_ = 0;
+  std::map<uint64_t, std::unique_ptr<HttpCall>> docker_checks_;  // CheckWithDocker's calls
+  uint64_t next_docker_check_ = 0;
   RuntimeFactory runtimes_;
   AppContext context_;
   std::map<std::string, std::unique_ptr<App>> apps_;
