@@ -99,14 +99,15 @@ void ComposeRuntime::Launch() {
 void ComposeRuntime::OnUp(Status status) {
   if (!starting_) return;
   if (!status.ok()) return FailStart(status.message());
-  waiter_ = std::make_unique<StackWaiter>(context_.loop, Engine(), project(), false,
-                                          std::max(spec_.deploy.timeout_s, 1) * 1000L,
-                                          [this](Status ready) {
-                                            FreeLater(waiter_);
-                                            if (!starting_) return;
-                                            if (!ready.ok()) return FailStart(ready.message());
-                                            Started();
-                                          });
+  auto on_ready = [this](Status ready) {
+    FreeLater(waiter_);
+    if (!starting_) return;
+    if (!ready.ok()) return FailStart(ready.message());
+    Started();
+  };
+  long timeout_ms = std::max(spec_.deploy.timeout_s, 1) * 1000L;
+  waiter_ = std::make_unique<StackWaiter>(context_.loop, Engine(), project(), false, timeout_ms,
+                                          std::move(on_ready));
 }
 
 void ComposeRuntime::AbandonStart() { FreeLater(waiter_); }

@@ -366,7 +366,7 @@ void Supervisor::CheckWithDocker(const AppSpec& spec, std::function<void(Status)
       done(swarm && s.code() != Status::Code::kInvalid ? Status::Ok() : s);
     };
     docker_checks_[id] = swarm ? CheckSwarmManager(docker_.get(), checked)
-                             : AskForForeignContainer(docker_.get(), app, checked);
+                               : AskForForeignContainer(docker_.get(), app, checked);
   });
 }
 

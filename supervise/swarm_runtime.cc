@@ -95,16 +95,15 @@ void SwarmRuntime::OnStopped() {
 }
 
 void SwarmRuntime::Find(RecoverFn done) {
-  reader_ = std::make_unique<SwarmStackReader>(engine_, project(),
-                                               [this, done](Result<SwarmStack> found) {
-                                                 FreeLater(reader_);
-                                                 if (!found.ok() || found->services.empty())
-                                                   return done(std::nullopt);
-                                                 Adopted();
-                                                 OnStack(std::move(found));
-                                                 poll_timer_.Start(kPollMs);
-                                                 done(RuntimeInfo{});
-                                               });
+  auto on_found = [this, done](Result<SwarmStack> found) {
+    FreeLater(reader_);
+    if (!found.ok() || found->services.empty()) return done(std::nullopt);
+    Adopted();
+    OnStack(std::move(found));
+    poll_timer_.Start(kPollMs);
+    done(RuntimeInfo{});
+  };
+  reader_ = std::make_unique<SwarmStackReader>(engine_, project(), std::move(on_found));
 }
 
 void SwarmRuntime::Poll() {
