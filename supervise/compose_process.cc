@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 namespace berth {
 namespace {
@@ -45,6 +46,12 @@ std::vector<std::string> ComposeEnvironment(const AppSpec& spec, const std::stri
   std::vector<std::string> env;
   for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
   return env;
+}
+
+Status ToolStatus(const std::string& what, int wait_status, const std::string& why) {
+  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return Status::Ok();
+  return Status::Unavailable(what + " failed (" + DescribeWaitStatus(wait_status) + ")" +
+                             (why.empty() ? "" : ": " + why));
 }
 
 Result<std::unique_ptr<ComposeProcess>> ComposeProcess::Start(

@@ -36,6 +36,10 @@ Result<std::string> ResolveComposeFile(const ComposeSpec& compose, const std::st
 // its secrets and compose.variables (later ones win).
 std::vector<std::string> ComposeEnvironment(const AppSpec& spec, const std::string& docker_host);
 
+// How a tool (Compose, the docker CLI) ended: Ok, or Unavailable("<what> failed (<how>):
+// <why>").
+Status ToolStatus(const std::string& what, int wait_status, const std::string& why);
+
 class ComposeProcess {
  public:
   using LineFn = std::function<void(OutputStream stream, std::string_view line)>;

@@ -1,11 +1,7 @@
 // The steps, timers and rollback shared by the activators of compose apps.
 #include "supervise/stack_activator.h"
 
-#include <sys/wait.h>
-
 #include <algorithm>
-
-#include "reactor/child_process.h"
 
 namespace berth {
 namespace {
@@ -91,10 +87,9 @@ void StackActivator::RunStep(const std::string& workdir, std::vector<std::string
                                                              const std::string& last_error) {
         if (!alive.lock()) return;
         step_timer_.Stop();
-        if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return then(Status::Ok());
         std::string why = step_timed_out_ ? "it took too long and was killed" : last_error;
-        then(Status::Invalid(what + " failed (" + DescribeWaitStatus(wait_status) + ")" +
-                             (why.empty() ? "" : ": " + why)));
+        Status ended = ToolStatus(what, wait_status, why);
+        then(ended.ok() ? ended : Status::Invalid(ended.message()));
       });
   if (!run.ok()) {
     step_timer_.Stop();

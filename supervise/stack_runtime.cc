@@ -1,11 +1,8 @@
 // The state machine and log streams shared by the runtimes of compose apps.
 #include "supervise/stack_runtime.h"
 
-#include <sys/wait.h>
-
 #include <utility>
 
-#include "reactor/child_process.h"
 #include "reactor/clock.h"
 #include "reactor/log.h"
 
@@ -15,12 +12,6 @@ namespace {
 int64_t NowS() { return WallClockMs() / 1000; }
 
 }  // namespace
-
-Status ToolStatus(const std::string& what, int wait_status, const std::string& last_error) {
-  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return Status::Ok();
-  return Status::Unavailable(what + " failed (" + DescribeWaitStatus(wait_status) + ")" +
-                             (last_error.empty() ? "" : ": " + last_error));
-}
 
 StackRuntime::StackRuntime(ComposeContext context, Events events)
     : context_(std::move(context)), events_(std::move(events)) {}

@@ -104,7 +104,4 @@ class StackRuntime : public Runtime {
   std::string problem_;
 };
 
-// How a tool run by a stack runtime ended: Ok, or Unavailable("<what> failed (<how>): <why>").
-Status ToolStatus(const std::string& what, int wait_status, const std::string& last_error);
-
 }  // namespace berth
